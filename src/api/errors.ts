@@ -48,7 +48,7 @@ export const fieldErrors = {
     new FieldError("TooLong", field, value, `may not be more than ${max} bytes`),
 };
 
-export type StatusReason = "Invalid" | "NotFound" | "AlreadyExists" | "Conflict" | "BadRequest" | "Gone" | "MethodNotAllowed" | "InternalError";
+export type StatusReason = "Invalid" | "NotFound" | "AlreadyExists" | "Conflict" | "BadRequest" | "Forbidden" | "Gone" | "MethodNotAllowed" | "Timeout" | "InternalError";
 
 const codeOf: Record<StatusReason, number> = {
   Invalid: 422,
@@ -56,6 +56,8 @@ const codeOf: Record<StatusReason, number> = {
   AlreadyExists: 409,
   Conflict: 409,
   BadRequest: 400,
+  Forbidden: 403,
+  Timeout: 504,
   Gone: 410,
   MethodNotAllowed: 405,
   InternalError: 500,

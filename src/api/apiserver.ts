@@ -1,0 +1,265 @@
+// The API server's semantics over the store: defaults, validation, namespace
+// checks, generateName, optimistic concurrency, graceful deletion and
+// finalizers. Both the REST front end and in-process controllers call this.
+import { Store, type ObjectFilter } from "./store.js";
+import type { ResourceInfo } from "./resources.js";
+import { apiVersionOf, resourceByKind, RESOURCES } from "./resources.js";
+import { ApiError, type FieldError } from "./errors.js";
+import type { KubeObject, Stored, StoredMeta, WatchEvent } from "./types.js";
+import { newUid, randomSuffix, timestamp, deepCopy } from "./meta.js";
+import { applyMergePatch } from "./mergepatch.js";
+import { applyDefaults } from "./defaults.js";
+import { validateObject } from "./validation/index.js";
+import { parseLabelSelector, matchesRequirements, parseFieldSelector, matchesFieldSelector } from "./selectors.js";
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  /** "status" writes only .status; otherwise .status is kept from the stored object */
+  subresource?: "status";
+}
+
+export interface DeleteOptions {
+  dryRun?: boolean;
+  gracePeriodSeconds?: number;
+  propagationPolicy?: "Background" | "Foreground" | "Orphan";
+}
+
+/**
+ * Hooks run inside create/update/delete, after validation and before the
+ * write: allocators (ClusterIP, NodePort) plug in here. Throwing aborts the write.
+ */
+export interface Admission {
+  admitCreate?(resource: ResourceInfo, obj: Stored<KubeObject>, dryRun: boolean): FieldError[] | void;
+  admitUpdate?(resource: ResourceInfo, obj: Stored<KubeObject>, old: Stored<KubeObject>, dryRun: boolean): FieldError[] | void;
+  released?(resource: ResourceInfo, obj: Stored<KubeObject>): void;
+}
+
+const NAMESPACES = RESOURCES.find((r) => r.kind === "Namespace")!;
+const PODS = RESOURCES.find((r) => r.kind === "Pod")!;
+
+export class ApiServer {
+  readonly store = new Store();
+  private readonly admissions: Admission[] = [];
+
+  addAdmission(admission: Admission): void {
+    this.admissions.push(admission);
+  }
+
+  get(resource: ResourceInfo, namespace: string | undefined, name: string): Stored<KubeObject> {
+    const obj = this.store.get(resource, namespace, name);
+    if (!obj) throw ApiError.notFound(qualifiedPlural(resource), name);
+    return obj;
+  }
+
+  tryGet(resource: ResourceInfo, namespace: string | undefined, name: string): Stored<KubeObject> | undefined {
+    return this.store.get(resource, namespace, name);
+  }
+
+  list(resource: ResourceInfo, options: ListOptions = {}): { items: Stored<KubeObject>[]; resourceVersion: string } {
+    return { items: this.store.list(resource, options.namespace, selectorFilter(options)), resourceVersion: this.store.resourceVersion };
+  }
+
+  watch(resource: ResourceInfo, options: ListOptions & { resourceVersion?: string }, send: (e: WatchEvent) => void): () => void {
+    return this.store.watch(
+      resource,
+      { namespace: options.namespace, filter: selectorFilter(options), resourceVersion: options.resourceVersion },
+      send,
+    );
+  }
+
+  create(resource: ResourceInfo, input: KubeObject, namespace?: string, options: WriteOptions = {}): Stored<KubeObject> {
+    const obj = this.normalise(resource, input, namespace);
+    const meta = obj.metadata!;
+    if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
+    const defaulted = applyDefaults(obj);
+    this.check(resource, defaulted);
+    if (resource.namespaced) this.requireActiveNamespace(meta.namespace!);
+    const name = defaulted.metadata!.name!;
+    if (this.store.get(resource, defaulted.metadata!.namespace, name)) throw ApiError.alreadyExists(qualifiedPlural(resource), name);
+
+    const stored = defaulted as Stored<KubeObject>;
+    stored.metadata = {
+      ...defaulted.metadata,
+      name,
+      uid: newUid(),
+      resourceVersion: "",
+      creationTimestamp: timestamp(),
+      ...(hasGeneration(resource) ? { generation: 1 } : {}),
+    } as StoredMeta;
+    delete stored.metadata.deletionTimestamp;
+    this.runAdmission(resource, (a) => a.admitCreate?.(resource, stored, options.dryRun === true), stored);
+    if (options.dryRun) return stored;
+    return deepCopy(this.store.put(resource, stored, "ADDED"));
+  }
+
+  update(resource: ResourceInfo, input: KubeObject, namespace?: string, options: WriteOptions = {}): Stored<KubeObject> {
+    const obj = this.normalise(resource, input, namespace);
+    const name = obj.metadata!.name;
+    if (!name) throw new ApiError("BadRequest", "metadata.name: Required value: name is required for update");
+    const old = this.get(resource, obj.metadata!.namespace, name);
+    const wanted = obj.metadata!.resourceVersion;
+    if (wanted && wanted !== old.metadata.resourceVersion) {
+      throw ApiError.conflict(qualifiedPlural(resource), name, "the object has been modified; please apply your changes to the latest version and try again");
+    }
+
+    let next: Stored<KubeObject>;
+    if (options.subresource === "status") {
+      next = { ...deepCopy(old), status: deepCopy(obj.status) };
+    } else {
+      const defaulted = applyDefaults(obj);
+      this.check(resource, defaulted, old);
+      next = {
+        ...defaulted,
+        status: deepCopy(old.status),
+        metadata: {
+          ...defaulted.metadata,
+          name,
+          namespace: old.metadata.namespace,
+          uid: old.metadata.uid,
+          resourceVersion: old.metadata.resourceVersion,
+          creationTimestamp: old.metadata.creationTimestamp,
+          ...(old.metadata.deletionTimestamp
+            ? { deletionTimestamp: old.metadata.deletionTimestamp, deletionGracePeriodSeconds: old.metadata.deletionGracePeriodSeconds }
+            : {}),
+        },
+      } as Stored<KubeObject>;
+      if (old.status === undefined) delete next.status;
+      if (hasGeneration(resource)) {
+        const changed = JSON.stringify(next.spec) !== JSON.stringify(old.spec);
+        next.metadata.generation = (old.metadata.generation ?? 1) + (changed ? 1 : 0);
+      }
+      this.runAdmission(resource, (a) => a.admitUpdate?.(resource, next, old, options.dryRun === true), next);
+    }
+    if (options.dryRun) return next;
+    // A terminating object whose last finalizer is gone is removed for good.
+    if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length && resource !== PODS) {
+      return this.removeNow(resource, next);
+    }
+    return deepCopy(this.store.put(resource, next, "MODIFIED"));
+  }
+
+  /** JSON merge patch (also used for strategic-merge requests: kemu has no patch strategies). */
+  patch(resource: ResourceInfo, namespace: string | undefined, name: string, patch: unknown, options: WriteOptions = {}): Stored<KubeObject> {
+    const old = this.get(resource, namespace, name);
+    const merged = applyMergePatch(old, patch) as KubeObject;
+    merged.metadata = { ...(merged.metadata ?? {}), name, namespace: old.metadata.namespace };
+    return this.update(resource, merged, namespace, options);
+  }
+
+  delete(resource: ResourceInfo, namespace: string | undefined, name: string, options: DeleteOptions = {}): Stored<KubeObject> {
+    const obj = this.get(resource, namespace, name);
+    if (options.dryRun) return obj;
+    if (options.propagationPolicy === "Orphan") this.orphanDependents(obj);
+
+    const grace = resource === PODS ? podGracePeriod(obj, options) : 0;
+    const finalizers = obj.metadata.finalizers ?? [];
+    // Pods on a node end gracefully: the kubelet stops the containers and then deletes with grace 0.
+    const graceful = resource === PODS && grace > 0 && Boolean((obj.spec as { nodeName?: string } | undefined)?.nodeName);
+    if (graceful || finalizers.length > 0 || resource === NAMESPACES) {
+      const already = obj.metadata.deletionTimestamp;
+      if (already && !graceful) return obj;
+      const next = deepCopy(obj);
+      const shorter = !already || grace < (obj.metadata.deletionGracePeriodSeconds ?? Infinity);
+      if (shorter) {
+        next.metadata.deletionTimestamp = timestamp(Date.now() + grace * 1000);
+        next.metadata.deletionGracePeriodSeconds = grace;
+      }
+      if (resource === NAMESPACES) (next as { status?: unknown }).status = { phase: "Terminating" };
+      if (already && !shorter) return obj;
+      return deepCopy(this.store.put(resource, next, "MODIFIED"));
+    }
+    return this.removeNow(resource, obj);
+  }
+
+  private removeNow(resource: ResourceInfo, obj: Stored<KubeObject>): Stored<KubeObject> {
+    const removed = this.store.remove(resource, obj);
+    for (const a of this.admissions) a.released?.(resource, removed);
+    return deepCopy(removed);
+  }
+
+  private orphanDependents(owner: Stored<KubeObject>): void {
+    for (const r of RESOURCES) {
+      if (!r.namespaced) continue;
+      for (const dep of this.store.list(r, owner.metadata.namespace)) {
+        const refs = dep.metadata.ownerReferences ?? [];
+        if (!refs.some((ref) => ref.uid === owner.metadata.uid)) continue;
+        const next = deepCopy(dep);
+        next.metadata.ownerReferences = refs.filter((ref) => ref.uid !== owner.metadata.uid);
+        this.store.put(r, next, "MODIFIED");
+      }
+    }
+  }
+
+  private normalise(resource: ResourceInfo, input: KubeObject, namespace: string | undefined): KubeObject {
+    const obj = deepCopy(input);
+    const expected = apiVersionOf(resource);
+    if (obj.kind && obj.kind !== resource.kind) {
+      throw new ApiError("BadRequest", `the kind of the provided object (${obj.kind}) does not match the resource (${resource.plural})`);
+    }
+    if (obj.apiVersion && obj.apiVersion !== expected && resourceByKind(obj.kind, obj.apiVersion) !== resource) {
+      throw new ApiError("BadRequest", `apiVersion ${obj.apiVersion} is not served for ${resource.kind}; use ${expected}`);
+    }
+    obj.kind = resource.kind;
+    obj.apiVersion = expected;
+    obj.metadata = { ...(obj.metadata ?? {}) };
+    if (resource.namespaced) {
+      const ns = obj.metadata.namespace ?? namespace ?? "default";
+      if (namespace && obj.metadata.namespace && obj.metadata.namespace !== namespace) {
+        throw new ApiError("BadRequest", "the namespace of the provided object does not match the namespace sent on the request");
+      }
+      obj.metadata.namespace = ns;
+    }
+    return obj;
+  }
+
+  private check(resource: ResourceInfo, obj: KubeObject, old?: KubeObject): void {
+    const errors = validateObject(obj, old);
+    if (errors.length) throw ApiError.invalid(resource.kind, resource.group, obj.metadata?.name ?? obj.metadata?.generateName ?? "", errors);
+  }
+
+  private runAdmission(resource: ResourceInfo, run: (a: Admission) => FieldError[] | void, obj: KubeObject): void {
+    const errors: FieldError[] = [];
+    for (const a of this.admissions) errors.push(...(run(a) ?? []));
+    if (errors.length) throw ApiError.invalid(resource.kind, resource.group, obj.metadata?.name ?? "", errors);
+  }
+
+  private requireActiveNamespace(namespace: string): void {
+    const ns = this.store.get(NAMESPACES, undefined, namespace);
+    if (!ns) throw ApiError.notFound("namespaces", namespace);
+    if (ns.metadata.deletionTimestamp) {
+      throw new ApiError("Forbidden", `unable to create new content in namespace ${namespace} because it is being terminated`);
+    }
+  }
+}
+
+function podGracePeriod(pod: Stored<KubeObject>, options: DeleteOptions): number {
+  if (options.gracePeriodSeconds !== undefined) return Math.max(0, options.gracePeriodSeconds);
+  const spec = pod.spec as { terminationGracePeriodSeconds?: number } | undefined;
+  return spec?.terminationGracePeriodSeconds ?? 30;
+}
+
+function hasGeneration(resource: ResourceInfo): boolean {
+  return resource.kind !== "Pod" && resource.kind !== "Namespace" && resource.kind !== "Node" && resource.kind !== "EndpointSlice";
+}
+
+export function qualifiedPlural(resource: ResourceInfo): string {
+  return resource.group ? `${resource.plural}.${resource.group}` : resource.plural;
+}
+
+function selectorFilter(options: ListOptions): ObjectFilter | undefined {
+  let labels, fields;
+  try {
+    labels = options.labelSelector ? parseLabelSelector(options.labelSelector) : undefined;
+    fields = options.fieldSelector ? parseFieldSelector(options.fieldSelector) : undefined;
+  } catch (err) {
+    throw new ApiError("BadRequest", `unable to parse requirement: ${(err as Error).message}`);
+  }
+  if (!labels && !fields) return undefined;
+  return (obj) => (!labels || matchesRequirements(labels, obj.metadata.labels)) && (!fields || matchesFieldSelector(fields, obj));
+}

@@ -1,0 +1,49 @@
+// Small helpers over ObjectMeta shared by the API server, controllers and agents.
+import { randomUUID, randomInt } from "node:crypto";
+import type { KubeObject, OwnerReference, Stored } from "./types.js";
+
+/** RFC 3339 at second precision, as Kubernetes prints timestamps. */
+export function timestamp(at: number = Date.now()): string {
+  return new Date(Math.floor(at / 1000) * 1000).toISOString().replace(".000Z", "Z");
+}
+
+export function newUid(): string {
+  return randomUUID();
+}
+
+// The API server's generateName alphabet: no vowels (no words), no confusable characters.
+const SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+
+export function randomSuffix(length = 5): string {
+  let s = "";
+  for (let i = 0; i < length; i++) s += SUFFIX_ALPHABET[randomInt(SUFFIX_ALPHABET.length)];
+  return s;
+}
+
+export function controllerRef(owner: Stored<KubeObject>): OwnerReference {
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata.name,
+    uid: owner.metadata.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+export function controllerOf(obj: KubeObject): OwnerReference | undefined {
+  return obj.metadata?.ownerReferences?.find((r) => r.controller === true);
+}
+
+export function isControlledBy(obj: KubeObject, owner: Stored<KubeObject>): boolean {
+  return controllerOf(obj)?.uid === owner.metadata.uid;
+}
+
+export function namespacedName(obj: KubeObject): string {
+  const m = obj.metadata ?? {};
+  return m.namespace ? `${m.namespace}/${m.name ?? ""}` : m.name ?? "";
+}
+
+export function deepCopy<T>(value: T): T {
+  return structuredClone(value);
+}

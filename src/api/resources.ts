@@ -1,0 +1,59 @@
+// The resource kinds kemu serves, with their REST names, as the API server's
+// discovery documents them. Later kinds (StatefulSet, Ingress, NetworkPolicy)
+// are added here and nowhere else.
+
+export interface ResourceInfo {
+  kind: string;
+  listKind: string;
+  /** lower-case plural used in URLs: /api/v1/namespaces/{ns}/pods */
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  /** "" for the core group */
+  group: string;
+  version: string;
+  namespaced: boolean;
+}
+
+function resource(kind: string, plural: string, group: string, namespaced: boolean, shortNames: string[] = []): ResourceInfo {
+  return { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase(), shortNames, group, version: "v1", namespaced };
+}
+
+export const RESOURCES: readonly ResourceInfo[] = [
+  resource("Namespace", "namespaces", "", false, ["ns"]),
+  resource("Node", "nodes", "", false, ["no"]),
+  resource("Pod", "pods", "", true, ["po"]),
+  resource("Service", "services", "", true, ["svc"]),
+  resource("Deployment", "deployments", "apps", true, ["deploy"]),
+  resource("ReplicaSet", "replicasets", "apps", true, ["rs"]),
+  resource("EndpointSlice", "endpointslices", "discovery.k8s.io", true),
+];
+
+export function apiVersionOf(info: ResourceInfo): string {
+  return info.group ? `${info.group}/${info.version}` : info.version;
+}
+
+/** The URL prefix of a resource's collection, e.g. /apis/apps/v1/namespaces/default/deployments. */
+export function collectionPath(info: ResourceInfo, namespace?: string): string {
+  const base = info.group ? `/apis/${info.group}/${info.version}` : `/api/${info.version}`;
+  return info.namespaced && namespace ? `${base}/namespaces/${encodeURIComponent(namespace)}/${info.plural}` : `${base}/${info.plural}`;
+}
+
+export function resourceByKind(kind: string, apiVersion?: string): ResourceInfo | undefined {
+  return RESOURCES.find((r) => r.kind === kind && (apiVersion === undefined || apiVersionOf(r) === apiVersion));
+}
+
+/** Accepts what kubectl accepts on the command line: pods, pod, po, Pod, deployments.apps. */
+export function resourceByName(name: string): ResourceInfo | undefined {
+  const lower = name.toLowerCase();
+  const [base, group] = lower.includes(".") ? [lower.slice(0, lower.indexOf(".")), lower.slice(lower.indexOf(".") + 1)] : [lower, undefined];
+  return RESOURCES.find(
+    (r) =>
+      (group === undefined || r.group === group) &&
+      (r.plural === base || r.singular === base || r.shortNames.includes(base)),
+  );
+}
+
+export function resourceByPlural(group: string, plural: string): ResourceInfo | undefined {
+  return RESOURCES.find((r) => r.group === group && r.plural === plural);
+}
