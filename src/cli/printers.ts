@@ -1,0 +1,626 @@
+// Human-readable output for `kemu get`: the same tables kubectl prints.
+//
+// Everything here is pure (no I/O, no clock): the caller passes `now` so that
+// output is reproducible in tests. Column sets, cell formats and the STATUS
+// logic follow kubectl's printers (pkg/printers/internalversion/printers.go)
+// and its tab writer settings (minwidth 6, padding 3, pad char ' ').
+//
+// Where a field would always have been defaulted by a real API server before
+// kubectl ever sees the object (pod phase, replicas, service type, port
+// protocol, namespace phase), we apply that default here, so a kemu object
+// that skipped defaulting still prints like one read from a real cluster.
+import type {
+  Container,
+  ContainerStatus,
+  Deployment,
+  EndpointSlice,
+  KubeObject,
+  LabelSelector,
+  Namespace,
+  Node,
+  ObjectMeta,
+  Pod,
+  ReplicaSet,
+  Service,
+} from "../api/types.js";
+
+// ---------------------------------------------------------------------------
+// Durations
+
+/**
+ * kubectl's AGE formatting (apimachinery duration.HumanDuration): about two
+ * significant units, e.g. 45s, 119s, 2m30s, 45m, 3h5m, 20h, 3d4h, 30d, 2y10d.
+ */
+export function humanDuration(ms: number): string {
+  const seconds = Math.trunc(ms / 1000);
+  if (seconds < -1) return "<invalid>";
+  if (seconds < 0) return "0s";
+  if (seconds < 60 * 2) return `${seconds}s`;
+  const minutes = Math.trunc(seconds / 60);
+  if (minutes < 10) {
+    const s = seconds % 60;
+    return s === 0 ? `${minutes}m` : `${minutes}m${s}s`;
+  }
+  if (minutes < 60 * 3) return `${minutes}m`;
+  const hours = Math.trunc(minutes / 60);
+  if (hours < 8) {
+    const m = minutes % 60;
+    return m === 0 ? `${hours}h` : `${hours}h${m}m`;
+  }
+  if (hours < 48) return `${hours}h`;
+  const days = Math.trunc(hours / 24);
+  if (hours < 24 * 8) {
+    const h = hours % 24;
+    return h === 0 ? `${days}d` : `${days}d${h}h`;
+  }
+  if (hours < 24 * 365 * 2) return `${days}d`;
+  const years = Math.trunc(days / 365);
+  if (hours < 24 * 365 * 8) {
+    const dy = days % 365;
+    return dy === 0 ? `${years}y` : `${years}y${dy}d`;
+  }
+  return `${years}y`;
+}
+
+/** Milliseconds since epoch of an RFC 3339 timestamp, or undefined. */
+function parseTime(ts: string | undefined): number | undefined {
+  if (ts === undefined || ts === "") return undefined;
+  const t = Date.parse(ts);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/** kubectl's translateTimestampSince: "<unknown>" for a missing time. */
+function since(ts: string | undefined, now: number): string {
+  const t = parseTime(ts);
+  return t === undefined ? "<unknown>" : humanDuration(now - t);
+}
+
+// ---------------------------------------------------------------------------
+// Pods
+
+interface PodSummary {
+  ready: number;
+  total: number;
+  reason: string;
+  restarts: number;
+  /** Latest lastState.terminated.finishedAt among the counted containers. */
+  lastRestart: number | undefined;
+}
+
+/** The kubelet's "node unreachable" pod reason (node lifecycle controller). */
+const NODE_UNREACHABLE_POD_REASON = "NodeLost";
+
+function isRestartableInit(c: Container | undefined): boolean {
+  return c?.restartPolicy === "Always";
+}
+
+function later(a: number | undefined, ts: string | undefined): number | undefined {
+  const t = parseTime(ts);
+  if (t === undefined) return a;
+  return a === undefined || a < t ? t : a;
+}
+
+function terminatedReason(prefix: string, t: { reason?: string; signal?: number; exitCode: number }): string {
+  if (t.reason) return prefix + t.reason;
+  if (t.signal) return `${prefix}Signal:${t.signal}`;
+  return `${prefix}ExitCode:${t.exitCode}`;
+}
+
+function summarizePod(pod: Pod): PodSummary {
+  const spec = pod.spec;
+  const status = pod.status ?? {};
+  const conditions = status.conditions ?? [];
+  const initSpecs = spec.initContainers ?? [];
+
+  let total = (spec.containers ?? []).length;
+  let ready = 0;
+  let restarts = 0;
+  let lastRestart: number | undefined;
+  let sidecarRestarts = 0;
+  let lastSidecarRestart: number | undefined;
+
+  // The API server sets phase Pending on create; a kemu object may not.
+  const phase = status.phase ?? "Pending";
+  let reason: string = status.reason ? status.reason : phase;
+  for (const c of conditions) {
+    if (c.type === "PodScheduled" && c.reason === "SchedulingGated") reason = "SchedulingGated";
+  }
+
+  const initByName = new Map<string, Container>();
+  for (const c of initSpecs) {
+    initByName.set(c.name, c);
+    if (isRestartableInit(c)) total++;
+  }
+
+  let initializing = false;
+  const initStatuses: ContainerStatus[] = status.initContainerStatuses ?? [];
+  for (let i = 0; i < initStatuses.length; i++) {
+    const cs = initStatuses[i]!;
+    const sidecar = isRestartableInit(initByName.get(cs.name));
+    restarts += cs.restartCount ?? 0;
+    lastRestart = later(lastRestart, cs.lastState?.terminated?.finishedAt);
+    if (sidecar) {
+      sidecarRestarts += cs.restartCount ?? 0;
+      lastSidecarRestart = later(lastSidecarRestart, cs.lastState?.terminated?.finishedAt);
+    }
+    const terminated = cs.state?.terminated;
+    const waiting = cs.state?.waiting;
+    if (terminated && terminated.exitCode === 0) continue;
+    if (sidecar && cs.started === true) {
+      if (cs.ready) ready++;
+      continue;
+    }
+    if (terminated) {
+      reason = terminatedReason("Init:", terminated);
+    } else if (waiting?.reason && waiting.reason !== "PodInitializing") {
+      reason = "Init:" + waiting.reason;
+    } else {
+      reason = `Init:${i}/${initSpecs.length}`;
+    }
+    initializing = true;
+    break;
+  }
+
+  const initialized = conditions.some((c) => c.type === "Initialized" && c.status === "True");
+  if (!initializing || initialized) {
+    restarts = sidecarRestarts;
+    lastRestart = lastSidecarRestart;
+    let hasRunning = false;
+    const statuses: ContainerStatus[] = status.containerStatuses ?? [];
+    // Walked backwards, so the first container's state wins, as in kubectl.
+    for (let i = statuses.length - 1; i >= 0; i--) {
+      const cs = statuses[i]!;
+      restarts += cs.restartCount ?? 0;
+      lastRestart = later(lastRestart, cs.lastState?.terminated?.finishedAt);
+      const waiting = cs.state?.waiting;
+      const terminated = cs.state?.terminated;
+      if (waiting?.reason) {
+        reason = waiting.reason;
+      } else if (terminated) {
+        reason = terminatedReason("", terminated);
+      } else if (cs.ready && cs.state?.running) {
+        hasRunning = true;
+        ready++;
+      }
+    }
+    // Some container completed but another still runs: the pod is not done.
+    if (reason === "Completed" && hasRunning) {
+      const podReady = conditions.some((c) => c.type === "Ready" && c.status === "True");
+      reason = podReady ? "Running" : "NotReady";
+    }
+  }
+
+  const deleting = pod.metadata.deletionTimestamp !== undefined && pod.metadata.deletionTimestamp !== "";
+  if (deleting && status.reason === NODE_UNREACHABLE_POD_REASON) {
+    reason = "Unknown";
+  } else if (deleting && phase !== "Succeeded" && phase !== "Failed") {
+    reason = "Terminating";
+  }
+
+  return { ready, total, reason, restarts, lastRestart };
+}
+
+/** The STATUS column of `kubectl get pods`. */
+export function podStatusReason(pod: Pod): string {
+  return summarizePod(pod).reason;
+}
+
+/** The READY column of `kubectl get pods`, e.g. "1/2" (sidecars count). */
+export function podReadyCount(pod: Pod): string {
+  const s = summarizePod(pod);
+  return `${s.ready}/${s.total}`;
+}
+
+function restartsCell(s: PodSummary, now: number): string {
+  if (s.restarts !== 0 && s.lastRestart !== undefined) {
+    return `${s.restarts} (${humanDuration(now - s.lastRestart)} ago)`;
+  }
+  return String(s.restarts);
+}
+
+/** The RESTARTS column of `kubectl get pods`, e.g. "0" or "3 (2m ago)". */
+export function podRestarts(pod: Pod, now: number): string {
+  return restartsCell(summarizePod(pod), now);
+}
+
+function readinessGates(pod: Pod): string {
+  const gates = pod.spec.readinessGates ?? [];
+  if (gates.length === 0) return "<none>";
+  const conditions = pod.status?.conditions ?? [];
+  let trueCount = 0;
+  for (const g of gates) {
+    const c = conditions.find((cond) => cond.type === g.conditionType);
+    if (c?.status === "True") trueCount++;
+  }
+  return `${trueCount}/${gates.length}`;
+}
+
+// ---------------------------------------------------------------------------
+// Selectors and labels
+
+/** labels.FormatLabels: "a=b,c=d" sorted by key, "<none>" when empty. */
+export function formatLabels(labels: Record<string, string> | undefined): string {
+  const keys = Object.keys(labels ?? {}).sort();
+  if (keys.length === 0) return "<none>";
+  return keys.map((k) => `${k}=${labels![k]}`).join(",");
+}
+
+/**
+ * A label selector as the Selector.String() of apimachinery renders it:
+ * requirements sorted by key, "k=v", "k in (a,b)", "k notin (a,b)", "k",
+ * "!k". Returns undefined when the selector is invalid.
+ */
+function selectorString(sel: LabelSelector | undefined): string | undefined {
+  if (!sel) return "";
+  const reqs: { key: string; text: string }[] = [];
+  for (const [key, value] of Object.entries(sel.matchLabels ?? {})) {
+    reqs.push({ key, text: `${key}=${value}` });
+  }
+  for (const e of sel.matchExpressions ?? []) {
+    const values = [...(e.values ?? [])].sort();
+    switch (e.operator) {
+      case "In":
+      case "NotIn":
+        if (values.length === 0) return undefined;
+        reqs.push({ key: e.key, text: `${e.key} ${e.operator === "In" ? "in" : "notin"} (${values.join(",")})` });
+        break;
+      case "Exists":
+      case "DoesNotExist":
+        if (values.length !== 0) return undefined;
+        reqs.push({ key: e.key, text: e.operator === "Exists" ? e.key : `!${e.key}` });
+        break;
+      default:
+        return undefined;
+    }
+  }
+  reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return reqs.map((r) => r.text).join(",");
+}
+
+/** metav1.FormatLabelSelector: "<none>" when empty, "<error>" when invalid. */
+export function formatLabelSelector(sel: LabelSelector | undefined): string {
+  const s = selectorString(sel);
+  if (s === undefined) return "<error>";
+  return s === "" ? "<none>" : s;
+}
+
+function containerCells(containers: Container[] | undefined): [string, string] {
+  const cs = containers ?? [];
+  return [cs.map((c) => c.name).join(","), cs.map((c) => c.image ?? "").join(",")];
+}
+
+// ---------------------------------------------------------------------------
+// Per-resource rows
+
+interface Columns {
+  headers: string[];
+  /** Priority-1 columns, shown with -o wide. */
+  wideHeaders: string[];
+  row: (obj: KubeObject, now: number) => { cells: string[]; wide: string[] };
+}
+
+function meta(obj: KubeObject): ObjectMeta {
+  return obj.metadata ?? {};
+}
+
+const podColumns: Columns = {
+  headers: ["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
+  wideHeaders: ["IP", "NODE", "NOMINATED NODE", "READINESS GATES"],
+  row(obj, now) {
+    const pod = obj as Pod;
+    const s = summarizePod(pod);
+    // kubectl reads podIPs[0]; podIP is the same address on any API server.
+    const ip = pod.status?.podIPs?.[0]?.ip || pod.status?.podIP || "<none>";
+    return {
+      cells: [meta(obj).name ?? "", `${s.ready}/${s.total}`, s.reason, restartsCell(s, now), since(meta(obj).creationTimestamp, now)],
+      wide: [ip, pod.spec?.nodeName || "<none>", pod.status?.nominatedNodeName || "<none>", readinessGates(pod)],
+    };
+  },
+};
+
+function nodeStatus(node: Node): string {
+  const parts: string[] = [];
+  const readyCond = node.status?.conditions?.find((c) => c.type === "Ready");
+  if (readyCond) parts.push(readyCond.status === "True" ? "Ready" : "NotReady");
+  else parts.push("Unknown");
+  if (node.spec?.unschedulable) parts.push("SchedulingDisabled");
+  return parts.join(",");
+}
+
+function nodeRoles(node: Node): string {
+  const roles = new Set<string>();
+  for (const [k, v] of Object.entries(node.metadata?.labels ?? {})) {
+    if (k.startsWith("node-role.kubernetes.io/")) {
+      const role = k.slice("node-role.kubernetes.io/".length);
+      if (role.length > 0) roles.add(role);
+    } else if (k === "kubernetes.io/role" && v !== "") {
+      roles.add(v);
+    }
+  }
+  return roles.size === 0 ? "<none>" : [...roles].sort().join(",");
+}
+
+function nodeAddress(node: Node, type: string): string {
+  return node.status?.addresses?.find((a) => a.type === type)?.address ?? "<none>";
+}
+
+const nodeColumns: Columns = {
+  // Deliberate deviation from kubectl: kubectl shows INTERNAL-IP only with
+  // -o wide and never shows the pod CIDR. kemu is about networking, and its
+  // users want each node's IP and pod CIDR at a glance, so both are default
+  // columns here. The remaining wide columns are kubectl's, in its order.
+  headers: ["NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP", "POD-CIDR"],
+  wideHeaders: ["EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"],
+  row(obj, now) {
+    const node = obj as Node;
+    const info = node.status?.nodeInfo;
+    const cidrs = node.spec?.podCIDRs?.length ? node.spec.podCIDRs.join(",") : node.spec?.podCIDR || "<none>";
+    return {
+      cells: [
+        meta(obj).name ?? "",
+        nodeStatus(node),
+        nodeRoles(node),
+        since(meta(obj).creationTimestamp, now),
+        info?.kubeletVersion ?? "",
+        nodeAddress(node, "InternalIP"),
+        cidrs,
+      ],
+      wide: [
+        nodeAddress(node, "ExternalIP"),
+        info?.osImage || "<unknown>",
+        info?.kernelVersion || "<unknown>",
+        info?.containerRuntimeVersion || "<unknown>",
+      ],
+    };
+  },
+};
+
+const deploymentColumns: Columns = {
+  headers: ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
+  wideHeaders: ["CONTAINERS", "IMAGES", "SELECTOR"],
+  row(obj, now) {
+    const d = obj as Deployment;
+    const desired = d.spec?.replicas ?? 1;
+    const st = d.status ?? {};
+    const [names, images] = containerCells(d.spec?.template?.spec?.containers);
+    return {
+      cells: [
+        meta(obj).name ?? "",
+        `${st.readyReplicas ?? 0}/${desired}`,
+        String(st.updatedReplicas ?? 0),
+        String(st.availableReplicas ?? 0),
+        since(meta(obj).creationTimestamp, now),
+      ],
+      // Deployments print the bare selector string (empty, not "<none>").
+      wide: [names, images, selectorString(d.spec?.selector) ?? "<invalid>"],
+    };
+  },
+};
+
+const replicaSetColumns: Columns = {
+  headers: ["NAME", "DESIRED", "CURRENT", "READY", "AGE"],
+  wideHeaders: ["CONTAINERS", "IMAGES", "SELECTOR"],
+  row(obj, now) {
+    const rs = obj as ReplicaSet;
+    const st = rs.status;
+    const [names, images] = containerCells(rs.spec?.template?.spec?.containers);
+    return {
+      cells: [
+        meta(obj).name ?? "",
+        String(rs.spec?.replicas ?? 1),
+        String(st?.replicas ?? 0),
+        String(st?.readyReplicas ?? 0),
+        since(meta(obj).creationTimestamp, now),
+      ],
+      wide: [names, images, formatLabelSelector(rs.spec?.selector)],
+    };
+  },
+};
+
+function serviceExternalIP(svc: Service, type: string): string {
+  const externalIPs = svc.spec?.externalIPs ?? [];
+  switch (type) {
+    case "ClusterIP":
+    case "NodePort":
+      return externalIPs.length > 0 ? externalIPs.join(",") : "<none>";
+    case "LoadBalancer": {
+      const lb: string[] = [];
+      for (const ing of svc.status?.loadBalancer?.ingress ?? []) {
+        const v = ing.ip || ing.hostname;
+        if (v && !lb.includes(v)) lb.push(v);
+      }
+      if (externalIPs.length > 0) return [...lb, ...externalIPs].join(",");
+      return lb.length > 0 ? lb.join(",") : "<pending>";
+    }
+    case "ExternalName":
+      return svc.spec?.externalName ?? "";
+    default:
+      return "<unknown>";
+  }
+}
+
+function servicePorts(svc: Service): string {
+  const ports = svc.spec?.ports ?? [];
+  if (ports.length === 0) return "<none>";
+  return ports
+    .map((p) => {
+      const proto = p.protocol ?? "TCP";
+      return p.nodePort && p.nodePort > 0 ? `${p.port}:${p.nodePort}/${proto}` : `${p.port}/${proto}`;
+    })
+    .join(",");
+}
+
+const serviceColumns: Columns = {
+  headers: ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"],
+  wideHeaders: ["SELECTOR"],
+  row(obj, now) {
+    const svc = obj as Service;
+    const type = svc.spec?.type ?? "ClusterIP";
+    const clusterIP = svc.spec?.clusterIPs?.[0] || svc.spec?.clusterIP || "<none>";
+    return {
+      cells: [
+        meta(obj).name ?? "",
+        type,
+        clusterIP,
+        serviceExternalIP(svc, type),
+        servicePorts(svc),
+        since(meta(obj).creationTimestamp, now),
+      ],
+      wide: [formatLabels(svc.spec?.selector)],
+    };
+  },
+};
+
+/** kubectl's list-with-more: first 3, then " + N more...", "<unset>" if none. */
+function listWithMore(values: string[]): string {
+  const max = 3;
+  if (values.length > max) return `${values.slice(0, max).join(",")} + ${values.length - max} more...`;
+  return values.length === 0 ? "<unset>" : values.join(",");
+}
+
+const endpointSliceColumns: Columns = {
+  headers: ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"],
+  wideHeaders: [],
+  row(obj, now) {
+    const es = obj as EndpointSlice;
+    const ports = (es.ports ?? []).map((p) =>
+      p.port !== undefined && p.port !== null ? String(p.port) : p.name !== undefined && p.name !== null ? p.name : "*",
+    );
+    const addrs = (es.endpoints ?? []).flatMap((e) => e.addresses ?? []);
+    return {
+      cells: [meta(obj).name ?? "", es.addressType ?? "", listWithMore(ports), listWithMore(addrs), since(meta(obj).creationTimestamp, now)],
+      wide: [],
+    };
+  },
+};
+
+const namespaceColumns: Columns = {
+  headers: ["NAME", "STATUS", "AGE"],
+  wideHeaders: [],
+  row(obj, now) {
+    const ns = obj as Namespace;
+    // The API server sets phase Active on create; a kemu object may not.
+    return { cells: [meta(obj).name ?? "", ns.status?.phase ?? "Active", since(meta(obj).creationTimestamp, now)], wide: [] };
+  },
+};
+
+const defaultColumns: Columns = {
+  headers: ["NAME", "AGE"],
+  wideHeaders: [],
+  row(obj, now) {
+    return { cells: [meta(obj).name ?? "", since(meta(obj).creationTimestamp, now)], wide: [] };
+  },
+};
+
+const COLUMNS = new Map<string, Columns>([
+  ["pods", podColumns],
+  ["pod", podColumns],
+  ["po", podColumns],
+  ["nodes", nodeColumns],
+  ["node", nodeColumns],
+  ["no", nodeColumns],
+  ["deployments", deploymentColumns],
+  ["deployment", deploymentColumns],
+  ["deploy", deploymentColumns],
+  ["replicasets", replicaSetColumns],
+  ["replicaset", replicaSetColumns],
+  ["rs", replicaSetColumns],
+  ["services", serviceColumns],
+  ["service", serviceColumns],
+  ["svc", serviceColumns],
+  ["endpointslices", endpointSliceColumns],
+  ["endpointslice", endpointSliceColumns],
+  ["namespaces", namespaceColumns],
+  ["namespace", namespaceColumns],
+  ["ns", namespaceColumns],
+]);
+
+// ---------------------------------------------------------------------------
+// Table layout
+
+/** kubectl's tab writer: minimum cell width 6 (padding included), padding 3. */
+const TAB_MIN_WIDTH = 6;
+const TAB_PADDING = 3;
+
+function textWidth(s: string): number {
+  // Go's tabwriter counts runes (code points), not UTF-16 units.
+  return Array.from(s).length;
+}
+
+/**
+ * Lay out rows the way kubectl's tab writer does: every column but the last
+ * is padded with spaces to max(6, widest cell + 3); the last column is not
+ * padded. Each line, the last included, ends with "\n".
+ */
+export function formatTable(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const row of rows) {
+    for (let i = 0; i < row.length - 1; i++) {
+      widths[i] = Math.max(widths[i] ?? TAB_MIN_WIDTH, textWidth(row[i]!) + TAB_PADDING);
+    }
+  }
+  let out = "";
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++) {
+      const cell = row[i]!;
+      out += i === row.length - 1 ? cell : cell + " ".repeat(widths[i]! - textWidth(cell));
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+export interface TableOptions {
+  /** -o wide: add kubectl's priority-1 columns. */
+  wide: boolean;
+  /** -A / --all-namespaces: a NAMESPACE column first. */
+  withNamespace: boolean;
+  /** Current time, ms since epoch, for the AGE column. */
+  now: number;
+}
+
+/**
+ * The text `kubectl get <resource>` prints for these objects, header
+ * included, each line ending in "\n" (write it as is). "" when there are no
+ * objects: the caller prints its own "No resources found ..." line.
+ * `resource` is a plural, singular or short name ("pods", "pod", "po"),
+ * optionally group-qualified ("deployments.apps"); unknown resources get
+ * NAME and AGE.
+ */
+export function renderTable(resource: string, objects: KubeObject[], opts: TableOptions): string {
+  if (objects.length === 0) return "";
+  const key = resource.toLowerCase().split(".")[0] ?? "";
+  const cols = COLUMNS.get(key) ?? defaultColumns;
+  const header = [...(opts.withNamespace ? ["NAMESPACE"] : []), ...cols.headers, ...(opts.wide ? cols.wideHeaders : [])];
+  const rows: string[][] = [header];
+  for (const obj of objects) {
+    const r = cols.row(obj, opts.now);
+    rows.push([
+      ...(opts.withNamespace ? [meta(obj).namespace ?? ""] : []),
+      ...r.cells,
+      ...(opts.wide ? r.wide : []),
+    ]);
+  }
+  return formatTable(rows);
+}
+
+// ---------------------------------------------------------------------------
+// Lists for -o json / -o yaml
+
+export interface KubectlList {
+  apiVersion: "v1";
+  items: KubeObject[];
+  kind: "List";
+  metadata: { resourceVersion: "" };
+}
+
+/**
+ * The list `kubectl get -o json|yaml` prints for several objects. kubectl
+ * always prints an empty resourceVersion here (the list it prints is its own
+ * client-side "List", not the server's PodList), so the argument is accepted
+ * for the caller's convenience and ignored. Keys are in kubectl's
+ * (alphabetical) order: apiVersion, items, kind, metadata.
+ */
+export function toKubectlList(items: KubeObject[], _resourceVersion: string): KubectlList {
+  return { apiVersion: "v1", items, kind: "List", metadata: { resourceVersion: "" } };
+}
