@@ -177,6 +177,12 @@ export class ApiServer {
     return this.removeNow(resource, obj);
   }
 
+  /** Removes a terminating object for good (the namespace controller's last step). */
+  finalize(resource: ResourceInfo, namespace: string | undefined, name: string): void {
+    const obj = this.store.get(resource, namespace, name);
+    if (obj?.metadata.deletionTimestamp) this.removeNow(resource, obj);
+  }
+
   private removeNow(resource: ResourceInfo, obj: Stored<KubeObject>): Stored<KubeObject> {
     const removed = this.store.remove(resource, obj);
     for (const a of this.admissions) a.released?.(resource, removed);

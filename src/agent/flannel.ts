@@ -1,0 +1,64 @@
+// flannel's host-gw backend: every node routes each other node's pod subnet
+// via that node's underlay IP. Desired routes are rendered from the Node
+// objects and applied as a diff, so a missed event heals on the next one.
+import type { ApiClient } from "../api/client.js";
+import { Informer } from "../api/informer.js";
+import { resourceByKind } from "../api/resources.js";
+import type { Node } from "../api/types.js";
+import { ipBatch } from "../linux/exec.js";
+
+const NODES = resourceByKind("Node")!;
+
+export function nodeInternalIp(node: Node): string | undefined {
+  return node.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
+}
+
+/** Routes (as `ip route` arguments) this node needs: one per other node with a subnet. */
+export function renderPeerRoutes(self: string, nodes: Node[]): Map<string, string> {
+  const routes = new Map<string, string>();
+  for (const n of nodes) {
+    const cidr = n.spec?.podCIDR;
+    const ip = nodeInternalIp(n);
+    if (n.metadata?.name === self || !cidr || !ip) continue;
+    routes.set(cidr, `${cidr} via ${ip} dev eth0 onlink`);
+  }
+  return routes;
+}
+
+export class HostGwRoutes {
+  private readonly informer: Informer<Node>;
+  private applied = new Map<string, string>();
+  private syncing = Promise.resolve();
+
+  constructor(
+    api: ApiClient,
+    private readonly nodeName: string,
+  ) {
+    this.informer = new Informer<Node>(api, NODES);
+    this.informer.on(() => {
+      this.syncing = this.syncing.then(() => this.sync()).catch((err: Error) => console.error(`flannel: ${err.message}`));
+    });
+  }
+
+  start(): Promise<void> {
+    return this.informer.start();
+  }
+
+  stop(): void {
+    this.informer.stop();
+  }
+
+  /** Resolves once the routes for the current node list are in place. */
+  settled(): Promise<void> {
+    return this.syncing;
+  }
+
+  private async sync(): Promise<void> {
+    const want = renderPeerRoutes(this.nodeName, this.informer.list());
+    const lines: string[] = [];
+    for (const [cidr, route] of want) if (this.applied.get(cidr) !== route) lines.push(`route replace ${route}`);
+    for (const cidr of this.applied.keys()) if (!want.has(cidr)) lines.push(`route del ${cidr}`);
+    await ipBatch(lines);
+    this.applied = want;
+  }
+}

@@ -1,0 +1,395 @@
+// The kubelet of one emulated node: for every pod bound to the node it builds
+// the sandbox, runs the containers, restarts them by restartPolicy with
+// back-off, reports status, and on deletion stops them gracefully
+// (SIGTERM, terminationGracePeriodSeconds, SIGKILL) before removing the pod.
+import { mkdirSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
+import type { ApiClient } from "../../api/client.js";
+import { Informer } from "../../api/informer.js";
+import { resourceByKind } from "../../api/resources.js";
+import type { Container, Pod, Stored } from "../../api/types.js";
+import { timestamp } from "../../api/meta.js";
+import { ApiError } from "../../api/errors.js";
+import { allocatePodIp, gatewayOf, prefixLength } from "../../linux/addressing.js";
+import { netnsNames, podVethName } from "../../linux/names.js";
+import { resolveProgram, ImageError } from "../../workloads/images.js";
+import { createSandbox, destroySandbox, type SandboxSpec } from "./sandbox.js";
+import { launchContainer, readContainerPid } from "./runtime.js";
+import { renderHostsFile, renderResolvConf } from "./podfiles.js";
+import { buildEnv, expandVars } from "./env.js";
+import { computePodStatus, terminatedReason, type ContainerFacts, type ContainerState } from "./status.js";
+import { initialBackoff, onContainerExit, shouldRestart, type BackoffState, type RestartPolicy } from "./backoff.js";
+import { Semaphore } from "../semaphore.js";
+
+const PODS = resourceByKind("Pod")!;
+
+export interface KubeletConfig {
+  cluster: string;
+  nodeName: string;
+  nodeIp: string;
+  podCidr: string;
+  stateDir: string;
+  clusterDomain: string;
+  clusterDns: string[];
+}
+
+interface ContainerRun {
+  spec: Container;
+  child?: ChildProcess;
+  hostPid?: number;
+  state: ContainerState;
+  lastState?: ContainerState;
+  restartCount: number;
+  attempt: number;
+  backoff: BackoffState;
+  startedAtMs: number;
+  restartTimer?: NodeJS.Timeout;
+  exited?: Promise<void>;
+}
+
+export class Kubelet {
+  private readonly workers = new Map<string, PodWorker>();
+  private readonly informer: Informer<Pod>;
+  private readonly usedIps = new Set<string>();
+  private lastIp?: string;
+  /** Bounds concurrent `ip` executions when many pods arrive at once. */
+  readonly netSetup = new Semaphore(8);
+
+  constructor(
+    readonly api: ApiClient,
+    readonly config: KubeletConfig,
+  ) {
+    this.informer = new Informer<Pod>(api, PODS, { fieldSelector: `spec.nodeName=${config.nodeName}` });
+    this.informer.on((type, pod) => this.onPod(type, pod));
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(join(this.config.stateDir, "pods"), { recursive: true });
+    await this.informer.start();
+  }
+
+  private onPod(type: "ADDED" | "MODIFIED" | "DELETED", pod: Stored<Pod>): void {
+    let worker = this.workers.get(pod.metadata.uid);
+    if (!worker) {
+      if (type === "DELETED") return;
+      worker = new PodWorker(this, pod);
+      this.workers.set(pod.metadata.uid, worker);
+    }
+    worker.update(pod, type === "DELETED");
+  }
+
+  forget(uid: string): void {
+    this.workers.delete(uid);
+  }
+
+  allocateIp(): string {
+    const ip = allocatePodIp(this.config.podCidr, this.usedIps, this.lastIp);
+    if (!ip) throw new Error(`no free pod IP left in ${this.config.podCidr}`);
+    this.usedIps.add(ip);
+    this.lastIp = ip;
+    return ip;
+  }
+
+  releaseIp(ip: string): void {
+    this.usedIps.delete(ip);
+  }
+
+  /** Node shutdown (cluster down): no grace, everything goes at once. */
+  async stopAll(): Promise<void> {
+    this.informer.stop();
+    await Promise.all([...this.workers.values()].map((w) => w.terminate(0, false)));
+  }
+}
+
+class PodWorker {
+  private pod: Stored<Pod>;
+  private gone = false;
+  private busy = false;
+  private again = false;
+  private terminating?: Promise<void>;
+  private readonly dir: string;
+  private readonly sandbox: SandboxSpec;
+  private sandboxReady = false;
+  private sandboxError?: string;
+  private readonly containers = new Map<string, ContainerRun>();
+  private readonly startTime = timestamp();
+  private lastStatus = "";
+  private statusTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly kubelet: Kubelet,
+    pod: Stored<Pod>,
+  ) {
+    this.pod = pod;
+    const { cluster, stateDir, podCidr } = kubelet.config;
+    this.dir = join(stateDir, "pods", pod.metadata.uid);
+    this.sandbox = {
+      netns: netnsNames.pod(cluster, pod.metadata.uid),
+      veth: podVethName(pod.metadata.uid),
+      ip: "",
+      prefix: prefixLength(podCidr),
+      gateway: gatewayOf(podCidr),
+    };
+  }
+
+  update(pod: Stored<Pod>, deleted: boolean): void {
+    this.pod = pod;
+    if (deleted) this.gone = true;
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.busy = true;
+    void (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.sync();
+        } catch (err) {
+          console.error(`kubelet: pod ${this.pod.metadata.namespace}/${this.pod.metadata.name}: ${(err as Error).message}`);
+          setTimeout(() => this.kick(), 1_000).unref();
+        }
+      } while (this.again);
+      this.busy = false;
+    })();
+  }
+
+  private async sync(): Promise<void> {
+    if (this.gone || this.pod.metadata.deletionTimestamp) {
+      const deadline = this.pod.metadata.deletionTimestamp ? Date.parse(this.pod.metadata.deletionTimestamp) : Date.now();
+      const grace = this.gone ? 0 : Math.max(0, this.pod.metadata.deletionGracePeriodSeconds ?? Math.ceil((deadline - Date.now()) / 1000));
+      await this.terminate(grace, !this.gone);
+      return;
+    }
+    if (!this.sandboxReady) await this.createSandbox();
+    if (!this.sandboxReady) return;
+    for (const spec of this.pod.spec.containers) {
+      const run = this.containers.get(spec.name);
+      if (!run) this.startContainer(spec, undefined);
+    }
+    this.scheduleStatus();
+  }
+
+  private async createSandbox(): Promise<void> {
+    const { config } = this.kubelet;
+    try {
+      if (!this.sandbox.ip) this.sandbox.ip = this.kubelet.allocateIp();
+      mkdirSync(this.dir, { recursive: true });
+      writeFileSync(join(this.dir, "resolv.conf"), renderResolvConf(this.pod, { clusterDomain: config.clusterDomain, clusterDns: config.clusterDns, hostResolvConf: hostResolvConf() }));
+      writeFileSync(join(this.dir, "hosts"), renderHostsFile(this.pod, this.sandbox.ip, config.clusterDomain));
+      writeFileSync(join(this.dir, "pod.json"), JSON.stringify({ namespace: this.pod.metadata.namespace, name: this.pod.metadata.name, netns: this.sandbox.netns, ip: this.sandbox.ip }));
+      await this.kubelet.netSetup.run(() => createSandbox(this.sandbox));
+      this.sandboxReady = true;
+      this.sandboxError = undefined;
+    } catch (err) {
+      this.sandboxError = (err as Error).message;
+      console.error(`kubelet: sandbox for ${this.pod.metadata.namespace}/${this.pod.metadata.name}: ${this.sandboxError}`);
+      this.scheduleStatus();
+      setTimeout(() => this.kick(), 2_000).unref();
+    }
+  }
+
+  private startContainer(spec: Container, previous: ContainerRun | undefined): void {
+    const run: ContainerRun = previous ?? {
+      spec,
+      state: { kind: "waiting", reason: "ContainerCreating" },
+      restartCount: 0,
+      attempt: 0,
+      backoff: initialBackoff(),
+      startedAtMs: 0,
+    };
+    this.containers.set(spec.name, run);
+    const { config } = this.kubelet;
+    try {
+      const env = buildEnv(this.pod, spec, { podIp: this.sandbox.ip, hostIp: config.nodeIp, nodeName: config.nodeName });
+      const program = resolveProgram(spec, (s) => expandVars(s, env));
+      const launched = launchContainer({
+        podDir: this.dir,
+        netns: this.sandbox.netns,
+        hostname: this.pod.spec.hostname ?? this.pod.metadata.name,
+        container: spec.name,
+        attempt: run.attempt,
+        file: program.file,
+        args: program.args,
+        env,
+        cwd: spec.workingDir,
+      });
+      run.child = launched.child;
+      run.hostPid = undefined;
+      run.startedAtMs = Date.now();
+      run.state = { kind: "running", startedAt: timestamp(run.startedAtMs) };
+      const child = launched.child;
+      run.exited = new Promise((resolve) => {
+        child.once("exit", (code, signal) => {
+          this.onExit(run, child, code, signal);
+          resolve();
+        });
+        child.once("error", (err) => {
+          console.error(`kubelet: cannot start kemu-sandbox: ${err.message}`);
+        });
+      });
+      // The launcher writes the container's host PID right after fork.
+      const readPid = (tries: number) => {
+        if (run.child !== child) return;
+        run.hostPid = readContainerPid(launched.pidfile);
+        if (run.hostPid === undefined && tries > 0) setTimeout(() => readPid(tries - 1), 5).unref();
+        else this.scheduleStatus();
+      };
+      readPid(200);
+    } catch (err) {
+      const reason = err instanceof ImageError ? err.reason : "CreateContainerError";
+      run.state = { kind: "waiting", reason, message: (err as Error).message };
+      // Configuration errors are retried, as the kubelet does, in case the pod is fixed.
+      run.restartTimer = setTimeout(() => this.restartContainer(run), 10_000);
+      run.restartTimer.unref();
+    }
+    this.scheduleStatus();
+  }
+
+  private onExit(run: ContainerRun, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (run.child !== child) return;
+    run.child = undefined;
+    const exitCode = code ?? 128 + signalNumber(signal);
+    const finished: ContainerState = {
+      kind: "terminated",
+      exitCode,
+      reason: terminatedReason(exitCode),
+      startedAt: timestamp(run.startedAtMs),
+      finishedAt: timestamp(),
+      ...(exitCode >= 125 && exitCode <= 127 ? { message: lastLogLine(this.dir, run) } : {}),
+    };
+    run.state = finished;
+    if (this.terminating || this.gone || this.pod.metadata.deletionTimestamp) {
+      this.scheduleStatus();
+      return;
+    }
+    const policy = (this.pod.spec.restartPolicy ?? "Always") as RestartPolicy;
+    if (!shouldRestart(policy, exitCode)) {
+      this.scheduleStatus();
+      return;
+    }
+    const { delayMs, next } = onContainerExit(run.backoff, Date.now() - run.startedAtMs);
+    run.backoff = next;
+    if (delayMs === 0) {
+      this.restartContainer(run);
+      return;
+    }
+    run.lastState = finished;
+    run.state = {
+      kind: "waiting",
+      reason: "CrashLoopBackOff",
+      message: `back-off ${Math.round(delayMs / 1000)}s restarting failed container=${run.spec.name} pod=${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.pod.metadata.uid})`,
+    };
+    run.restartTimer = setTimeout(() => this.restartContainer(run), delayMs);
+    run.restartTimer.unref();
+    this.scheduleStatus();
+  }
+
+  private restartContainer(run: ContainerRun): void {
+    if (this.terminating || this.gone || this.pod.metadata.deletionTimestamp) return;
+    if (run.state.kind === "terminated") run.lastState = run.state;
+    if (run.state.kind === "terminated" || (run.state.kind === "waiting" && run.state.reason === "CrashLoopBackOff")) {
+      run.restartCount += 1;
+      run.attempt += 1;
+    }
+    const spec = this.pod.spec.containers.find((c) => c.name === run.spec.name) ?? run.spec;
+    run.spec = spec;
+    this.startContainer(spec, run);
+  }
+
+  /** Stops every container (SIGTERM, then SIGKILL after grace seconds) and removes the sandbox. */
+  terminate(graceSeconds: number, deleteFromApi: boolean): Promise<void> {
+    this.terminating ??= (async () => {
+      const runs = [...this.containers.values()];
+      for (const r of runs) if (r.restartTimer) clearTimeout(r.restartTimer);
+      const alive = runs.filter((r) => r.child);
+      for (const r of alive) r.child!.kill(graceSeconds > 0 ? "SIGTERM" : "SIGKILL");
+      if (alive.length && graceSeconds > 0) {
+        const timer = new Promise<void>((resolve) => setTimeout(resolve, graceSeconds * 1000).unref());
+        await Promise.race([Promise.all(alive.map((r) => r.exited)), timer]);
+        for (const r of alive) r.child?.kill("SIGKILL");
+      }
+      await Promise.all(alive.map((r) => r.exited));
+      if (this.sandboxReady || this.sandbox.ip) await destroySandbox(this.sandbox).catch((err: Error) => console.error(`kubelet: ${err.message}`));
+      if (this.sandbox.ip) this.kubelet.releaseIp(this.sandbox.ip);
+      rmSync(this.dir, { recursive: true, force: true });
+      if (this.statusTimer) clearTimeout(this.statusTimer);
+      this.kubelet.forget(this.pod.metadata.uid);
+      if (deleteFromApi) {
+        try {
+          await this.kubelet.api.delete(PODS, this.pod.metadata.namespace, this.pod.metadata.name, { gracePeriodSeconds: 0 });
+        } catch (err) {
+          if (!(err instanceof ApiError && err.reason === "NotFound")) throw err;
+        }
+      }
+    })();
+    return this.terminating;
+  }
+
+  private scheduleStatus(): void {
+    if (this.statusTimer || this.terminating) return;
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = undefined;
+      void this.pushStatus().catch((err: Error) => {
+        if (!(err instanceof ApiError && err.reason === "NotFound")) console.error(`kubelet: status of ${this.pod.metadata.name}: ${err.message}`);
+      });
+    }, 10);
+  }
+
+  private async pushStatus(): Promise<void> {
+    if (this.terminating || this.gone) return;
+    const facts: ContainerFacts[] = this.pod.spec.containers.map((spec) => {
+      const run = this.containers.get(spec.name);
+      const waiting: ContainerState = { kind: "waiting", reason: "ContainerCreating" };
+      return {
+        name: spec.name,
+        image: spec.image ?? "",
+        state: run?.state ?? waiting,
+        lastState: run?.lastState,
+        restartCount: run?.restartCount ?? 0,
+        ready: run?.state.kind === "running",
+        containerId: run?.hostPid ? `kemu://${run.hostPid}` : undefined,
+      };
+    });
+    const status = computePodStatus(
+      { pod: this.pod, hostIp: this.kubelet.config.nodeIp, podIp: this.sandbox.ip || undefined, sandboxReady: this.sandboxReady, startTime: this.startTime, containers: facts },
+      this.pod.status,
+      timestamp(),
+    );
+    const text = JSON.stringify(status);
+    if (text === this.lastStatus) return;
+    this.lastStatus = text;
+    await this.kubelet.api.update(PODS, { apiVersion: "v1", kind: "Pod", metadata: { name: this.pod.metadata.name, namespace: this.pod.metadata.namespace }, status }, { subresource: "status" });
+  }
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
+  return (signal && numbers[signal]) || 0;
+}
+
+function lastLogLine(dir: string, run: ContainerRun): string {
+  try {
+    const text = readFileSync(join(dir, "logs", run.spec.name, `${run.attempt}.log`), "utf8").trim().split("\n");
+    return text[text.length - 1] ?? "";
+  } catch {
+    return "";
+  }
+}
+
+let cachedResolvConf: string | undefined;
+function hostResolvConf(): string {
+  if (cachedResolvConf === undefined) {
+    try {
+      cachedResolvConf = readFileSync("/etc/resolv.conf", "utf8");
+    } catch {
+      cachedResolvConf = "";
+    }
+  }
+  return cachedResolvConf;
+}

@@ -1,0 +1,228 @@
+// Kubernetes-style REST front end of the API server, served on a unix socket.
+// Paths, verbs, query parameters and Status errors follow the real API so
+// that later a TCP listener can serve kubectl with the same handler.
+import http from "node:http";
+import { existsSync, unlinkSync } from "node:fs";
+import type { ApiServer } from "./apiserver.js";
+import { ApiError } from "./errors.js";
+import { RESOURCES, apiVersionOf, resourceByPlural, type ResourceInfo } from "./resources.js";
+import type { KubeObject, WatchEvent } from "./types.js";
+
+/** Extra routes the daemon adds (pod logs, kemu's own control endpoints). */
+export interface ExtraRoutes {
+  podLog?(namespace: string, name: string, query: URLSearchParams, res: http.ServerResponse, req: http.IncomingMessage): Promise<void>;
+  kemu?(path: string, method: string, body: unknown): Promise<unknown>;
+}
+
+interface Route {
+  resource: ResourceInfo;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+export function parsePath(pathname: string): Route | undefined {
+  const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  let group: string;
+  let rest: string[];
+  if (parts[0] === "api" && parts[1] === "v1") {
+    group = "";
+    rest = parts.slice(2);
+  } else if (parts[0] === "apis" && parts.length >= 3) {
+    group = parts[1]!;
+    if (parts[2] !== "v1") return undefined;
+    rest = parts.slice(3);
+  } else return undefined;
+
+  let namespace: string | undefined;
+  if (rest[0] === "namespaces" && rest.length >= 3) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const resource = resourceByPlural(group, rest[0] ?? "");
+  if (!resource) return undefined;
+  if (namespace !== undefined && !resource.namespaced) return undefined;
+  return { resource, namespace, name: rest[1], subresource: rest[2] };
+}
+
+export class RestServer {
+  private readonly server: http.Server;
+  private readonly openWatches = new Set<http.ServerResponse>();
+
+  constructor(
+    private readonly api: ApiServer,
+    private readonly extra: ExtraRoutes = {},
+  ) {
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => sendError(res, err));
+    });
+    this.server.keepAliveTimeout = 60_000;
+  }
+
+  listen(socketPath: string): Promise<void> {
+    if (existsSync(socketPath)) unlinkSync(socketPath);
+    return new Promise((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(socketPath, () => resolve());
+    });
+  }
+
+  close(): Promise<void> {
+    for (const res of this.openWatches) res.end();
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://kemu");
+    const method = req.method ?? "GET";
+    const body = method === "GET" || method === "HEAD" ? undefined : await readJson(req);
+
+    if (url.pathname === "/healthz" || url.pathname === "/readyz" || url.pathname === "/livez") return sendText(res, 200, "ok");
+    if (url.pathname === "/version") return sendJson(res, 200, { major: "1", minor: "31", gitVersion: "v1.31.0-kemu", platform: "linux/amd64" });
+    if (url.pathname.startsWith("/kemu/") && this.extra.kemu) return sendJson(res, 200, await this.extra.kemu(url.pathname, method, body));
+    if (url.pathname === "/api" || url.pathname === "/apis" || isGroupVersionPath(url.pathname)) return sendJson(res, 200, discovery(url.pathname));
+
+    const route = parsePath(url.pathname);
+    if (!route) throw new ApiError("NotFound", `the server could not find the requested resource (${method} ${url.pathname})`);
+    const q = url.searchParams;
+    const dryRun = q.get("dryRun") === "All";
+    const { resource, namespace, name, subresource } = route;
+
+    if (subresource === "log" && resource.kind === "Pod" && name && method === "GET") {
+      if (!this.extra.podLog) throw new ApiError("NotFound", "logs are not served here");
+      this.api.get(resource, namespace, name);
+      return this.extra.podLog(namespace ?? "default", name, q, res, req);
+    }
+    if (subresource && subresource !== "status") throw new ApiError("NotFound", `the server could not find the requested resource (${subresource})`);
+
+    if (!name) {
+      const listOptions = { namespace, labelSelector: q.get("labelSelector") ?? undefined, fieldSelector: q.get("fieldSelector") ?? undefined };
+      if (method === "GET" && (q.get("watch") === "1" || q.get("watch") === "true")) {
+        return this.serveWatch(resource, { ...listOptions, resourceVersion: q.get("resourceVersion") ?? undefined }, res);
+      }
+      if (method === "GET") {
+        const { items, resourceVersion } = this.api.list(resource, listOptions);
+        return sendJson(res, 200, { apiVersion: apiVersionOf(resource), kind: resource.listKind, metadata: { resourceVersion }, items });
+      }
+      if (method === "POST") return sendJson(res, 201, this.api.create(resource, asObject(body), namespace, { dryRun }));
+      throw new ApiError("MethodNotAllowed", `${method} is not supported on a collection`);
+    }
+
+    const sub = subresource === "status" ? ("status" as const) : undefined;
+    switch (method) {
+      case "GET":
+        return sendJson(res, 200, this.api.get(resource, namespace, name));
+      case "PUT": {
+        const obj = asObject(body);
+        if (obj.metadata?.name && obj.metadata.name !== name) throw new ApiError("BadRequest", `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+        obj.metadata = { ...(obj.metadata ?? {}), name };
+        return sendJson(res, 200, this.api.update(resource, obj, namespace, { dryRun, subresource: sub }));
+      }
+      case "PATCH":
+        return sendJson(res, 200, this.api.patch(resource, namespace, name, body, { dryRun, subresource: sub }));
+      case "DELETE": {
+        const opts = (body ?? {}) as { gracePeriodSeconds?: number; propagationPolicy?: "Background" | "Foreground" | "Orphan" };
+        const grace = q.get("gracePeriodSeconds");
+        return sendJson(
+          res,
+          200,
+          this.api.delete(resource, namespace, name, {
+            dryRun,
+            gracePeriodSeconds: grace !== null ? Number(grace) : opts.gracePeriodSeconds,
+            propagationPolicy: (q.get("propagationPolicy") as typeof opts.propagationPolicy) ?? opts.propagationPolicy,
+          }),
+        );
+      }
+      default:
+        throw new ApiError("MethodNotAllowed", `${method} is not supported`);
+    }
+  }
+
+  private serveWatch(resource: ResourceInfo, options: Parameters<ApiServer["watch"]>[1], res: http.ServerResponse): void {
+    const write = (e: WatchEvent) => res.write(`${JSON.stringify(e)}\n`);
+    // Subscribe before sending headers so that a 410 Gone is still a plain error reply.
+    const buffered: WatchEvent[] = [];
+    let ready = false;
+    const stop = this.api.watch(resource, options, (e) => (ready ? write(e) : buffered.push(e)));
+    res.writeHead(200, { "Content-Type": "application/json", "Transfer-Encoding": "chunked" });
+    res.flushHeaders();
+    for (const e of buffered) write(e);
+    ready = true;
+    this.openWatches.add(res);
+    res.on("close", () => {
+      stop();
+      this.openWatches.delete(res);
+    });
+  }
+}
+
+function isGroupVersionPath(p: string): boolean {
+  return p === "/api/v1" || /^\/apis\/[^/]+(\/v1)?$/.test(p);
+}
+
+/** Minimal discovery documents; enough to list what is served. */
+function discovery(path: string): unknown {
+  if (path === "/api") return { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [] };
+  if (path === "/apis") {
+    const groups = [...new Set(RESOURCES.filter((r) => r.group).map((r) => r.group))];
+    return {
+      kind: "APIGroupList",
+      apiVersion: "v1",
+      groups: groups.map((g) => ({ name: g, versions: [{ groupVersion: `${g}/v1`, version: "v1" }], preferredVersion: { groupVersion: `${g}/v1`, version: "v1" } })),
+    };
+  }
+  const group = path === "/api/v1" ? "" : path.split("/")[2]!;
+  return {
+    kind: "APIResourceList",
+    apiVersion: "v1",
+    groupVersion: group ? `${group}/v1` : "v1",
+    resources: RESOURCES.filter((r) => r.group === group).map((r) => ({
+      name: r.plural,
+      singularName: r.singular,
+      namespaced: r.namespaced,
+      kind: r.kind,
+      shortNames: r.shortNames,
+      verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
+    })),
+  };
+}
+
+function asObject(body: unknown): KubeObject {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new ApiError("BadRequest", "the request body must be a JSON object");
+  return body as KubeObject;
+}
+
+async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  if (chunks.length === 0) return undefined;
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (!text.trim()) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ApiError("BadRequest", `the request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export function sendJson(res: http.ServerResponse, code: number, value: unknown): void {
+  const text = JSON.stringify(value);
+  res.writeHead(code, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendText(res: http.ServerResponse, code: number, text: string): void {
+  res.writeHead(code, { "Content-Type": "text/plain", "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendError(res: http.ServerResponse, err: unknown): void {
+  const apiErr = err instanceof ApiError ? err : new ApiError("InternalError", `internal error: ${(err as Error).stack ?? String(err)}`);
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const status = apiErr.toStatus();
+  sendJson(res, status.code, status);
+}

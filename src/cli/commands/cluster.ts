@@ -1,0 +1,63 @@
+// kemu up / kemu down
+import type { Command } from "commander";
+import { Cluster, KemuError, isRoot, resolveClusterName } from "../../cluster.js";
+import { removeArtefacts, clustersOnHost } from "../../linux/cleanup.js";
+import { collect, nameOption, parseDuration } from "../options.js";
+import { endProgress, progress } from "../output.js";
+
+export function registerClusterCommands(program: Command): void {
+  program
+    .command("up")
+    .description("start a cluster (nodes, control plane) and apply manifests; returns when nodes are Ready and pods Running")
+    .option("-f, --filename <path>", "manifest file or directory to apply (repeatable)", collect, [])
+    .option("--nodes <n>", "number of nodes", "2")
+    .option("--timeout <duration>", "how long to wait for nodes and pods", "90s")
+    .addOption(nameOption())
+    .action(async (opts: { filename: string[]; nodes: string; timeout: string; name?: string }) => {
+      const nodes = Number(opts.nodes);
+      if (!/^\d+$/.test(opts.nodes)) throw new KemuError(`--nodes: expected a whole number, got ${JSON.stringify(opts.nodes)}`);
+      const started = Date.now();
+      const cluster = await Cluster.start({
+        name: opts.name ?? "kemu",
+        nodes,
+        files: opts.filename,
+        timeoutMs: parseDuration(opts.timeout, "--timeout"),
+        onProgress: progress,
+      });
+      endProgress();
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      const flag = cluster.name === "kemu" ? "" : ` --name ${cluster.name}`;
+      process.stdout.write(
+        `Cluster "${cluster.name}" is up (${nodes} nodes, ${seconds}s).\n\nTry:\n` +
+          `  kemu get nodes${flag}\n  kemu get pods -o wide${flag}\n  kemu exec${flag} POD -- curl -s http://POD_IP:8080/hostname\n  kemu down${flag}\n`,
+      );
+      cluster.api.close();
+    });
+
+  program
+    .command("down")
+    .description("stop a cluster and remove everything it created on the host")
+    .addOption(nameOption())
+    .option("--all", "remove every kemu cluster and artefact on this host, even after a crash")
+    .action(async (opts: { name?: string; all?: boolean }) => {
+      if (!isRoot()) throw new KemuError("kemu down needs root");
+      if (opts.all) {
+        const clusters = clustersOnHost();
+        for (const name of clusters) await stopQuietly(name);
+        const removed = await removeArtefacts();
+        process.stdout.write(`removed ${clusters.length} cluster(s), ${removed.netns.length} leftover namespace(s), ${removed.pids.length} leftover process(es)\n`);
+        return;
+      }
+      const name = resolveClusterName(opts.name);
+      await stopQuietly(name);
+      process.stdout.write(`Cluster "${name}" removed.\n`);
+    });
+}
+
+async function stopQuietly(name: string): Promise<void> {
+  try {
+    await Cluster.connect(name).stop();
+  } catch {
+    await removeArtefacts(name);
+  }
+}

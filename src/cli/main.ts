@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// The kemu command line: kubectl-like verbs over the library in ../cluster.ts.
+import { Command } from "commander";
+import { readFileSync } from "node:fs";
+import { registerClusterCommands } from "./commands/cluster.js";
+import { registerObjectCommands } from "./commands/objects.js";
+import { registerPodCommands } from "./commands/pods.js";
+import { registerDoctor } from "./commands/doctor.js";
+import { fail } from "./output.js";
+
+const program = new Command("kemu")
+  .description("Kubernetes networking on one Linux host: nodes and pods are network namespaces, Services are real rules")
+  .version(packageVersion())
+  .showHelpAfterError()
+  .enablePositionalOptions();
+
+registerClusterCommands(program);
+registerObjectCommands(program);
+registerPodCommands(program);
+registerDoctor(program);
+
+// Internal entry points: the daemon and the node agents are this same program.
+program
+  .command("daemon", { hidden: true })
+  .argument("<config>")
+  .action(async (configPath: string) => {
+    const { runDaemon } = await import("../daemon/main.js");
+    await runDaemon(JSON.parse(readFileSync(configPath, "utf8")));
+  });
+program
+  .command("agent", { hidden: true })
+  .argument("<config>")
+  .action(async (configPath: string) => {
+    const { runAgent } = await import("../agent/main.js");
+    await runAgent(JSON.parse(readFileSync(configPath, "utf8")));
+  });
+
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  } catch {
+    return "0.0.0";
+  }
+}
+
+program.parseAsync(process.argv).catch(fail);

@@ -1,0 +1,339 @@
+// The library API: start a cluster, apply manifests, exec in pods, wait, stop.
+// The CLI is a thin layer over this, and so are the tests.
+import { spawn, type StdioOptions } from "node:child_process";
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from "node:fs";
+import { ApiClient } from "./api/client.js";
+import { applyObjects, type AppliedObject } from "./api/apply.js";
+import { loadManifests, parseManifests, type SourcedObject } from "./api/manifests.js";
+import { resourceByKind } from "./api/resources.js";
+import type { Deployment, KubeObject, Node, Pod, ReplicaSet, Stored } from "./api/types.js";
+import { ApiError } from "./api/errors.js";
+import { clusterPaths, DEFAULTS, MAX_NODES, type ClusterConfig } from "./daemon/config.js";
+import { clustersOnHost, removeArtefacts } from "./linux/cleanup.js";
+import { netnsNames, netnsPath, validateClusterName } from "./linux/names.js";
+import { builtinPath, cliEntry } from "./paths.js";
+import { podStatusReason } from "./cli/printers.js";
+
+const PODS = resourceByKind("Pod")!;
+const NODES = resourceByKind("Node")!;
+const DEPLOYMENTS = resourceByKind("Deployment")!;
+const REPLICASETS = resourceByKind("ReplicaSet")!;
+
+export class KemuError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "KemuError";
+  }
+}
+
+export interface StartOptions {
+  name?: string;
+  nodes?: number;
+  /** manifest files or directories applied once the nodes are Ready */
+  files?: string[];
+  /** objects (or YAML text) applied after the files */
+  manifests?: (KubeObject | string)[];
+  /** how long to wait for nodes and pods (default 60 s) */
+  timeoutMs?: number;
+  onProgress?: (message: string) => void;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecOptions {
+  namespace?: string;
+  container?: string;
+  input?: string;
+  timeoutMs?: number;
+}
+
+export function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+function daemonAlive(name: string): boolean {
+  const { config } = clusterPaths(name);
+  if (!existsSync(config)) return false;
+  try {
+    const { pid } = JSON.parse(readFileSync(config, "utf8")) as { pid: number };
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The cluster a command means: the given name, else the only running cluster, else "kemu". */
+export function resolveClusterName(given?: string): string {
+  if (given) {
+    const problem = validateClusterName(given);
+    if (problem) throw new KemuError(problem);
+    return given;
+  }
+  const running = clustersOnHost().filter(daemonAlive);
+  if (running.length === 1) return running[0]!;
+  if (running.length > 1) throw new KemuError(`several clusters are running (${running.join(", ")}): choose one with --name`);
+  return "kemu";
+}
+
+export function runningClusters(): string[] {
+  return clustersOnHost().filter(daemonAlive);
+}
+
+export class Cluster {
+  readonly api: ApiClient;
+  readonly paths: ReturnType<typeof clusterPaths>;
+
+  private constructor(readonly name: string) {
+    this.paths = clusterPaths(name);
+    this.api = new ApiClient(this.paths.socket);
+  }
+
+  /** Connects to a running cluster. */
+  static connect(name?: string): Cluster {
+    const resolved = resolveClusterName(name);
+    if (!daemonAlive(resolved)) throw new KemuError(`cluster "${resolved}" is not running (start it with: kemu up --name ${resolved})`);
+    return new Cluster(resolved);
+  }
+
+  /** Creates the cluster, applies manifests and waits until nodes are Ready and pods Running. */
+  static async start(options: StartOptions = {}): Promise<Cluster> {
+    const name = options.name ?? "kemu";
+    const problem = validateClusterName(name);
+    if (problem) throw new KemuError(problem);
+    const nodes = options.nodes ?? 2;
+    if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES) throw new KemuError(`--nodes: must be an integer between 1 and ${MAX_NODES}, got ${options.nodes}`);
+    if (!isRoot()) throw new KemuError("kemu needs root: it creates network namespaces (run it with sudo)");
+    for (const bin of ["kemu-sandbox", "agnhost"] as const) {
+      if (!existsSync(builtinPath(bin))) throw new KemuError(`${builtinPath(bin)} is missing: run npm run build first`);
+    }
+    if (!existsSync(cliEntry())) throw new KemuError(`${cliEntry()} is missing: run npm run build first`);
+    // Read every manifest before anything is created: a bad file changes nothing.
+    const sourced = [...loadManifests(options.files ?? []), ...toSourced(options.manifests ?? [])];
+    if (daemonAlive(name)) throw new KemuError(`cluster "${name}" is already running (stop it with: kemu down --name ${name})`);
+    if (existsSync(clusterPaths(name).dir) || clustersOnHost().includes(name)) await removeArtefacts(name);
+
+    const progress = options.onProgress ?? (() => undefined);
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const config: ClusterConfig = { name, nodes, ...DEFAULTS };
+    const paths = clusterPaths(name);
+    mkdirSync(paths.dir, { recursive: true });
+    const configPath = `${paths.dir}/start.json`;
+    writeFileSync(configPath, JSON.stringify(config));
+    const log = openSync(paths.daemonLog, "a");
+    const daemon = spawn(process.execPath, [cliEntry(), "daemon", configPath], { detached: true, stdio: ["ignore", log, log] });
+    closeSync(log);
+    daemon.unref();
+    progress(`starting control plane (pid ${daemon.pid}, log ${paths.daemonLog})`);
+
+    const cluster = new Cluster(name);
+    try {
+      await cluster.waitFor(async () => existsSync(paths.socket) && (await cluster.api.request("GET", "/healthz").then(() => true, () => false)), {
+        timeoutMs,
+        what: () => `the API server (see ${paths.daemonLog})`,
+        abortIf: () => (daemon.exitCode !== null ? `the control plane exited with code ${daemon.exitCode}: ${tail(paths.daemonLog)}` : undefined),
+      });
+      progress(`API server listening on ${paths.socket}`);
+      await cluster.waitForNodes(timeoutMs);
+      progress(`${nodes} node(s) Ready`);
+      if (sourced.length) {
+        const applied = await applyObjects(cluster.api, sourced);
+        progress(`applied ${applied.length} object(s)`);
+        await cluster.waitForWorkloads(timeoutMs, progress);
+      }
+      return cluster;
+    } catch (err) {
+      if (!(err instanceof KemuError && err.message.includes("pods not ready"))) {
+        await cluster.stop().catch(() => removeArtefacts(name));
+      }
+      throw err;
+    }
+  }
+
+  async apply(input: string | KubeObject | (string | KubeObject)[], namespace = "default"): Promise<AppliedObject[]> {
+    return applyObjects(this.api, toSourced(Array.isArray(input) ? input : [input]), namespace);
+  }
+
+  async applyFiles(paths: string[], namespace = "default"): Promise<AppliedObject[]> {
+    return applyObjects(this.api, loadManifests(paths), namespace);
+  }
+
+  async pod(name: string, namespace = "default"): Promise<Stored<Pod>> {
+    return this.api.get<Pod>(PODS, namespace, name);
+  }
+
+  async pods(options: { namespace?: string; labelSelector?: string } = {}): Promise<Stored<Pod>[]> {
+    return (await this.api.list<Pod>(PODS, options)).items;
+  }
+
+  /** The host PID of a container's PID 1, which is what nsenter needs. */
+  async containerPid(podName: string, options: ExecOptions = {}): Promise<number> {
+    const pod = await this.pod(podName, options.namespace ?? "default");
+    const statuses = pod.status?.containerStatuses ?? [];
+    const name = options.container ?? pod.spec.containers[0]?.name;
+    if (!options.container && pod.spec.containers.length > 1) {
+      // kubectl picks the first container and says so; so do we (quietly).
+    }
+    const status = statuses.find((s) => s.name === name);
+    if (!status) throw new KemuError(`container ${name} not found in pod ${podName}`);
+    const pid = /^kemu:\/\/(\d+)$/.exec(status.containerID ?? "")?.[1];
+    if (!status.state?.running || !pid) throw new KemuError(`unable to exec: container ${name} in pod ${podName} is not running (${podStatusReason(pod)})`);
+    return Number(pid);
+  }
+
+  /** argv for running a command inside a pod's container. */
+  async execArgv(podName: string, argv: string[], options: ExecOptions = {}): Promise<string[]> {
+    const pid = await this.containerPid(podName, options);
+    return ["nsenter", "-t", String(pid), "-n", "-u", "-m", "-p", "--", ...argv];
+  }
+
+  /** argv for running a command on a node or on the outside host. */
+  hostArgv(host: string, argv: string[]): string[] {
+    const ns = host === "outside" ? netnsNames.outside(this.name) : netnsNames.node(this.name, host);
+    if (!existsSync(netnsPath(ns))) throw new KemuError(`--host: no host named ${JSON.stringify(host)} in cluster ${this.name} (nodes are node-1..node-N; "outside" is the host outside the cluster)`);
+    return ["nsenter", `--net=${netnsPath(ns)}`, "--", ...argv];
+  }
+
+  async exec(podName: string, argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    return runCaptured(await this.execArgv(podName, argv, options), options);
+  }
+
+  async execOnHost(host: string, argv: string[], options: Omit<ExecOptions, "container" | "namespace"> = {}): Promise<ExecResult> {
+    return runCaptured(this.hostArgv(host, argv), options);
+  }
+
+  async logs(podName: string, options: { namespace?: string; container?: string; previous?: boolean } = {}): Promise<string> {
+    const q = new URLSearchParams();
+    if (options.container) q.set("container", options.container);
+    if (options.previous) q.set("previous", "true");
+    return this.api.request<string>("GET", `/api/v1/namespaces/${options.namespace ?? "default"}/pods/${podName}/log?${q}`);
+  }
+
+  /** Polls until check returns true; the error names what was awaited. */
+  async waitFor(
+    check: () => Promise<boolean> | boolean,
+    options: { timeoutMs?: number; what: () => string | Promise<string>; abortIf?: () => string | undefined; intervalMs?: number },
+  ): Promise<void> {
+    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+    for (;;) {
+      if (await check()) return;
+      const abort = options.abortIf?.();
+      if (abort) throw new KemuError(abort);
+      if (Date.now() > deadline) throw new KemuError(`timed out after ${Math.round((options.timeoutMs ?? 30_000) / 1000)}s waiting for ${await options.what()}`);
+      await new Promise((r) => setTimeout(r, options.intervalMs ?? 25));
+    }
+  }
+
+  async waitForNodes(timeoutMs = 30_000): Promise<void> {
+    const notReady = async () =>
+      (await this.api.list<Node>(NODES)).items.filter((n) => !n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+    await this.waitFor(async () => (await notReady()).length === 0, {
+      timeoutMs,
+      what: async () =>
+        `nodes to be Ready: ${(await notReady()).map((n) => `${n.metadata.name} (see ${this.paths.nodes}/${n.metadata.name}/agent.log)`).join(", ")}`,
+    });
+  }
+
+  /** Waits for pods matching a selector to be Ready (or only Running). */
+  async waitForPods(options: { namespace?: string; labelSelector?: string; count?: number; condition?: "Ready" | "Running"; timeoutMs?: number } = {}): Promise<Stored<Pod>[]> {
+    let last: Stored<Pod>[] = [];
+    const ok = (p: Stored<Pod>) =>
+      options.condition === "Running" ? p.status?.phase === "Running" : p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+    await this.waitFor(
+      async () => {
+        last = (await this.pods(options)).filter((p) => !p.metadata.deletionTimestamp);
+        return last.length >= (options.count ?? 1) && last.every(ok);
+      },
+      {
+        timeoutMs: options.timeoutMs,
+        what: () =>
+          `pods${options.labelSelector ? ` matching ${options.labelSelector}` : ""} to be ${options.condition ?? "Ready"}: ` +
+          (last.length ? last.filter((p) => !ok(p)).map((p) => `${p.metadata.name} (${podStatusReason(p)})`).join(", ") : "no pods found"),
+      },
+    );
+    return last;
+  }
+
+  /** Every Deployment and ReplicaSet at its replica count and every pod Ready. */
+  async waitForWorkloads(timeoutMs = 60_000, progress: (m: string) => void = () => undefined): Promise<void> {
+    let pending: string[] = [];
+    let lastReport = "";
+    await this.waitFor(
+      async () => {
+        const [deps, rss, pods] = await Promise.all([this.api.list<Deployment>(DEPLOYMENTS), this.api.list<ReplicaSet>(REPLICASETS), this.api.list<Pod>(PODS)]);
+        pending = [
+          ...deps.items.filter((d) => (d.status?.readyReplicas ?? 0) < (d.spec.replicas ?? 1) || (d.status?.updatedReplicas ?? 0) < (d.spec.replicas ?? 1)).map((d) => `deployment/${d.metadata.name} (${d.status?.readyReplicas ?? 0}/${d.spec.replicas ?? 1} ready)`),
+          ...rss.items.filter((r) => (r.status?.readyReplicas ?? 0) < (r.spec.replicas ?? 1)).map((r) => `replicaset/${r.metadata.name}`),
+          ...pods.items
+            .filter((p) => !p.metadata.deletionTimestamp && p.status?.phase !== "Succeeded" && !p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"))
+            .map((p) => `pod/${p.metadata.name} (${podStatusReason(p)})`),
+        ];
+        const ready = pods.items.filter((p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")).length;
+        const report = `${ready}/${pods.items.length} pods Ready`;
+        if (report !== lastReport) progress(report);
+        lastReport = report;
+        return pending.length === 0;
+      },
+      { timeoutMs, what: () => `pods not ready: ${pending.slice(0, 10).join(", ")}${pending.length > 10 ? ` and ${pending.length - 10} more` : ""}` },
+    );
+  }
+
+  /** Stops the control plane, which removes every namespace, link and process of the cluster. */
+  async stop(): Promise<void> {
+    const { pid } = existsSync(this.paths.config) ? (JSON.parse(readFileSync(this.paths.config, "utf8")) as { pid?: number }) : { pid: undefined };
+    try {
+      await this.api.request("POST", "/kemu/v1/shutdown");
+    } catch {
+      /* not reachable: fall through to the cleanup below */
+    }
+    const deadline = Date.now() + 20_000;
+    while (pid && Date.now() < deadline && alive(pid)) await new Promise((r) => setTimeout(r, 25));
+    this.api.close();
+    await removeArtefacts(this.name);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function toSourced(items: (KubeObject | string)[]): SourcedObject[] {
+  return items.flatMap((item, i) => (typeof item === "string" ? parseManifests(item, `manifest ${i + 1}`) : [{ object: item, source: `object ${i + 1}` }]));
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, "utf8").trim().split("\n").slice(-5).join("\n");
+  } catch {
+    return "";
+  }
+}
+
+function runCaptured(argv: string[], options: { input?: string; timeoutMs?: number }): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    const stdio: StdioOptions = [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"];
+    const child = spawn(argv[0]!, argv.slice(1), { stdio });
+    const out: Buffer[] = [];
+    const errs: Buffer[] = [];
+    child.stdout!.on("data", (c: Buffer) => out.push(c));
+    child.stderr!.on("data", (c: Buffer) => errs.push(c));
+    if (options.input !== undefined) child.stdin!.end(options.input);
+    const timer = options.timeoutMs ? setTimeout(() => child.kill("SIGKILL"), options.timeoutMs) : undefined;
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve({ exitCode: code ?? 128 + (signal === "SIGKILL" ? 9 : 15), stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(errs).toString("utf8") });
+    });
+  });
+}
+
+export { ApiError };

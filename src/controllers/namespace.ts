@@ -1,0 +1,40 @@
+// Namespace controller: a terminating namespace has its content deleted, and
+// is removed once nothing is left in it.
+import { Controller, R } from "./controller.js";
+import { RESOURCES } from "../api/resources.js";
+import { ApiError } from "../api/errors.js";
+
+export class NamespaceController extends Controller {
+  constructor(api: ConstructorParameters<typeof Controller>[1]) {
+    super("namespace-controller", api);
+  }
+
+  start(): void {
+    this.watch(R.namespaces, (e) => (e.object.metadata.deletionTimestamp && e.type !== "DELETED" ? [e.object.metadata.name] : []));
+    for (const r of RESOURCES) {
+      if (r.namespaced) this.watch(r, (e) => (e.type === "DELETED" && this.isTerminating(e.object.metadata.namespace) ? [e.object.metadata.namespace!] : []));
+    }
+  }
+
+  private isTerminating(name: string | undefined): boolean {
+    return Boolean(name && this.api.tryGet(R.namespaces, undefined, name)?.metadata.deletionTimestamp);
+  }
+
+  protected sync(name: string): void {
+    const ns = this.api.tryGet(R.namespaces, undefined, name);
+    if (!ns?.metadata.deletionTimestamp) return;
+    let left = 0;
+    for (const r of RESOURCES.filter((x) => x.namespaced)) {
+      for (const obj of this.api.list(r, { namespace: name }).items) {
+        left++;
+        if (obj.metadata.deletionTimestamp) continue;
+        try {
+          this.api.delete(r, name, obj.metadata.name);
+        } catch (err) {
+          if (!(err instanceof ApiError && err.reason === "NotFound")) throw err;
+        }
+      }
+    }
+    if (left === 0) this.api.finalize(R.namespaces, undefined, name);
+  }
+}

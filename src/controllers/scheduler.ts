@@ -1,0 +1,110 @@
+// The scheduler: binds each pending pod to a node that is Ready, matches its
+// nodeSelector and has room for its requests, spreading pods of one owner
+// (and then all pods) across nodes.
+import { Controller, R, splitKey, objectKey } from "./controller.js";
+import type { Node, Pod, Stored } from "../api/types.js";
+import { controllerOf, deepCopy, timestamp } from "../api/meta.js";
+import { parseQuantity } from "../api/quantity.js";
+
+export interface NodeFit {
+  node: Stored<Node>;
+  reason?: string;
+}
+
+export class Scheduler extends Controller {
+  constructor(api: ConstructorParameters<typeof Controller>[1]) {
+    super("default-scheduler", api);
+  }
+
+  start(): void {
+    this.watch(R.pods, (e) => (e.type !== "DELETED" && !(e.object as Stored<Pod>).spec.nodeName ? [objectKey(e.object)] : []));
+    // A node becoming Ready, or a pod going away, can make room for pending pods.
+    const retryPending = () => this.pendingKeys();
+    this.watch(R.nodes, retryPending);
+    this.watch(R.pods, (e) => (e.type === "DELETED" ? this.pendingKeys() : []));
+    this.enqueueAll(R.pods);
+  }
+
+  private pendingKeys(): string[] {
+    return this.api.list(R.pods, { fieldSelector: "spec.nodeName=" }).items.map(objectKey);
+  }
+
+  protected sync(key: string): void {
+    const [namespace, name] = splitKey(key);
+    const pod = this.api.tryGet(R.pods, namespace, name) as Stored<Pod> | undefined;
+    if (!pod || pod.spec.nodeName || pod.metadata.deletionTimestamp) return;
+    if (pod.spec.schedulerName && pod.spec.schedulerName !== "default-scheduler") return;
+    const nodes = this.api.list(R.nodes).items as Stored<Node>[];
+    const pods = this.api.list(R.pods).items as Stored<Pod>[];
+    const choice = chooseNode(pod, nodes, pods);
+    if ("node" in choice) {
+      const next = deepCopy(pod);
+      next.spec.nodeName = choice.node.metadata.name;
+      this.api.update(R.pods, next);
+      const bound = this.api.get(R.pods, namespace, name) as Stored<Pod>;
+      setCondition(bound, { type: "PodScheduled", status: "True" });
+      this.api.update(R.pods, bound, namespace, { subresource: "status" });
+    } else {
+      const next = deepCopy(pod);
+      next.status = { ...(next.status ?? {}), phase: "Pending" };
+      setCondition(next, { type: "PodScheduled", status: "False", reason: "Unschedulable", message: choice.message });
+      if (JSON.stringify(next.status) !== JSON.stringify(pod.status)) this.api.update(R.pods, next, namespace, { subresource: "status" });
+    }
+  }
+}
+
+function setCondition(pod: Stored<Pod>, c: { type: string; status: string; reason?: string; message?: string }): void {
+  const status = (pod.status ??= {});
+  const conditions = (status.conditions ??= []);
+  const prev = conditions.find((x) => x.type === c.type);
+  if (prev && prev.status === c.status && prev.message === c.message) return;
+  const next = { ...c, lastTransitionTime: prev?.status === c.status ? prev.lastTransitionTime : timestamp() };
+  if (prev) conditions.splice(conditions.indexOf(prev), 1, next as never);
+  else conditions.push(next as never);
+}
+
+function isReady(node: Node): boolean {
+  return node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+}
+
+function requests(pod: Pod): { cpu: number; memory: number } {
+  let cpu = 0;
+  let memory = 0;
+  for (const c of pod.spec?.containers ?? []) {
+    const r = c.resources?.requests ?? {};
+    if (r.cpu !== undefined) cpu += parseQuantity(r.cpu as string | number);
+    if (r.memory !== undefined) memory += parseQuantity(r.memory as string | number);
+  }
+  return { cpu, memory };
+}
+
+/** Pure decision: the best node, or why none fits (worded like upstream's FailedScheduling). */
+export function chooseNode(pod: Stored<Pod>, nodes: Stored<Node>[], pods: Stored<Pod>[]): { node: Stored<Node> } | { message: string } {
+  const reasons = new Map<string, number>();
+  const note = (r: string) => reasons.set(r, (reasons.get(r) ?? 0) + 1);
+  const want = requests(pod);
+  const owner = controllerOf(pod)?.uid;
+  const candidates: { node: Stored<Node>; sameOwner: number; total: number }[] = [];
+
+  for (const node of nodes) {
+    if (!isReady(node)) { note("node(s) were not ready"); continue; }
+    if (node.spec?.unschedulable) { note("node(s) were unschedulable"); continue; }
+    const selector = pod.spec.nodeSelector ?? {};
+    if (!Object.entries(selector).every(([k, v]) => node.metadata.labels?.[k] === v)) { note("node(s) didn't match Pod's node affinity/selector"); continue; }
+    const onNode = pods.filter((p) => p.spec.nodeName === node.metadata.name && p.status?.phase !== "Succeeded" && p.status?.phase !== "Failed");
+    const used = onNode.reduce((acc, p) => { const r = requests(p); return { cpu: acc.cpu + r.cpu, memory: acc.memory + r.memory }; }, { cpu: 0, memory: 0 });
+    const alloc = node.status?.allocatable ?? {};
+    const cap = (k: string) => (alloc[k] !== undefined ? parseQuantity(alloc[k] as string | number) : Infinity);
+    if (onNode.length + 1 > cap("pods")) { note("Too many pods"); continue; }
+    if (used.cpu + want.cpu > cap("cpu")) { note("Insufficient cpu"); continue; }
+    if (used.memory + want.memory > cap("memory")) { note("Insufficient memory"); continue; }
+    const sameOwner = owner ? onNode.filter((p) => controllerOf(p)?.uid === owner).length : 0;
+    candidates.push({ node, sameOwner, total: onNode.length });
+  }
+  if (candidates.length === 0) {
+    const detail = [...reasons].sort(([a], [b]) => a.localeCompare(b)).map(([r, n]) => `${n} ${r}`).join(", ");
+    return { message: `0/${nodes.length} nodes are available${detail ? `: ${detail}` : ""}.` };
+  }
+  candidates.sort((a, b) => a.sameOwner - b.sameOwner || a.total - b.total || a.node.metadata.name.localeCompare(b.node.metadata.name));
+  return { node: candidates[0]!.node };
+}

@@ -1,0 +1,36 @@
+// A cluster's settings (Kubernetes' own defaults) and where its files live.
+import { join } from "node:path";
+import { stateDir } from "../linux/names.js";
+
+export interface ClusterConfig {
+  name: string;
+  nodes: number;
+  clusterCidr: string;
+  serviceCidr: string;
+  underlayCidr: string;
+  clusterDomain: string;
+  clusterDns: string[];
+}
+
+export const DEFAULTS: Omit<ClusterConfig, "name" | "nodes"> = {
+  clusterCidr: "10.244.0.0/16",
+  serviceCidr: "10.96.0.0/12",
+  underlayCidr: "172.18.0.0/16",
+  clusterDomain: "cluster.local",
+  clusterDns: ["10.96.0.10"],
+};
+
+export const MAX_NODES = 50;
+
+export function clusterPaths(name: string) {
+  const dir = stateDir(name);
+  return {
+    dir,
+    socket: join(dir, "api.sock"),
+    config: join(dir, "cluster.json"),
+    daemonLog: join(dir, "daemon.log"),
+    pids: join(dir, "pids"),
+    nodes: join(dir, "nodes"),
+    pods: join(dir, "pods"),
+  };
+}

@@ -1,0 +1,159 @@
+// The control plane process of one cluster: API server (REST on a unix
+// socket), controllers, the emulated machines, and one agent per node.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, writeFileSync, openSync, closeSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { ApiServer } from "../api/apiserver.js";
+import { RestServer } from "../api/server.js";
+import { resourceByKind } from "../api/resources.js";
+import type { KubeObject } from "../api/types.js";
+import { DeploymentController } from "../controllers/deployment.js";
+import { ReplicaSetController } from "../controllers/replicaset.js";
+import { Scheduler } from "../controllers/scheduler.js";
+import { NodeIpamController } from "../controllers/nodeipam.js";
+import { GarbageCollector } from "../controllers/garbagecollector.js";
+import { NamespaceController } from "../controllers/namespace.js";
+import type { Controller } from "../controllers/controller.js";
+import { createTopology, describeTopology } from "../linux/topology.js";
+import { nodeAddress, outsideAddress } from "../linux/addressing.js";
+import { netnsNames, netnsPath } from "../linux/names.js";
+import { removeArtefacts, waitGone } from "../linux/cleanup.js";
+import { cliEntry } from "../paths.js";
+import { clusterPaths, type ClusterConfig } from "./config.js";
+import { servePodLog } from "./logs.js";
+import type { AgentConfig } from "../agent/main.js";
+
+const NAMESPACES = resourceByKind("Namespace")!;
+const NODES = resourceByKind("Node")!;
+
+export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+export class ControlPlane {
+  readonly api = new ApiServer();
+  private readonly paths;
+  private rest?: RestServer;
+  private controllers: Controller[] = [];
+  private readonly agents = new Map<string, ChildProcess>();
+  private stopping?: Promise<void>;
+
+  constructor(readonly config: ClusterConfig) {
+    this.paths = clusterPaths(config.name);
+  }
+
+  nodeNames(): string[] {
+    return Array.from({ length: this.config.nodes }, (_, i) => `node-${i + 1}`);
+  }
+
+  async start(): Promise<void> {
+    const { paths, config } = this;
+    mkdirSync(paths.pids, { recursive: true });
+    mkdirSync(paths.nodes, { recursive: true });
+    mkdirSync(paths.pods, { recursive: true });
+    writeFileSync(join(paths.pids, "daemon"), `${process.pid}\n`);
+    writeFileSync(paths.config, JSON.stringify({ ...config, pid: process.pid, socket: paths.socket }, null, 2));
+
+    for (const name of SYSTEM_NAMESPACES) this.api.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+    this.rest = new RestServer(this.api, {
+      podLog: (ns, name, q, res, req) => servePodLog(this.api, paths.pods, ns, name, q, res, req),
+      kemu: async (path, method) => this.kemuRoute(path, method),
+    });
+    await this.rest.listen(paths.socket);
+
+    this.controllers = [
+      new NodeIpamController(this.api, config.clusterCidr),
+      new Scheduler(this.api),
+      new ReplicaSetController(this.api),
+      new DeploymentController(this.api),
+      new GarbageCollector(this.api),
+      new NamespaceController(this.api),
+    ];
+    for (const c of this.controllers) c.start();
+
+    const nodes = this.nodeNames().map((name, i) => ({ name, index: i + 1, ip: nodeAddress(config.underlayCidr, i + 1) }));
+    await createTopology(describeTopology(config.name, config.underlayCidr, nodes, outsideAddress(config.underlayCidr)));
+    for (const n of nodes) this.api.create(NODES, nodeObject(n.name, n.ip));
+    for (const n of nodes) this.startAgent(n.name, n.ip);
+  }
+
+  private startAgent(nodeName: string, nodeIp: string): void {
+    const dir = join(this.paths.nodes, nodeName);
+    mkdirSync(dir, { recursive: true });
+    const agentConfig: AgentConfig = {
+      cluster: this.config.name,
+      nodeName,
+      nodeIp,
+      socketPath: this.paths.socket,
+      stateDir: this.paths.dir,
+      clusterCidr: this.config.clusterCidr,
+      clusterDomain: this.config.clusterDomain,
+      clusterDns: this.config.clusterDns,
+    };
+    const configPath = join(dir, "agent.json");
+    writeFileSync(configPath, JSON.stringify(agentConfig, null, 2));
+    const log = openSync(join(dir, "agent.log"), "a");
+    // nsenter joins only the network namespace: the agent shares the host's
+    // mount namespace, so the pod namespaces it adds under /run/netns are visible to all.
+    const child = spawn("nsenter", [`--net=${netnsPath(netnsNames.node(this.config.name, nodeName))}`, "--", process.execPath, cliEntry(), "agent", configPath], {
+      stdio: ["ignore", log, log],
+    });
+    closeSync(log);
+    if (child.pid) writeFileSync(join(this.paths.pids, `agent-${nodeName}`), `${child.pid}\n`);
+    child.on("exit", (code, signal) => {
+      this.agents.delete(nodeName);
+      if (!this.stopping) console.error(`agent ${nodeName} exited (${signal ?? code}); see ${join(dir, "agent.log")}`);
+    });
+    this.agents.set(nodeName, child);
+  }
+
+  private async kemuRoute(path: string, method: string): Promise<unknown> {
+    if (path === "/kemu/v1/shutdown" && method === "POST") {
+      setImmediate(() => void this.stop().then(() => process.exit(0)));
+      return { status: "stopping" };
+    }
+    if (path === "/kemu/v1/info") return { ...this.config, pid: process.pid, nodes: this.nodeNames() };
+    throw new Error(`unknown kemu endpoint ${method} ${path}`);
+  }
+
+  /** Stops agents (which stop their pods), then removes every artefact of the cluster. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const c of this.controllers) c.stop();
+      const agentPids = [...this.agents.values()].map((a) => a.pid).filter((p): p is number => p !== undefined);
+      for (const a of this.agents.values()) a.kill("SIGTERM");
+      await waitGone(agentPids, 10_000);
+      await this.rest?.close();
+      await removeArtefacts(this.config.name);
+      rmSync(this.paths.dir, { recursive: true, force: true });
+    })();
+    return this.stopping;
+  }
+}
+
+function nodeObject(name: string, ip: string): KubeObject {
+  return {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: {
+      name,
+      labels: {
+        "kubernetes.io/hostname": name,
+        "kubernetes.io/os": "linux",
+        "kubernetes.io/arch": process.arch === "x64" ? "amd64" : process.arch,
+        "beta.kubernetes.io/os": "linux",
+      },
+      annotations: {
+        "flannel.alpha.coreos.com/backend-type": "host-gw",
+        "flannel.alpha.coreos.com/public-ip": ip,
+        "flannel.alpha.coreos.com/kube-subnet-manager": "true",
+      },
+    },
+    spec: {},
+    status: {
+      addresses: [
+        { type: "InternalIP", address: ip },
+        { type: "Hostname", address: name },
+      ],
+      conditions: [{ type: "Ready", status: "False", reason: "KubeletNotReady", message: "node agent is starting" }],
+    },
+  };
+}

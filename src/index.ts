@@ -1,0 +1,8 @@
+// kemu as a library: what the CLI and test suites use.
+export { Cluster, KemuError, isRoot, resolveClusterName, runningClusters, type StartOptions, type ExecResult, type ExecOptions } from "./cluster.js";
+export { ApiClient } from "./api/client.js";
+export { ApiError, FieldError } from "./api/errors.js";
+export { ApplyError } from "./api/apply.js";
+export { RESOURCES, resourceByKind, resourceByName } from "./api/resources.js";
+export { Informer } from "./api/informer.js";
+export type * from "./api/types.js";

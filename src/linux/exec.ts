@@ -1,0 +1,46 @@
+// The one way kemu runs privileged tools. Failures carry the command line,
+// what was fed on stdin and what the tool said, so an error is actionable.
+import { execa } from "execa";
+
+export class CommandError extends Error {
+  constructor(
+    readonly argv: string[],
+    readonly input: string | undefined,
+    readonly stderr: string,
+    readonly exitCode: number | undefined,
+  ) {
+    super(
+      `${argv.join(" ")} failed (exit ${exitCode ?? "?"}): ${stderr.trim() || "no output"}` +
+        (input ? `\n--- stdin ---\n${input.length > 4000 ? `${input.slice(0, 4000)}\n...` : input}` : ""),
+    );
+    this.name = "CommandError";
+  }
+}
+
+export interface RunOptions {
+  input?: string;
+  /** exit codes that are not failures (e.g. 1 for "nothing to delete") */
+  okCodes?: number[];
+  timeoutMs?: number;
+}
+
+export async function run(file: string, args: string[], options: RunOptions = {}): Promise<string> {
+  const result = await execa(file, args, {
+    input: options.input,
+    reject: false,
+    timeout: options.timeoutMs ?? 30_000,
+    stripFinalNewline: false,
+  });
+  const code = result.exitCode;
+  if (code !== 0 && !(code !== undefined && options.okCodes?.includes(code))) {
+    throw new CommandError([file, ...args], options.input, String(result.stderr || result.stdout || result.message || ""), code);
+  }
+  return String(result.stdout);
+}
+
+/** `ip -batch -` (optionally inside a named netns): many changes in one exec. */
+export async function ipBatch(lines: string[], netns?: string, force = false): Promise<void> {
+  if (lines.length === 0) return;
+  const args = [...(netns ? ["-n", netns] : []), ...(force ? ["-force"] : []), "-batch", "-"];
+  await run("ip", args, { input: `${lines.join("\n")}\n` });
+}
