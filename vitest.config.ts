@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 // separate forks (each cluster has a unique name, so files may run side by side).
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
     pool: "forks",
     maxWorkers: 2,
     testTimeout: 60_000,

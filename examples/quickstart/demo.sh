@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The quick-start demo: installs what kemu needs, builds it, starts a 2-node
+# cluster from examples/quickstart/ and shows pod-to-pod traffic across nodes.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+if [ "$(id -u)" != 0 ]; then
+  echo "The demo creates network namespaces: run it as root (sudo npm run demo)." >&2
+  exit 1
+fi
+
+need=()
+for tool in ip:iproute2 nsenter:util-linux curl:curl dig:dnsutils iptables:iptables conntrack:conntrack nft:nftables cc:gcc; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "Installing ${need[*]} ..."
+  apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+[ -d node_modules ] || npm ci --no-audit --no-fund
+npm run --silent build
+
+kemu=bin/kemu
+$kemu down --name kemu >/dev/null 2>&1 || true
+$kemu up -f examples/quickstart --nodes 2
+
+echo; echo '$ kemu get nodes'; $kemu get nodes
+echo; echo '$ kemu get pods -o wide'; $kemu get pods -o wide
+
+# Pick a web pod on the other node from the client, and ask it who it is.
+client_node=$($kemu get pod client -o json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).spec.nodeName))')
+read -r target_name target_ip < <($kemu get pods -l app=web -o json | node -e '
+let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{
+  const pods=JSON.parse(s).items; const other=pods.find(p=>p.spec.nodeName!==process.argv[1])??pods[0];
+  console.log(other.metadata.name, other.status.podIP);})' "$client_node")
+echo; echo "\$ kemu exec client -- curl -s http://$target_ip:8080/hostname    # client on $client_node"
+$kemu exec client -- curl -s "http://$target_ip:8080/hostname"; echo
+echo "\$ kemu exec client -- curl -s http://$target_ip:8080/clientip"
+$kemu exec client -- curl -s "http://$target_ip:8080/clientip"; echo
+
+cat <<MSG
+
+The cluster "kemu" keeps running. Try (kemu is bin/kemu; export PATH=\$PWD/bin:\$PATH):
+  kemu logs $target_name                 # the container's output
+  kemu delete pod $target_name           # the Deployment replaces it: new pod, new IP
+  kemu exec --host node-1 -- ip route    # a shell command on node-1: routes to the other node's pods
+  kemu exec client -- hostname           # every pod has its own UTS namespace
+  kemu down                              # removes everything
+MSG

@@ -1,0 +1,35 @@
+// The README's test command: the main suite (files in parallel), then the
+// final suite (crash recovery, leftover check) alone. Ends with the plain
+// "N passed, N failed" line CI reads.
+import { spawnSync } from "node:child_process";
+import { readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const dir = mkdtempSync(join(tmpdir(), "kemu-results-"));
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+let exit = 0;
+
+for (const [label, config] of [["main", "vitest.config.ts"], ["final", "vitest.final.config.ts"]]) {
+  const out = join(dir, `${label}.json`);
+  const r = spawnSync("npx", ["vitest", "run", "--config", config, "--reporter=default", "--reporter=json", `--outputFile.json=${out}`, ...process.argv.slice(2)], {
+    stdio: "inherit",
+  });
+  try {
+    const results = JSON.parse(readFileSync(out, "utf8"));
+    passed += results.numPassedTests;
+    failed += results.numFailedTests;
+    skipped += results.numPendingTests + (results.numTodoTests ?? 0);
+    // A file that failed to load has no tests counted: count it as a failure.
+    failed += results.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+  } catch {
+    failed += 1;
+    console.error(`${label} suite produced no results (exit ${r.status})`);
+  }
+  if (r.status !== 0) exit = 1;
+}
+rmSync(dir, { recursive: true, force: true });
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+process.exit(exit || (failed > 0 ? 1 : 0));
