@@ -138,7 +138,7 @@ export class Cluster {
         abortIf: () => (daemon.exitCode !== null ? `the control plane exited with code ${daemon.exitCode}: ${tail(paths.daemonLog)}` : undefined),
       });
       progress(`API server listening on ${paths.socket}`);
-      await cluster.waitForNodes(timeoutMs);
+      await cluster.waitForNodes(timeoutMs, nodes);
       progress(`${nodes} node(s) Ready`);
       if (sourced.length) {
         const applied = await applyObjects(cluster.api, sourced);
@@ -188,14 +188,14 @@ export class Cluster {
   /** argv for running a command inside a pod's container. */
   async execArgv(podName: string, argv: string[], options: ExecOptions = {}): Promise<string[]> {
     const pid = await this.containerPid(podName, options);
-    return ["nsenter", "-t", String(pid), "-n", "-u", "-m", "-p", "--", ...argv];
+    return ["nsenter", "-t", String(pid), "-n", "-u", "-m", "-p", ...argv];
   }
 
   /** argv for running a command on a node or on the outside host. */
   hostArgv(host: string, argv: string[]): string[] {
     const ns = host === "outside" ? netnsNames.outside(this.name) : netnsNames.node(this.name, host);
     if (!existsSync(netnsPath(ns))) throw new KemuError(`--host: no host named ${JSON.stringify(host)} in cluster ${this.name} (nodes are node-1..node-N; "outside" is the host outside the cluster)`);
-    return ["nsenter", `--net=${netnsPath(ns)}`, "--", ...argv];
+    return ["nsenter", `--net=${netnsPath(ns)}`, ...argv];
   }
 
   async exec(podName: string, argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
@@ -228,10 +228,14 @@ export class Cluster {
     }
   }
 
-  async waitForNodes(timeoutMs = 30_000): Promise<void> {
-    const notReady = async () =>
-      (await this.api.list<Node>(NODES)).items.filter((n) => !n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
-    await this.waitFor(async () => (await notReady()).length === 0, {
+  async waitForNodes(timeoutMs = 30_000, expected = 1): Promise<void> {
+    let count = 0;
+    const notReady = async () => {
+      const nodes = (await this.api.list<Node>(NODES)).items;
+      count = nodes.length;
+      return nodes.filter((n) => !n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+    };
+    await this.waitFor(async () => (await notReady()).length === 0 && count >= expected, {
       timeoutMs,
       what: async () =>
         `nodes to be Ready: ${(await notReady()).map((n) => `${n.metadata.name} (see ${this.paths.nodes}/${n.metadata.name}/agent.log)`).join(", ")}`,

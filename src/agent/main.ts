@@ -43,7 +43,8 @@ export async function runAgent(config: AgentConfig): Promise<void> {
   const node = await waitForPodCidr(api, config.nodeName);
   const podCidr = node.spec!.podCIDR!;
 
-  await ipBatch(["link add cni0 type dummy", `addr add ${gatewayOf(podCidr)}/${prefixLength(podCidr)} dev cni0`, "link set cni0 up"]);
+  // cni0 only holds the pods' gateway address (flannel's .1): pods are routed, not bridged to it.
+  await ipBatch(["link add cni0 type bridge", `addr add ${gatewayOf(podCidr)}/${prefixLength(podCidr)} dev cni0`, "link set cni0 up"]);
   const nodeDir = join(config.stateDir, "nodes", config.nodeName);
   mkdirSync(nodeDir, { recursive: true });
   // flannel's own record of the lease, in its usual format.

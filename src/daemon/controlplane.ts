@@ -93,7 +93,7 @@ export class ControlPlane {
     const log = openSync(join(dir, "agent.log"), "a");
     // nsenter joins only the network namespace: the agent shares the host's
     // mount namespace, so the pod namespaces it adds under /run/netns are visible to all.
-    const child = spawn("nsenter", [`--net=${netnsPath(netnsNames.node(this.config.name, nodeName))}`, "--", process.execPath, cliEntry(), "agent", configPath], {
+    const child = spawn("nsenter", [`--net=${netnsPath(netnsNames.node(this.config.name, nodeName))}`, process.execPath, cliEntry(), "agent", configPath], {
       stdio: ["ignore", log, log],
     });
     closeSync(log);

@@ -43,7 +43,6 @@ export async function runDoctor(): Promise<Check[]> {
   try {
     checks.push({ name: "veth pairs", ok: await tries(() => run("ip", ["-n", ns, "link", "add", "d0", "type", "veth", "peer", "name", "d1"])), fix: "kernel module veth" });
     checks.push({ name: "bridges", ok: await tries(() => run("ip", ["-n", ns, "link", "add", "b0", "type", "bridge"])), fix: "kernel module bridge" });
-    checks.push({ name: "dummy interfaces", ok: await tries(() => run("ip", ["-n", ns, "link", "add", "y0", "type", "dummy"])), fix: "kernel module dummy" });
     checks.push({ name: "vxlan", ok: await tries(() => run("ip", ["-n", ns, "link", "add", "x0", "type", "vxlan", "id", "1", "dstport", "4789"])), fix: "kernel module vxlan" });
     const natRules = [
       "*nat",

@@ -1,0 +1,238 @@
+// Defaulting, as the API server applies it before validation and storage
+// (k8s.io/kubernetes pkg/apis/core/v1/defaults.go, pkg/apis/apps/v1/defaults.go,
+// pkg/apis/discovery/v1/defaults.go, plus the IP-family fields the Service
+// registry fills in). applyDefaults returns a deep copy and is idempotent.
+import type { KubeObject } from "./types.js";
+
+type Obj = Record<string, unknown>;
+
+function isObj(value: unknown): value is Obj {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** parent[key] as an object, created when absent. */
+function ensure(parent: Obj, key: string): Obj {
+  const cur = parent[key];
+  if (isObj(cur)) return cur;
+  const created: Obj = {};
+  parent[key] = created;
+  return created;
+}
+
+function objects(value: unknown): Obj[] {
+  return Array.isArray(value) ? value.filter(isObj) : [];
+}
+
+/** Sets parent[key] when it is absent or "" (Go's zero value for strings). */
+function setIfUnset(parent: Obj, key: string, value: unknown): void {
+  if (parent[key] === undefined || parent[key] === null || parent[key] === "") parent[key] = value;
+}
+
+/** Sets parent[key] when it is absent or 0 (Go's zero value for numbers). */
+function setIfZero(parent: Obj, key: string, value: number): void {
+  if (parent[key] === undefined || parent[key] === null || parent[key] === 0) parent[key] = value;
+}
+
+/** The tag of an image reference: "latest" when there is neither tag nor digest, "" with only a digest. */
+export function imageTag(image: string): string {
+  if (image === "") return "";
+  const at = image.indexOf("@");
+  const name = at >= 0 ? image.slice(0, at) : image;
+  const colon = name.lastIndexOf(":");
+  if (colon > name.lastIndexOf("/")) return name.slice(colon + 1);
+  return at >= 0 ? "" : "latest";
+}
+
+function defaultHTTPGet(handler: Obj | undefined): void {
+  const httpGet = handler?.httpGet;
+  if (!isObj(httpGet)) return;
+  setIfUnset(httpGet, "path", "/");
+  setIfUnset(httpGet, "scheme", "HTTP");
+}
+
+function defaultContainer(c: Obj): void {
+  if (c.imagePullPolicy === undefined || c.imagePullPolicy === null || c.imagePullPolicy === "") {
+    c.imagePullPolicy = imageTag(typeof c.image === "string" ? c.image : "") === "latest" ? "Always" : "IfNotPresent";
+  }
+  setIfUnset(c, "terminationMessagePath", "/dev/termination-log");
+  setIfUnset(c, "terminationMessagePolicy", "File");
+  for (const port of objects(c.ports)) setIfUnset(port, "protocol", "TCP");
+  for (const kind of ["livenessProbe", "readinessProbe", "startupProbe"]) {
+    const probe = c[kind];
+    if (!isObj(probe)) continue;
+    setIfZero(probe, "timeoutSeconds", 1);
+    setIfZero(probe, "periodSeconds", 10);
+    setIfZero(probe, "successThreshold", 1);
+    setIfZero(probe, "failureThreshold", 3);
+    defaultHTTPGet(probe);
+  }
+  const lifecycle = c.lifecycle;
+  if (isObj(lifecycle)) {
+    for (const hook of ["postStart", "preStop"]) defaultHTTPGet(isObj(lifecycle[hook]) ? lifecycle[hook] : undefined);
+  }
+  for (const env of objects(c.env)) {
+    const fieldRef = isObj(env.valueFrom) ? env.valueFrom.fieldRef : undefined;
+    if (isObj(fieldRef)) setIfUnset(fieldRef, "apiVersion", "v1");
+  }
+}
+
+function defaultVolume(v: Obj): void {
+  const sources = Object.keys(v).filter((k) => k !== "name" && v[k] !== undefined && v[k] !== null);
+  if (sources.length === 0) v.emptyDir = {};
+  for (const kind of ["secret", "configMap", "downwardAPI", "projected"]) {
+    const source = v[kind];
+    if (isObj(source)) setIfUnset(source, "defaultMode", 420);
+  }
+  if (isObj(v.hostPath) && v.hostPath.type === undefined) v.hostPath.type = "";
+}
+
+/** Defaults every PodSpec gets, in Pods and in pod templates alike. */
+function defaultPodSpec(spec: Obj): void {
+  setIfUnset(spec, "dnsPolicy", "ClusterFirst");
+  setIfUnset(spec, "restartPolicy", "Always");
+  if (!isObj(spec.securityContext)) spec.securityContext = {};
+  if (spec.terminationGracePeriodSeconds === undefined || spec.terminationGracePeriodSeconds === null) spec.terminationGracePeriodSeconds = 30;
+  setIfUnset(spec, "schedulerName", "default-scheduler");
+  for (const v of objects(spec.volumes)) defaultVolume(v);
+  for (const list of ["containers", "initContainers", "ephemeralContainers"]) {
+    for (const c of objects(spec[list])) defaultContainer(c);
+  }
+}
+
+/** Defaults only Pods get (not templates): service links, requests from limits, host ports under hostNetwork. */
+function defaultPod(pod: Obj): void {
+  const spec = ensure(pod, "spec");
+  defaultPodSpec(spec);
+  if (spec.enableServiceLinks === undefined || spec.enableServiceLinks === null) spec.enableServiceLinks = true;
+  for (const list of ["containers", "initContainers"]) {
+    for (const c of objects(spec[list])) {
+      const resources = c.resources;
+      if (!isObj(resources) || !isObj(resources.limits)) continue;
+      const requests = ensure(resources, "requests");
+      for (const [name, value] of Object.entries(resources.limits)) {
+        if (!(name in requests)) requests[name] = value;
+      }
+    }
+    if (spec.hostNetwork === true) {
+      for (const c of objects(spec[list])) {
+        for (const port of objects(c.ports)) {
+          if (port.hostPort === undefined || port.hostPort === null || port.hostPort === 0) port.hostPort = port.containerPort;
+        }
+      }
+    }
+  }
+}
+
+function defaultTemplate(spec: Obj): void {
+  defaultPodSpec(ensure(ensure(spec, "template"), "spec"));
+}
+
+function defaultDeployment(d: Obj): void {
+  const spec = ensure(d, "spec");
+  if (spec.replicas === undefined || spec.replicas === null) spec.replicas = 1;
+  const strategy = ensure(spec, "strategy");
+  setIfUnset(strategy, "type", "RollingUpdate");
+  if (strategy.type === "RollingUpdate") {
+    const rollingUpdate = ensure(strategy, "rollingUpdate");
+    if (rollingUpdate.maxUnavailable === undefined || rollingUpdate.maxUnavailable === null) rollingUpdate.maxUnavailable = "25%";
+    if (rollingUpdate.maxSurge === undefined || rollingUpdate.maxSurge === null) rollingUpdate.maxSurge = "25%";
+  }
+  if (spec.revisionHistoryLimit === undefined || spec.revisionHistoryLimit === null) spec.revisionHistoryLimit = 10;
+  if (spec.progressDeadlineSeconds === undefined || spec.progressDeadlineSeconds === null) spec.progressDeadlineSeconds = 600;
+  defaultTemplate(spec);
+}
+
+function defaultReplicaSet(rs: Obj): void {
+  const spec = ensure(rs, "spec");
+  if (spec.replicas === undefined || spec.replicas === null) spec.replicas = 1;
+  defaultTemplate(spec);
+}
+
+export const DefaultClientIPServiceAffinitySeconds = 10800;
+
+function defaultService(svc: Obj): void {
+  const spec = ensure(svc, "spec");
+  setIfUnset(spec, "sessionAffinity", "None");
+  if (spec.sessionAffinity === "None") {
+    delete spec.sessionAffinityConfig;
+  } else if (spec.sessionAffinity === "ClientIP") {
+    const config = spec.sessionAffinityConfig;
+    const clientIP = isObj(config) ? config.clientIP : undefined;
+    const timeout = isObj(clientIP) ? clientIP.timeoutSeconds : undefined;
+    if (timeout === undefined || timeout === null) {
+      spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: DefaultClientIPServiceAffinitySeconds } };
+    }
+  }
+  setIfUnset(spec, "type", "ClusterIP");
+  for (const port of objects(spec.ports)) {
+    setIfUnset(port, "protocol", "TCP");
+    if (port.targetPort === undefined || port.targetPort === null || port.targetPort === 0 || port.targetPort === "") {
+      port.targetPort = port.port;
+    }
+  }
+  const type = spec.type;
+  const externalIPs = Array.isArray(spec.externalIPs) ? spec.externalIPs : [];
+  const externallyAccessible = type === "LoadBalancer" || type === "NodePort" || (type === "ClusterIP" && externalIPs.length > 0);
+  if (externallyAccessible) setIfUnset(spec, "externalTrafficPolicy", "Cluster");
+  if ((type === "ClusterIP" || type === "NodePort" || type === "LoadBalancer") && (spec.internalTrafficPolicy === undefined || spec.internalTrafficPolicy === null)) {
+    spec.internalTrafficPolicy = "Cluster";
+  }
+  if (type === "LoadBalancer" && (spec.allocateLoadBalancerNodePorts === undefined || spec.allocateLoadBalancerNodePorts === null)) {
+    spec.allocateLoadBalancerNodePorts = true;
+  }
+  if (type === "ExternalName") return;
+  // What the Service registry fills in on create (single-stack IPv4 cluster).
+  const clusterIP = typeof spec.clusterIP === "string" ? spec.clusterIP : "";
+  if (clusterIP !== "" && (!Array.isArray(spec.clusterIPs) || spec.clusterIPs.length === 0)) spec.clusterIPs = [clusterIP];
+  const primary = clusterIP !== "" ? clusterIP : Array.isArray(spec.clusterIPs) && typeof spec.clusterIPs[0] === "string" ? spec.clusterIPs[0] : "";
+  const headless = primary === "None";
+  const hasSelector = isObj(spec.selector) && Object.keys(spec.selector).length > 0;
+  if (spec.ipFamilyPolicy === undefined || spec.ipFamilyPolicy === null) {
+    spec.ipFamilyPolicy = headless && !hasSelector ? "RequireDualStack" : "SingleStack";
+  }
+  if (!Array.isArray(spec.ipFamilies) || spec.ipFamilies.length === 0) {
+    spec.ipFamilies = [primary.includes(":") ? "IPv6" : "IPv4"];
+  }
+}
+
+function defaultEndpointSlice(slice: Obj): void {
+  for (const port of objects(slice.ports)) {
+    if (port.name === undefined || port.name === null) port.name = "";
+    setIfUnset(port, "protocol", "TCP");
+  }
+}
+
+function defaultNamespace(ns: Obj): void {
+  const meta = ensure(ns, "metadata");
+  if (typeof meta.name === "string" && meta.name !== "") ensure(meta, "labels")["kubernetes.io/metadata.name"] = meta.name;
+  setIfUnset(ensure(ns, "status"), "phase", "Active");
+}
+
+function defaultNode(node: Obj): void {
+  const status = node.status;
+  if (isObj(status) && isObj(status.capacity) && (status.allocatable === undefined || status.allocatable === null)) {
+    status.allocatable = { ...status.capacity };
+  }
+}
+
+const defaulters: Record<string, (o: Obj) => void> = {
+  Pod: defaultPod,
+  Deployment: defaultDeployment,
+  ReplicaSet: defaultReplicaSet,
+  Service: defaultService,
+  EndpointSlice: defaultEndpointSlice,
+  Namespace: defaultNamespace,
+  Node: defaultNode,
+};
+
+/**
+ * Returns a deep copy of obj with Kubernetes' defaults applied for its kind
+ * (Pod, Deployment, ReplicaSet, Service, EndpointSlice, Namespace, Node;
+ * other kinds are only copied). Idempotent: applyDefaults(applyDefaults(x))
+ * equals applyDefaults(x).
+ */
+export function applyDefaults<T extends KubeObject>(obj: T): T {
+  const copy = structuredClone(obj);
+  defaulters[copy.kind]?.(copy as unknown as Obj);
+  return copy;
+}
