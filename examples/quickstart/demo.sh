@@ -9,16 +9,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-need=()
-for tool in ip:iproute2 nsenter:util-linux curl:curl dig:dnsutils iptables:iptables conntrack:conntrack nft:nftables cc:gcc; do
-  command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  echo "Installing ${need[*]} ..."
-  apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-[ -d node_modules ] || npm ci --no-audit --no-fund
-npm run --silent build
+bash scripts/setup.sh
 
 kemu=bin/kemu
 $kemu down --name kemu >/dev/null 2>&1 || true

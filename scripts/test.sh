@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The README's test command: set up, then run every test. The last line is
+# "N passed, N failed" (what CI reads).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+log=$(mktemp)
+node scripts/run-tests.mjs 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+rm -f "$log"
+echo "${summary:-0 passed, 1 failed}"
+exit "$status"
