@@ -2595,6 +2595,7 @@ static int next_timeout_ms(void) {
 
 // The netexec UDP/SCTP command protocol. Returns 1 if a reply is in out.
 static int udp_command(char *b, size_t n, const char *peer, const char *proto, buf *out) {
+  const char *up = !strcmp(proto, "udp") ? "UDP" : "SCTP";
   char *s = b, *e = b + n;
   while (s < e && isspace((unsigned char)*s)) s++;
   while (e > s && isspace((unsigned char)e[-1])) e--;
@@ -2602,21 +2603,21 @@ static int udp_command(char *b, size_t n, const char *peer, const char *proto, b
   size_t len = (size_t)(e - s);
   buf_clear(out);
   if (len == 8 && !memcmp(s, "hostname", 8)) {
-    logm("Sending %s hostName response", proto);
+    logm("Sending %s hostName response", !strcmp(proto, "udp") ? "udp" : "SCTP");
     buf_adds(out, get_hostname());
     return 1;
   }
   if (len >= 5 && !memcmp(s, "echo ", 5)) {
-    logm("Echoing %.*s to %s client %s", (int)(len - 5), s + 5, !strcmp(proto, "udp") ? "UDP" : "SCTP", peer);
+    logm("Echoing %.*s to %s client %s", (int)(len - 5), s + 5, up, peer);
     buf_add(out, s + 5, len - 5);
     return 1;
   }
   if (len == 8 && !memcmp(s, "clientip", 8)) {
-    logm("Sending clientip back to %s client %s", !strcmp(proto, "udp") ? "UDP" : "SCTP", peer);
+    logm("Sending clientip back to %s client %s", up, peer);
     buf_adds(out, peer);
     return 1;
   }
-  if (len > 0) logm("Unknown %s command received from %s: %.*s", !strcmp(proto, "udp") ? "UDP" : "SCTP", peer, (int)len, s);
+  if (len > 0) logm("Unknown %s command received from %s: %.*s", up, peer, (int)len, s);
   return 0;
 }
 
