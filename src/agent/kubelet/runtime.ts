@@ -3,7 +3,7 @@
 // and PID namespaces, then runs the program. stdout/stderr go straight to
 // the container's log file.
 import { spawn, type ChildProcess } from "node:child_process";
-import { openSync, closeSync, readFileSync, mkdirSync } from "node:fs";
+import { openSync, closeSync, readFileSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { builtinPath } from "../../paths.js";
 import { netnsPath } from "../../linux/names.js";
@@ -34,6 +34,8 @@ export function launchContainer(spec: LaunchSpec): Launched {
   const logPath = containerLogPath(spec.podDir, spec.container, spec.attempt);
   mkdirSync(join(spec.podDir, "logs", spec.container), { recursive: true });
   const pidfile = join(spec.podDir, `${spec.container}.pid`);
+  // A stale pidfile from the previous start must not be mistaken for this one.
+  rmSync(pidfile, { force: true });
   const fd = openSync(logPath, "a");
   try {
     const argv = [
