@@ -147,9 +147,12 @@ export class Cluster {
       }
       return cluster;
     } catch (err) {
-      if (!(err instanceof KemuError && err.message.includes("pods not ready"))) {
-        await cluster.stop().catch(() => removeArtefacts(name));
+      if (err instanceof KemuError && err.message.includes("pods not ready")) {
+        // The cluster itself is fine: keep it for inspection.
+        const flag = name === "kemu" ? "" : ` --name ${name}`;
+        throw new KemuError(`${err.message}\nThe cluster is still running: look with \`kemu get pods -o wide${flag}\`, remove it with \`kemu down${flag}\`.`);
       }
+      await cluster.stop().catch(() => removeArtefacts(name));
       throw err;
     }
   }

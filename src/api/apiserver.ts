@@ -245,6 +245,9 @@ export class ApiServer {
 }
 
 function podGracePeriod(pod: Stored<KubeObject>, options: DeleteOptions): number {
+  // A pod that has already finished has nothing left to stop (as upstream's pod strategy).
+  const phase = (pod.status as { phase?: string } | undefined)?.phase;
+  if (phase === "Succeeded" || phase === "Failed") return 0;
   if (options.gracePeriodSeconds !== undefined) return Math.max(0, options.gracePeriodSeconds);
   const spec = pod.spec as { terminationGracePeriodSeconds?: number } | undefined;
   return spec?.terminationGracePeriodSeconds ?? 30;

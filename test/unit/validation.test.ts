@@ -939,3 +939,15 @@ describe("Namespace", () => {
     ]);
   });
 });
+
+describe("container command and args types", () => {
+  it("rejects non-string command and args items (YAML booleans and numbers)", async () => {
+    const { validateObject } = await import("../../src/api/validation/index.js");
+    const { applyDefaults } = await import("../../src/api/defaults.js");
+    const pod = applyDefaults({ apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "default" }, spec: { containers: [{ name: "c", image: "busybox", command: [true], args: ["ok", 3] }] } });
+    expect(validateObject(pod).map(String)).toEqual([
+      "spec.containers[0].command[0]: Invalid value: true: must be a string (quote it in YAML)",
+      "spec.containers[0].args[1]: Invalid value: 3: must be a string (quote it in YAML)",
+    ]);
+  });
+});

@@ -304,6 +304,12 @@ function validateContainerCommon(c: Obj, volumes: Set<string>, path: string): Fi
   if (name === "") errs.push(fieldErrors.required(child(path, "name")));
   else errs.push(...dns1123Label(name, child(path, "name")));
   if (str(c.image) === "") errs.push(fieldErrors.required(child(path, "image")));
+  // YAML turns `command: [true]` into a boolean; the API server refuses anything but strings here.
+  for (const field of ["command", "args"] as const) {
+    arr(c[field]).forEach((v, i) => {
+      if (typeof v !== "string") errs.push(fieldErrors.invalid(index(child(path, field), i), v, "must be a string (quote it in YAML)"));
+    });
+  }
   if (!unset(c.terminationMessagePolicy) && c.terminationMessagePolicy !== "File" && c.terminationMessagePolicy !== "FallbackToLogsOnError") {
     errs.push(fieldErrors.notSupported(child(path, "terminationMessagePolicy"), c.terminationMessagePolicy, ["File", "FallbackToLogsOnError"]));
   }
