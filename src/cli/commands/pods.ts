@@ -10,7 +10,7 @@ export function registerPodCommands(program: Command): void {
     .command("exec")
     .description("run a command in a pod's container, or with --host on a node or the outside host")
     .argument("[pod]", "pod name (omit with --host)")
-    .argument("<command...>", "command and arguments, after --")
+    .argument("[command...]", "command and arguments, after --")
     .option("-c, --container <name>", "container (default: the first)")
     .option("-n, --namespace <ns>", "namespace", "default")
     .option("--host <host>", "node-1 … node-N, or outside")
@@ -22,7 +22,9 @@ export function registerPodCommands(program: Command): void {
       let argv: string[];
       if (opts.host) {
         // With --host there is no pod: the first word is the command itself.
-        argv = cluster.hostArgv(opts.host, pod ? [pod, ...command] : command);
+        const words = pod ? [pod, ...command] : command;
+        if (words.length === 0) throw new KemuError("exec: give a command after --, e.g. kemu exec --host node-1 -- ip route");
+        argv = cluster.hostArgv(opts.host, words);
       } else {
         if (!pod) throw new KemuError("exec: give a pod name, or --host NODE|outside");
         if (command.length === 0) throw new KemuError("exec: give a command after --, e.g. kemu exec web -- hostname");
