@@ -51,7 +51,9 @@ async function rawSandboxes(n: number): Promise<number> {
   await run("ip", ["netns", "add", node]);
   const names = Array.from({ length: n }, (_, i) => `kemu-benchref-${tag}-p${i}`);
   const t0 = performance.now();
-  await ipBatch(names.flatMap((ns, i) => [`netns add ${ns}`, `link add v${i} type veth peer name eth0 netns ${ns}`, `link set v${i} up`]), node);
+  // `netns add` must run in the host's mount namespace (`ip -n` makes a private one).
+  await ipBatch(names.map((ns) => `netns add ${ns}`));
+  await ipBatch(names.flatMap((ns, i) => [`link add v${i} type veth peer name eth0 netns ${ns}`, `link set v${i} up`]), node);
   const gate = new Semaphore(16);
   await Promise.all(names.map((ns, i) => gate.run(() => ipBatch(["link set lo up", `addr add 10.99.${i >> 8}.${(i & 255) + 2}/16 dev eth0`, "link set eth0 up"], ns))));
   const ms = performance.now() - t0;
@@ -96,13 +98,27 @@ async function rawProcesses(n: number): Promise<{ ms: number; pss: number }> {
 
 export async function benchStartup(): Promise<void> {
   console.log(`\n## Start-up: 3 nodes + ${PODS} agnhost netexec pods`);
+  const step = (what: string) => console.error(`… ${what}`);
+  step("reference: bare kernel work for the sandboxes");
   const refKernel = await rawSandboxes(PODS);
+  step("reference: starting the processes with no namespaces");
   const { ms: refProcs, pss: bareAgnhostPss } = await rawProcesses(PODS);
+  step("kemu's sandbox code");
   const sandboxMs = await kemuSandboxes(PODS);
+  step("kemu up with 3 nodes, then the pods");
 
   const name = `bench${randomBytes(2).toString("hex")}`;
   const t0 = performance.now();
   const cluster = await Cluster.start({ name, nodes: 3, timeoutMs: 120_000 });
+  try {
+    await measureCluster(cluster, name, t0, { refKernel, refProcs, sandboxMs, bareAgnhostPss });
+  } finally {
+    await cluster.stop();
+  }
+}
+
+async function measureCluster(cluster: Cluster, name: string, t0: number, ref: { refKernel: number; refProcs: number; sandboxMs: number; bareAgnhostPss: number }): Promise<void> {
+  const { refKernel, refProcs, sandboxMs, bareAgnhostPss } = ref;
   const nodesReady = performance.now() - t0;
   const t1 = performance.now();
   await cluster.apply(deployment(PODS));
@@ -121,7 +137,6 @@ export async function benchStartup(): Promise<void> {
     const launcher = Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[1]);
     podPss += pssKib(pid) + pssKib(launcher);
   }
-  await cluster.stop();
 
   const rows: [string, string, string][] = [
     ["up → 3 nodes Ready", `${(nodesReady / 1000).toFixed(2)} s`, ""],

@@ -116,6 +116,8 @@ class PodWorker {
   private readonly startTime = timestamp();
   private lastStatus = "";
   private statusTimer?: NodeJS.Timeout;
+  private statusPushing = false;
+  private statusDirty = false;
 
   constructor(
     private readonly kubelet: Kubelet,
@@ -234,13 +236,14 @@ class PodWorker {
         });
       });
       // The launcher writes the container's host PID right after fork.
-      const readPid = (tries: number) => {
+      // The launcher writes the container's host PID right after fork; under load that can take a while.
+      const readPid = (attempt: number) => {
         if (run.child !== child) return;
         run.hostPid = readContainerPid(launched.pidfile);
-        if (run.hostPid === undefined && tries > 0) setTimeout(() => readPid(tries - 1), 5).unref();
+        if (run.hostPid === undefined) setTimeout(() => readPid(attempt + 1), attempt < 100 ? 5 : 100).unref();
         else this.scheduleStatus();
       };
-      readPid(200);
+      readPid(0);
     } catch (err) {
       const reason = err instanceof ImageError ? err.reason : "CreateContainerError";
       run.state = { kind: "waiting", reason, message: (err as Error).message };
@@ -331,13 +334,29 @@ class PodWorker {
     return this.terminating;
   }
 
+  /**
+   * Coalesces status changes and sends them one at a time: two writes in
+   * flight at once could arrive out of order and leave a stale status behind.
+   */
   private scheduleStatus(): void {
-    if (this.statusTimer || this.terminating) return;
+    if (this.terminating) return;
+    if (this.statusPushing) {
+      this.statusDirty = true;
+      return;
+    }
+    if (this.statusTimer) return;
     this.statusTimer = setTimeout(() => {
       this.statusTimer = undefined;
-      void this.pushStatus().catch((err: Error) => {
-        if (!(err instanceof ApiError && err.reason === "NotFound")) console.error(`kubelet: status of ${this.pod.metadata.name}: ${err.message}`);
-      });
+      this.statusPushing = true;
+      void (async () => {
+        do {
+          this.statusDirty = false;
+          await this.pushStatus().catch((err: Error) => {
+            if (!(err instanceof ApiError && err.reason === "NotFound")) console.error(`kubelet: status of ${this.pod.metadata.name}: ${err.message}`);
+          });
+        } while (this.statusDirty && !this.terminating);
+        this.statusPushing = false;
+      })();
     }, 10);
   }
 
@@ -346,13 +365,15 @@ class PodWorker {
     const facts: ContainerFacts[] = this.pod.spec.containers.map((spec) => {
       const run = this.containers.get(spec.name);
       const waiting: ContainerState = { kind: "waiting", reason: "ContainerCreating" };
+      // Running counts from the moment the container's PID 1 exists (so Ready pods can be exec'd into).
+      const started = run?.state.kind !== "running" || run.hostPid !== undefined;
       return {
         name: spec.name,
         image: spec.image ?? "",
-        state: run?.state ?? waiting,
+        state: run && started ? run.state : waiting,
         lastState: run?.lastState,
         restartCount: run?.restartCount ?? 0,
-        ready: run?.state.kind === "running",
+        ready: run?.state.kind === "running" && started,
         containerId: run?.hostPid ? `kemu://${run.hostPid}` : undefined,
       };
     });
