@@ -69,6 +69,12 @@ int main(int argc, char **argv) {
   const char *bind_src[MAX_BINDS], *bind_dst[MAX_BINDS];
   int nbinds = 0, newpid = 0, i;
 
+  // The launcher lives and dies with whoever started it (the node agent): if
+  // the agent is killed, the container goes too instead of outliving its cluster.
+  pid_t starter = getppid();
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != starter) return 125;
+
   for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
     const char *opt = argv[i];
     if (strcmp(opt, "--pid") == 0) {

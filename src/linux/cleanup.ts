@@ -44,14 +44,39 @@ export function clustersOnHost(): string[] {
 }
 
 /** Removes one cluster's artefacts (or every kemu artefact with cluster undefined). */
+/**
+ * Our own processes that mention a cluster's state directory in their
+ * command line: the daemon, node agents and container launchers all do.
+ */
+export function processesOfStateDir(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").some((arg) => arg.startsWith(dir))) pids.push(Number(entry));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return pids;
+}
+
 export async function removeArtefacts(cluster?: string): Promise<{ netns: string[]; pids: number[] }> {
   const clusters = cluster ? [cluster] : clustersOnHost();
-  const recorded = clusters.flatMap(recordedPids);
+  const dir = cluster ? `${stateDir(cluster)}/` : "/run/kemu/";
+  const killed = new Set<number>();
+  // Twice: first the control plane and agents (so nothing new starts), then anything they were starting.
+  for (let round = 0; round < 2; round++) {
+    const owners = [...clusters.flatMap(recordedPids), ...processesOfStateDir(dir)];
+    killPids(owners);
+    await waitGone(owners, 5_000);
+    const namespaces = await listKemuNetns(cluster);
+    const inNamespaces = (await Promise.all(namespaces.map(pidsInNetns))).flat();
+    killPids(inNamespaces);
+    await waitGone(inNamespaces, 5_000);
+    for (const p of [...owners, ...inNamespaces]) killed.add(p);
+  }
   const namespaces = await listKemuNetns(cluster);
-  const inNamespaces = (await Promise.all(namespaces.map(pidsInNetns))).flat();
-  const pids = [...new Set([...recorded, ...inNamespaces])];
-  killPids(pids);
-  await waitGone(pids, 5_000);
   for (const ns of namespaces) {
     await run("ip", ["netns", "del", ns], { okCodes: [1, 255] });
     rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
@@ -61,7 +86,7 @@ export async function removeArtefacts(cluster?: string): Promise<{ netns: string
     for (const e of readdirSync("/etc/netns")) if (e.startsWith(etcPrefix)) rmSync(`/etc/netns/${e}`, { recursive: true, force: true });
   }
   for (const c of clusters) rmSync(stateDir(c), { recursive: true, force: true });
-  return { netns: namespaces, pids };
+  return { netns: namespaces, pids: [...killed] };
 }
 
 export async function waitGone(pids: number[], timeoutMs: number): Promise<void> {
