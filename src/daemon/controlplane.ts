@@ -14,6 +14,7 @@ import { NodeIpamController } from "../controllers/nodeipam.js";
 import { GarbageCollector } from "../controllers/garbagecollector.js";
 import { NamespaceController } from "../controllers/namespace.js";
 import type { Controller } from "../controllers/controller.js";
+import { ServiceAllocation, defaultKubernetesService } from "../controllers/allocation/index.js";
 import { createTopology, describeTopology } from "../linux/topology.js";
 import { nodeAddress, outsideAddress } from "../linux/addressing.js";
 import { netnsNames, netnsPath } from "../linux/names.js";
@@ -38,6 +39,7 @@ export class ControlPlane {
 
   constructor(readonly config: ClusterConfig) {
     this.paths = clusterPaths(config.name);
+    this.api.addAdmission(new ServiceAllocation(config));
   }
 
   nodeNames(): string[] {
@@ -53,6 +55,8 @@ export class ControlPlane {
     writeFileSync(paths.config, JSON.stringify({ ...config, pid: process.pid, socket: paths.socket }, null, 2));
 
     for (const name of SYSTEM_NAMESPACES) this.api.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+    // No selector and, kemu's API being a unix socket, no endpoints yet (see defaultKubernetesService).
+    this.api.create(resourceByKind("Service")!, defaultKubernetesService(config.serviceCidr));
     this.rest = new RestServer(this.api, {
       podLog: (ns, name, q, res, req) => servePodLog(this.api, paths.pods, ns, name, q, res, req),
       kemu: async (path, method) => this.kemuRoute(path, method),

@@ -1,0 +1,110 @@
+// Load-balancer IPs from an address pool, the way MetalLB hands them out on a
+// kind cluster: the pool is a CIDR or an inclusive "first-last" range, or
+// several of those separated by commas; the lowest free address goes first;
+// a Service may ask for a particular address with spec.loadBalancerIP. Of a
+// CIDR, the network and broadcast addresses are left out (MetalLB hands them
+// out unless `avoidBuggyIPs` is set; 172.18.255.0 as a first LoadBalancer IP
+// would only confuse).
+import { Bitmap } from "./bitmap.js";
+import { ipv4ToNumber, numberToIPv4, parseIPv4Cidr } from "./ipv4.js";
+
+interface Segment {
+  first: number;
+  last: number;
+  /** slot of `first` in the bitmap */
+  offset: number;
+}
+
+/** Pools larger than this are refused (the bitmap would be needlessly large). */
+const MAX_POOL = 1 << 24;
+
+export class LoadBalancerPool {
+  private readonly segments: Segment[] = [];
+  private readonly bitmap: Bitmap;
+
+  constructor(readonly pool: string) {
+    let total = 0;
+    for (const part of pool.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+      const [first, last] = parseSegment(part);
+      this.segments.push({ first, last, offset: total });
+      total += last - first + 1;
+    }
+    if (this.segments.length === 0) throw new Error(`empty load-balancer pool ${JSON.stringify(pool)}`);
+    if (total > MAX_POOL) throw new Error(`load-balancer pool ${pool} is too large (${total} addresses; at most ${MAX_POOL})`);
+    this.bitmap = new Bitmap(total);
+  }
+
+  get free(): number {
+    return this.bitmap.free;
+  }
+
+  get used(): number {
+    return this.bitmap.count;
+  }
+
+  private slotOf(ip: string): number | undefined {
+    const n = ipv4ToNumber(ip);
+    if (n === undefined) return undefined;
+    const seg = this.segments.find((s) => n >= s.first && n <= s.last);
+    return seg ? seg.offset + (n - seg.first) : undefined;
+  }
+
+  private ipOf(slot: number): string {
+    const seg = this.segments.find((s) => slot >= s.offset && slot <= s.offset + (s.last - s.first))!;
+    return numberToIPv4(seg.first + (slot - seg.offset));
+  }
+
+  contains(ip: string): boolean {
+    return this.slotOf(ip) !== undefined;
+  }
+
+  has(ip: string): boolean {
+    const slot = this.slotOf(ip);
+    return slot !== undefined && this.bitmap.has(slot);
+  }
+
+  /** Reserves a requested address; false when it is outside the pool or taken. */
+  claim(ip: string): boolean {
+    const slot = this.slotOf(ip);
+    return slot !== undefined && this.bitmap.claim(slot);
+  }
+
+  /** The lowest free address, without reserving it. */
+  peekNext(): string | undefined {
+    const slot = this.bitmap.lowestFree();
+    return slot === undefined ? undefined : this.ipOf(slot);
+  }
+
+  /** Reserves and returns the lowest free address, or undefined when the pool is used up. */
+  claimNext(): string | undefined {
+    const slot = this.bitmap.lowestFree();
+    if (slot === undefined) return undefined;
+    this.bitmap.claim(slot);
+    return this.ipOf(slot);
+  }
+
+  release(ip: string): void {
+    const slot = this.slotOf(ip);
+    if (slot !== undefined) this.bitmap.release(slot);
+  }
+
+  /** Every reserved address, in pool order. */
+  allocated(): string[] {
+    return [...this.bitmap.slots()].map((s) => this.ipOf(s));
+  }
+}
+
+function parseSegment(text: string): [number, number] {
+  if (text.includes("/")) {
+    const cidr = parseIPv4Cidr(text);
+    const edges = cidr.prefix <= 30 ? 1 : 0;
+    return [cidr.base + edges, cidr.base + cidr.size - 1 - edges];
+  }
+  const dash = text.indexOf("-");
+  const first = ipv4ToNumber(dash < 0 ? text : text.slice(0, dash).trim());
+  const last = dash < 0 ? first : ipv4ToNumber(text.slice(dash + 1).trim());
+  if (first === undefined || last === undefined || last < first) {
+    throw new Error(`${JSON.stringify(text)} is neither an IPv4 CIDR nor an IPv4 range "first-last"`);
+  }
+  return [first, last];
+}
