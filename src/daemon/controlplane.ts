@@ -13,6 +13,7 @@ import { Scheduler } from "../controllers/scheduler.js";
 import { NodeIpamController } from "../controllers/nodeipam.js";
 import { GarbageCollector } from "../controllers/garbagecollector.js";
 import { NamespaceController } from "../controllers/namespace.js";
+import { EndpointSliceController } from "../controllers/endpointslice.js";
 import type { Controller } from "../controllers/controller.js";
 import { ServiceAllocation, defaultKubernetesService } from "../controllers/allocation/index.js";
 import { createTopology, describeTopology } from "../linux/topology.js";
@@ -70,6 +71,7 @@ export class ControlPlane {
       new DeploymentController(this.api),
       new GarbageCollector(this.api),
       new NamespaceController(this.api),
+      new EndpointSliceController(this.api),
     ];
     for (const c of this.controllers) c.start();
 
