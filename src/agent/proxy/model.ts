@@ -102,11 +102,22 @@ function compareIp(a: string, b: string): number {
   return 0;
 }
 
+/** Reachable via something other than the ClusterIP (upstream's ExternallyAccessible). */
+function externallyAccessible(sp: ServicePortInfo): boolean {
+  return sp.nodePort !== 0 || sp.loadBalancerIPs.length > 0 || sp.externalIPs.length > 0;
+}
+
 /**
- * Which endpoints may get traffic (upstream's CategorizeEndpoints): ready
- * ones; if none is ready anywhere, serving-and-terminating ones. The local
- * list applies the same rule to this node's endpoints only, and is computed
- * only when a traffic policy is Local.
+ * Which endpoints may get traffic (upstream's CategorizeEndpoints, without
+ * topology hints): ready ones; if none is ready anywhere, serving-and-terminating
+ * ones. The local list applies the same rule to this node's endpoints only,
+ * independently of the cluster list.
+ *
+ * As upstream, each list is computed only when the port can use it: the
+ * cluster list when internalTrafficPolicy is Cluster or the port is reachable
+ * from outside at all (NodePort, externalIPs, LB IPs: eTP=Local still needs the
+ * cluster endpoints to short-circuit traffic from pods and the node itself);
+ * the local list when iTP=Local, or eTP=Local on an externally reachable port.
  */
 export function categorizeEndpoints(sp: ServicePortInfo, endpoints: EndpointInfo[]): {
   clusterEndpoints: EndpointInfo[];
@@ -117,10 +128,12 @@ export function categorizeEndpoints(sp: ServicePortInfo, endpoints: EndpointInfo
     const ready = eps.filter((e) => e.ready);
     return ready.length ? ready : eps.filter((e) => e.serving && e.terminating);
   };
-  const needLocal = sp.internalPolicyLocal || sp.externalPolicyLocal;
+  const external = externallyAccessible(sp);
+  const usesCluster = !sp.internalPolicyLocal || external;
+  const usesLocal = sp.internalPolicyLocal || (sp.externalPolicyLocal && external);
   return {
-    clusterEndpoints: usable(endpoints),
-    localEndpoints: needLocal ? usable(endpoints.filter((e) => e.isLocal)) : [],
+    clusterEndpoints: usesCluster ? usable(endpoints) : [],
+    localEndpoints: usesLocal ? usable(endpoints.filter((e) => e.isLocal)) : [],
     hasAnyEndpoints: endpoints.some((e) => e.ready || (e.serving && e.terminating)),
   };
 }
