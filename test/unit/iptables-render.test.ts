@@ -534,6 +534,13 @@ describe("renderRules", () => {
     );
   });
 
+  it("ignores headless and non-IPv4 service ports", () => {
+    const r = renderRules(input([{ port: port({ clusterIP: "" }), endpoints: [ep("10.244.1.5")] }, { port: port({ name: "v6", clusterIP: "fd00::10" }), endpoints: [] }]));
+    expect(r.filter).toBe(filterWith(""));
+    expect(r.nat).toBe(natWith("", ""));
+    expect(r.serviceChains.size).toBe(0);
+  });
+
   it("options: no localhost NodePorts, no --random-fully, liberal conntrack", () => {
     const r = renderRules(input([], { localhostNodePorts: false, randomFully: false, conntrackTCPLiberal: true }));
     expect(r.filter).toBe(

@@ -4,6 +4,16 @@
 // nat), the per-service pieces a partial sync (KEP-3453) rewrites, and the
 // jumps from the built-in chains that upstream ensures with `iptables -I` on
 // full syncs. No I/O.
+//
+// Where kemu differs from upstream's output:
+// - no `-m nfacct` matches (upstream adds them only when the nfacct counters
+//   for its metrics exist): the INVALID drop and the NodePort rules are
+//   otherwise the same;
+// - NodePorts always use `-m addrtype --dst-type LOCAL` (no --nodeport-addresses);
+// - no topology hints; services come out in input order (upstream: map order),
+//   endpoints in upstream's "ip:port" string order;
+// - KUBE-PROXY-CANARY is not part of the restore (as upstream: it is created
+//   with `iptables -N` in mangle, nat and filter, see renderEnsureChains()).
 import type { EndpointInfo, ServicePortInfo } from "../model.js";
 import { isIPv4 } from "./net.js";
 import {
@@ -27,7 +37,7 @@ export interface ProxyInput {
   /** local-traffic detector (detect-local-mode ClusterCIDR), e.g. 10.244.0.0/16; "" = none */
   clusterCIDR: string;
   masqueradeAll: boolean;
-  /** 14 → mark 0x4000 */
+  /** 14 → mark 0x4000 (written "0x00004000", as upstream formats it) */
   masqueradeBit: number;
   services: { port: ServicePortInfo; endpoints: EndpointInfo[] }[];
   /** NodePorts answer on 127.0.0.1 (route_localnet=1) and the KUBE-FIREWALL guard is installed; default true, as upstream */
@@ -87,8 +97,10 @@ export function renderRules(input: ProxyInput): RenderedRules {
   const mark = masqueradeMark(input.masqueradeBit);
   const cidr = input.clusterCIDR.trim();
 
+  // Headless and IPv6-only service ports are not this (IPv4) proxier's business.
+  const proxied = input.services.filter((s) => isIPv4(s.port.clusterIP));
   let totalEndpoints = 0;
-  for (const s of input.services) totalEndpoints += s.endpoints.length;
+  for (const s of proxied) totalEndpoints += s.endpoints.length;
   const largeClusterMode = totalEndpoints > LARGE_CLUSTER_ENDPOINTS_THRESHOLD;
 
   const ctx: ServiceRenderContext = {
@@ -117,7 +129,7 @@ export function renderRules(input: ProxyInput): RenderedRules {
     `-A ${KUBE_MARK_MASQ} -j MARK --or-mark ${mark}`,
   ];
 
-  const services = input.services.map((s) => renderServicePort(ctx, s.port, s.endpoints));
+  const services = proxied.map((s) => renderServicePort(ctx, s.port, s.endpoints));
 
   const natTail = [
     `-A ${KUBE_SERVICES} -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL${
@@ -196,13 +208,13 @@ function assembleNat(parts: RenderedParts, include: (s: ServiceRules) => boolean
   push(out, parts.natChainLines);
   const included = parts.services.map(include);
   parts.services.forEach((s, i) => {
-    if (included[i]) push(out, s.chains);
+    if (included[i] && s.chainsText) out.push(s.chainsText);
   });
   for (const c of stale) out.push(chainLine(c));
   push(out, parts.natHead);
   parts.services.forEach((s, i) => {
     push(out, s.natJumps);
-    if (included[i]) push(out, s.rules);
+    if (included[i] && s.rulesText) out.push(s.rulesText);
   });
   for (const c of stale) out.push(`-X ${c}`);
   push(out, parts.natTail);

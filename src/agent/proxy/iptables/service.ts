@@ -52,6 +52,10 @@ export interface ServiceRules {
   readonly chains: string[];
   /** -A lines of its own chains (written only when the service changed, or on a full sync) */
   readonly rules: string[];
+  /** chains joined with "\n" ("" when none): what the restore text is assembled from */
+  readonly chainsText: string;
+  /** rules joined with "\n" ("" when none), built without keeping the lines */
+  readonly rulesText: string;
 }
 
 /**
@@ -118,6 +122,13 @@ function reachableEndpoints(cluster: EndpointInfo[], local: EndpointInfo[]): End
   if (local.every((e) => e.ready)) return cluster;
   const seen = new Set(cluster);
   return [...cluster, ...local.filter((e) => !seen.has(e))];
+}
+
+const statisticCache: string[] = [];
+
+/** The random-choice match of a rule that picks one of n remaining endpoints. */
+function statisticMatch(n: number): string {
+  return (statisticCache[n] ??= ` -m statistic --mode random --probability ${probability(n)}`);
 }
 
 export function renderServicePort(ctx: ServiceRenderContext, sp: ServicePortInfo, rawEndpoints: EndpointInfo[]): ServiceRules {
@@ -231,14 +242,18 @@ export function renderServicePort(ctx: ServiceRenderContext, sp: ServicePortInfo
   }
 
   const allReachableEndpoints = reachableEndpoints(clusterEndpoints, localEndpoints);
-  const sepNames = new Map<EndpointInfo, string>();
-  const sep = (ep: EndpointInfo): string => {
-    let name = sepNames.get(ep);
-    if (name === undefined) {
-      name = endpointChainName(key, protocol, `${ep.ip}:${ep.port}`);
-      sepNames.set(ep, name);
-    }
-    return name;
+  // KUBE-SEP names, computed once per endpoint, by index in allReachableEndpoints;
+  // the cluster and local lists are usually that very array (else: a lookup map).
+  const sepNames: (string | undefined)[] = new Array<string | undefined>(allReachableEndpoints.length);
+  const sepAt = (i: number): string => {
+    const ep = allReachableEndpoints[i]!;
+    return (sepNames[i] ??= endpointChainName(key, protocol, `${ep.ip}:${ep.port}`));
+  };
+  let reachIndex: Map<EndpointInfo, number> | undefined;
+  const sepOf = (list: EndpointInfo[], i: number): string => {
+    if (list === allReachableEndpoints) return sepAt(i);
+    reachIndex ??= new Map(allReachableEndpoints.map((e, j) => [e, j]));
+    return sepAt(reachIndex.get(list[i]!)!);
   };
 
   const buildChainNames = (): string[] => {
@@ -247,7 +262,7 @@ export function renderServicePort(ctx: ServiceRenderContext, sp: ServicePortInfo
     if (usesFWChain) names.push(fwChain);
     if (usesClusterPolicyChain) names.push(clusterPolicyChain);
     if (usesLocalPolicyChain) names.push(localPolicyChain);
-    for (const ep of allReachableEndpoints) names.push(sep(ep));
+    for (let i = 0; i < allReachableEndpoints.length; i++) names.push(sepAt(i));
     return names;
   };
 
@@ -295,20 +310,19 @@ export function renderServicePort(ctx: ServiceRenderContext, sp: ServicePortInfo
       rules.push(`-A ${fwChain} -m comment --comment "other traffic to ${key} will be dropped by ${KUBE_PROXY_FIREWALL}"`);
     }
 
-    const comment = (text: string): string => (ctx.largeClusterMode ? "" : ` -m comment --comment ${text}`);
+    // Large-cluster mode drops these comments (the text is not even built).
+    const large = ctx.largeClusterMode;
+    const arrow = (ep: EndpointInfo): string => (large ? "" : ` -m comment --comment "${key} -> ${ep.ip}:${ep.port}"`);
     const writeServiceToEndpointRules = (chain: string, eps: EndpointInfo[]): void => {
       if (sp.affinityTimeoutSeconds !== undefined) {
-        for (const ep of eps) {
-          const name = sep(ep);
-          rules.push(
-            `-A ${chain}${comment(`"${key} -> ${ep.ip}:${ep.port}"`)} -m recent --name ${name} --rcheck --seconds ${sp.affinityTimeoutSeconds} --reap -j ${name}`,
-          );
-        }
+        eps.forEach((ep, i) => {
+          const name = sepOf(eps, i);
+          rules.push(`-A ${chain}${arrow(ep)} -m recent --name ${name} --rcheck --seconds ${sp.affinityTimeoutSeconds} --reap -j ${name}`);
+        });
       }
       const n = eps.length;
       eps.forEach((ep, i) => {
-        const statistic = i < n - 1 ? ` -m statistic --mode random --probability ${probability(n - i)}` : "";
-        rules.push(`-A ${chain}${comment(`"${key} -> ${ep.ip}:${ep.port}"`)}${statistic} -j ${sep(ep)}`);
+        rules.push(`-A ${chain}${arrow(ep)}${i < n - 1 ? statisticMatch(n - i) : ""} -j ${sepOf(eps, i)}`);
       });
     };
 
@@ -320,9 +334,10 @@ export function renderServicePort(ctx: ServiceRenderContext, sp: ServicePortInfo
     }
 
     // One chain per endpoint reachable from this node: hairpin SNAT, then DNAT.
-    for (const ep of allReachableEndpoints) {
-      const name = sep(ep);
-      let args = `-A ${name}${comment(key)}`;
+    for (let i = 0; i < allReachableEndpoints.length; i++) {
+      const ep = allReachableEndpoints[i]!;
+      const name = sepAt(i);
+      let args = large ? `-A ${name}` : `-A ${name} -m comment --comment ${key}`;
       rules.push(`${args} -s ${ep.ip} -j ${KUBE_MARK_MASQ}`);
       if (sp.affinityTimeoutSeconds !== undefined) args += ` -m recent --name ${name} --set`;
       rules.push(`${args} ${proto} -j DNAT --to-destination ${ep.ip}:${ep.port}`);
@@ -334,6 +349,8 @@ export function renderServicePort(ctx: ServiceRenderContext, sp: ServicePortInfo
   let chainNames: string[] | undefined;
   let chains: string[] | undefined;
   let rules: string[] | undefined;
+  let chainsText: string | undefined;
+  let rulesText: string | undefined;
   return {
     key,
     serviceName: `${sp.namespace}/${sp.name}`,
@@ -347,6 +364,15 @@ export function renderServicePort(ctx: ServiceRenderContext, sp: ServicePortInfo
     },
     get rules(): string[] {
       return (rules ??= buildRules());
+    },
+    // At 10k services the lines are millions of small strings: joining each
+    // service's lines while they are young keeps the garbage collector's work
+    // (and the restore's cost) low.
+    get chainsText(): string {
+      return (chainsText ??= (chains ?? this.chainNames.map(chainLine)).join("\n"));
+    },
+    get rulesText(): string {
+      return (rulesText ??= (rules ?? buildRules()).join("\n"));
     },
   };
 }
