@@ -8,7 +8,7 @@ import { loadManifests, parseManifests, type SourcedObject } from "./api/manifes
 import { resourceByKind } from "./api/resources.js";
 import type { Deployment, KubeObject, Node, Pod, ReplicaSet, Stored } from "./api/types.js";
 import { ApiError } from "./api/errors.js";
-import { clusterPaths, DEFAULTS, MAX_NODES, type ClusterConfig } from "./daemon/config.js";
+import { clusterPaths, DEFAULTS, MAX_NODES, PROXY_MODES, type ClusterConfig, type ProxyMode } from "./daemon/config.js";
 import { clustersOnHost, removeArtefacts } from "./linux/cleanup.js";
 import { netnsNames, netnsPath, validateClusterName } from "./linux/names.js";
 import { builtinPath, cliEntry } from "./paths.js";
@@ -33,6 +33,8 @@ export interface StartOptions {
   files?: string[];
   /** objects (or YAML text) applied after the files */
   manifests?: (KubeObject | string)[];
+  /** kube-proxy mode: iptables (default) or userspace */
+  proxyMode?: ProxyMode;
   /** how long to wait for nodes and pods (default 60 s) */
   timeoutMs?: number;
   onProgress?: (message: string) => void;
@@ -107,6 +109,8 @@ export class Cluster {
     if (problem) throw new KemuError(problem);
     const nodes = options.nodes ?? 2;
     if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES) throw new KemuError(`--nodes: must be an integer between 1 and ${MAX_NODES}, got ${options.nodes}`);
+    const proxyMode = options.proxyMode ?? "iptables";
+    if (!PROXY_MODES.includes(proxyMode)) throw new KemuError(`--proxy-mode: expected one of ${PROXY_MODES.join(", ")}, got ${JSON.stringify(options.proxyMode)}`);
     if (!isRoot()) throw new KemuError("kemu needs root: it creates network namespaces (run it with sudo)");
     for (const bin of ["kemu-sandbox", "agnhost"] as const) {
       if (!existsSync(builtinPath(bin))) throw new KemuError(`${builtinPath(bin)} is missing: run npm run build first`);
@@ -119,7 +123,7 @@ export class Cluster {
 
     const progress = options.onProgress ?? (() => undefined);
     const timeoutMs = options.timeoutMs ?? 60_000;
-    const config: ClusterConfig = { name, nodes, ...DEFAULTS };
+    const config: ClusterConfig = { ...DEFAULTS, name, nodes, proxyMode };
     const paths = clusterPaths(name);
     mkdirSync(paths.dir, { recursive: true });
     const configPath = `${paths.dir}/start.json`;

@@ -12,6 +12,8 @@ import { ipBatch } from "../linux/exec.js";
 import { gatewayOf, prefixLength } from "../linux/addressing.js";
 import { HostGwRoutes } from "./flannel.js";
 import { Kubelet } from "./kubelet/kubelet.js";
+import { startProxy, type RunningProxy } from "./proxy/start.js";
+import type { ProxyMode } from "../daemon/config.js";
 
 const NODES = resourceByKind("Node")!;
 
@@ -24,6 +26,7 @@ export interface AgentConfig {
   clusterCidr: string;
   clusterDomain: string;
   clusterDns: string[];
+  proxyMode: ProxyMode;
 }
 
 /** Per-namespace sysctls of the node (written from inside its namespace). */
@@ -67,6 +70,12 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     clusterDns: config.clusterDns,
   });
   await kubelet.start();
+  const proxy: RunningProxy = await startProxy(api, config.proxyMode, {
+    nodeName: config.nodeName,
+    nodeIPs: [config.nodeIp],
+    gatewayIP: gatewayOf(podCidr),
+    clusterCIDR: config.clusterCidr,
+  });
   await reportReady(api, node);
 
   let stopping = false;
@@ -74,6 +83,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     if (stopping) return;
     stopping = true;
     routes.stop();
+    await proxy.stop();
     await kubelet.stopAll().catch((err: Error) => console.error(`agent: ${err.message}`));
     api.close();
     process.exit(code);

@@ -113,7 +113,16 @@ function merged(obj: KubeObject, current: Stored<KubeObject>): KubeObject {
 /** Fields the system fills in (a Service's clusterIP, a pod's nodeName) survive a re-apply that leaves them out. */
 function preserveAllocated(kind: string, spec: unknown, current: unknown): unknown {
   if (!spec || typeof spec !== "object" || !current || typeof current !== "object") return spec;
-  const keep: Record<string, string[]> = { Service: ["clusterIP", "clusterIPs", "healthCheckNodePort"], Pod: ["nodeName"], Node: ["podCIDR", "podCIDRs"] };
+  const wanted = spec as { type?: string; externalTrafficPolicy?: string };
+  const keep: Record<string, string[]> = {
+    // A Service keeps its ClusterIP across type changes, except to ExternalName; the health-check port only while it is still needed.
+    Service: [
+      ...(wanted.type === "ExternalName" ? [] : ["clusterIP", "clusterIPs"]),
+      ...(wanted.type === "LoadBalancer" && wanted.externalTrafficPolicy === "Local" ? ["healthCheckNodePort"] : []),
+    ],
+    Pod: ["nodeName"],
+    Node: ["podCIDR", "podCIDRs"],
+  };
   const out = { ...(spec as Record<string, unknown>) };
   for (const field of keep[kind] ?? []) if (out[field] === undefined && (current as Record<string, unknown>)[field] !== undefined) out[field] = (current as Record<string, unknown>)[field];
   return out;

@@ -6,6 +6,8 @@ import { registerClusterCommands } from "./commands/cluster.js";
 import { registerObjectCommands } from "./commands/objects.js";
 import { registerPodCommands } from "./commands/pods.js";
 import { registerDoctor } from "./commands/doctor.js";
+import { registerRolloutCommands } from "./commands/rollout.js";
+import { registerIptablesCommand } from "./commands/iptables.js";
 import { fail } from "./output.js";
 
 const program = new Command("kemu")
@@ -17,6 +19,8 @@ const program = new Command("kemu")
 registerClusterCommands(program);
 registerObjectCommands(program);
 registerPodCommands(program);
+registerRolloutCommands(program);
+registerIptablesCommand(program);
 registerDoctor(program);
 
 // Internal entry points: the daemon and the node agents are this same program.

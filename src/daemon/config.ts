@@ -2,9 +2,16 @@
 import { join } from "node:path";
 import { stateDir } from "../linux/names.js";
 
+export type ProxyMode = "iptables" | "userspace";
+export const PROXY_MODES: readonly ProxyMode[] = ["iptables", "userspace"];
+
 export interface ClusterConfig {
   name: string;
   nodes: number;
+  proxyMode: ProxyMode;
+  /** LoadBalancer IPs, announced to the outside host by routes via the nodes (like BGP-mode MetalLB) */
+  loadBalancerPool: string;
+  nodePortRange: [number, number];
   clusterCidr: string;
   serviceCidr: string;
   underlayCidr: string;
@@ -13,6 +20,9 @@ export interface ClusterConfig {
 }
 
 export const DEFAULTS: Omit<ClusterConfig, "name" | "nodes"> = {
+  proxyMode: "iptables",
+  loadBalancerPool: "172.18.255.0/24",
+  nodePortRange: [30000, 32767],
   clusterCidr: "10.244.0.0/16",
   serviceCidr: "10.96.0.0/12",
   underlayCidr: "172.18.0.0/16",

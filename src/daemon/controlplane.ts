@@ -16,7 +16,7 @@ import { NamespaceController } from "../controllers/namespace.js";
 import { EndpointSliceController } from "../controllers/endpointslice.js";
 import type { Controller } from "../controllers/controller.js";
 import { ServiceAllocation, defaultKubernetesService } from "../controllers/allocation/index.js";
-import { createTopology, describeTopology } from "../linux/topology.js";
+import { announceLoadBalancerPool, createTopology, describeTopology } from "../linux/topology.js";
 import { nodeAddress, outsideAddress } from "../linux/addressing.js";
 import { netnsNames, netnsPath } from "../linux/names.js";
 import { removeArtefacts, waitGone } from "../linux/cleanup.js";
@@ -77,6 +77,7 @@ export class ControlPlane {
 
     const nodes = this.nodeNames().map((name, i) => ({ name, index: i + 1, ip: nodeAddress(config.underlayCidr, i + 1) }));
     await createTopology(describeTopology(config.name, config.underlayCidr, nodes, outsideAddress(config.underlayCidr)));
+    await announceLoadBalancerPool(config.name, config.loadBalancerPool, nodes.map((n) => n.ip));
     for (const n of nodes) this.api.create(NODES, nodeObject(n.name, n.ip));
     for (const n of nodes) this.startAgent(n.name, n.ip);
   }
@@ -93,6 +94,7 @@ export class ControlPlane {
       clusterCidr: this.config.clusterCidr,
       clusterDomain: this.config.clusterDomain,
       clusterDns: this.config.clusterDns,
+      proxyMode: this.config.proxyMode,
     };
     const configPath = join(dir, "agent.json");
     writeFileSync(configPath, JSON.stringify(agentConfig, null, 2));

@@ -1,7 +1,7 @@
 // The emulated machines and their wiring: an underlay namespace holding the
 // "physical" bridge, one namespace per node and one for the outside host,
 // each plugged into the bridge by a veth whose inner end is eth0.
-import { ipBatch } from "./exec.js";
+import { ipBatch, run } from "./exec.js";
 import { netnsNames, uplinkName } from "./names.js";
 import { prefixLength } from "./addressing.js";
 
@@ -37,12 +37,33 @@ export function renderTopology(spec: TopologySpec): { root: string[]; underlay: 
   const root = [`netns add ${underlay}`, ...spec.hosts.map((h) => `netns add ${h.netns}`)];
   const ul = ["link set lo up", "link add br0 type bridge", "link set br0 up"];
   const hosts = new Map<string, string[]>();
+  const gateway = spec.hosts.find((h) => h.name === "outside")?.ip;
   for (const h of spec.hosts) {
     // The peer is created directly inside the host's namespace, never in the root namespace.
     ul.push(`link add ${h.uplink} type veth peer name eth0 netns ${h.netns}`, `link set ${h.uplink} master br0 up`);
-    hosts.set(h.netns, ["link set lo up", `addr add ${h.ip}/${bits} dev eth0`, "link set eth0 up"]);
+    const lines = ["link set lo up", `addr add ${h.ip}/${bits} dev eth0`, "link set eth0 up"];
+    // Nodes default-route to the outside host, as kind nodes do to their network's gateway:
+    // a node's own connections to a ClusterIP need a route before OUTPUT's DNAT applies.
+    if (h.name !== "outside" && gateway) lines.push(`route add default via ${gateway} dev eth0`);
+    hosts.set(h.netns, lines);
   }
   return { root, underlay: ul, hosts };
+}
+
+/**
+ * The outside host reaches LoadBalancer IPs through the nodes, one ECMP route
+ * over all of them — what BGP-mode MetalLB announces. Hashing on ports (policy
+ * 1) spreads one client's connections over the nodes.
+ */
+export function renderLoadBalancerRoute(pool: string, nodeIPs: string[]): string[] {
+  if (nodeIPs.length === 1) return [`route replace ${pool} via ${nodeIPs[0]} dev eth0`];
+  return [`route replace ${pool} ${nodeIPs.map((ip) => `nexthop via ${ip} dev eth0`).join(" ")}`];
+}
+
+export async function announceLoadBalancerPool(cluster: string, pool: string, nodeIPs: string[]): Promise<void> {
+  const outside = netnsNames.outside(cluster);
+  await run("nsenter", [`--net=/run/netns/${outside}`, "sysctl", "-q", "-w", "net.ipv4.fib_multipath_hash_policy=1"]);
+  await ipBatch(renderLoadBalancerRoute(pool, nodeIPs), outside);
 }
 
 export async function createTopology(spec: TopologySpec): Promise<void> {

@@ -4,6 +4,9 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { Cluster, resourceByKind } from "../../src/index.js";
 import type { Pod, Stored } from "../../src/index.js";
 import { rootOnly, uniqueClusterName, leftovers, NONE } from "../support/host.js";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 
 const PODS = resourceByKind("Pod")!;
 
@@ -112,6 +115,57 @@ describe.skipIf(!rootOnly())("container lifecycle", () => {
     await cluster.api.delete(PODS, "default", "polite");
     await cluster.waitFor(async () => !(await cluster.api.tryGet(PODS, "default", "polite")), { timeoutMs: 10_000, what: () => "polite to be removed" });
     expect(Date.now() - t1).toBeLessThan(5_000);
+  });
+
+  it("readinessProbe gates Ready; livenessProbe failures restart the container", async () => {
+    await cluster.apply(
+      podYaml(
+        "probed",
+        `  containers:
+    - name: c
+      image: busybox
+      command: [sh, -c, "sleep 3600"]
+      readinessProbe: { exec: { command: [cat, /tmp/ready] }, periodSeconds: 1 }
+    - name: web
+      image: registry.k8s.io/e2e-test-images/agnhost:2.53
+      args: [netexec, --http-port=8080, --udp-port=-1]
+      livenessProbe: { httpGet: { path: /healthz, port: 9999 }, periodSeconds: 1, failureThreshold: 2 }
+`,
+      ),
+    );
+    await until("running", (p) => Boolean(p.status?.containerStatuses?.[0]?.state?.running), "probed");
+    const ready = (p: Stored<Pod>) => p.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(ready(await cluster.pod("probed"))).toBe(false);
+    await cluster.exec("probed", ["touch", "/tmp/ready"], { container: "c" });
+    await until("the c container ready", (p) => p.status?.containerStatuses?.find((c) => c.name === "c")?.ready === true, "probed");
+    // The web container's liveness probe asks a port nobody serves: it gets restarted.
+    await until("a liveness restart", (p) => (p.status?.containerStatuses?.find((c) => c.name === "web")?.restartCount ?? 0) >= 1, "probed", 20_000);
+    const web = (await cluster.pod("probed")).status!.containerStatuses!.find((c) => c.name === "web")!;
+    expect(web.lastState?.terminated?.message).toMatch(/failed liveness probe, will be restarted/);
+  });
+
+  it("runs preStop before SIGTERM on deletion", async () => {
+    // Containers share the host's file system (only resolv.conf and hosts are the pod's own).
+    const trace = join(mkdtempSync(join(tmpdir(), "kemu-hook-")), "trace");
+    await cluster.apply(
+      podYaml(
+        "hooked",
+        `  terminationGracePeriodSeconds: 10
+  containers:
+    - name: c
+      image: busybox
+      command: [sh, -c, 'trap "echo term >> ${trace}; exit 0" TERM; while true; do sleep 0.1; done']
+      lifecycle: { preStop: { exec: { command: [sh, -c, "echo prestop >> ${trace}; sleep 1"] } } }
+`,
+      ),
+    );
+    await until("running", (p) => Boolean(p.status?.containerStatuses?.[0]?.state?.running), "hooked");
+    const uid = (await cluster.pod("hooked")).metadata.uid;
+    await cluster.api.delete(PODS, "default", "hooked");
+    await cluster.waitFor(async () => (await cluster.api.tryGet(PODS, "default", "hooked"))?.metadata.uid !== uid, { timeoutMs: 15_000, what: () => "hooked to go" });
+    expect(readFileSync(trace, "utf8")).toBe("prestop\nterm\n");
+    rmSync(dirname(trace), { recursive: true, force: true });
   });
 
   it("removes the pod's namespace and veth when the pod goes", async () => {

@@ -76,7 +76,7 @@ describe("topology rendering", () => {
       "link add uplink-out type veth peer name eth0 netns kemu-c1-outside",
       "link set uplink-out master br0 up",
     ]);
-    expect(p.hosts.get("kemu-c1-node-1")).toEqual(["link set lo up", "addr add 172.18.0.2/16 dev eth0", "link set eth0 up"]);
+    expect(p.hosts.get("kemu-c1-node-1")).toEqual(["link set lo up", "addr add 172.18.0.2/16 dev eth0", "link set eth0 up", "route add default via 172.18.0.1 dev eth0"]);
     expect(p.hosts.get("kemu-c1-outside")).toEqual(["link set lo up", "addr add 172.18.0.1/16 dev eth0", "link set eth0 up"]);
   });
 

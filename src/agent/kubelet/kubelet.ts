@@ -21,6 +21,9 @@ import { buildEnv, expandVars } from "./env.js";
 import { computePodStatus, terminatedReason, type ContainerFacts, type ContainerState } from "./status.js";
 import { initialBackoff, onContainerExit, shouldRestart, type BackoffState, type RestartPolicy } from "./backoff.js";
 import { Semaphore } from "../semaphore.js";
+import { ProbeManager, type ContainerProbeStatus } from "./prober.js";
+import type { ProbeTarget } from "./probe.js";
+import { graceAfterPreStop, runPreStop } from "./hooks.js";
 
 const PODS = resourceByKind("Pod")!;
 
@@ -44,8 +47,11 @@ interface ContainerRun {
   attempt: number;
   backoff: BackoffState;
   startedAtMs: number;
+  env?: Record<string, string>;
   restartTimer?: NodeJS.Timeout;
   exited?: Promise<void>;
+  /** set while the kubelet itself is stopping the container (failed liveness/startup probe) */
+  killReason?: string;
 }
 
 export class Kubelet {
@@ -116,6 +122,8 @@ class PodWorker {
   private readonly startTime = timestamp();
   private lastStatus = "";
   private statusTimer?: NodeJS.Timeout;
+  private readonly probes: ProbeManager;
+  private readonly probeStatus = new Map<string, ContainerProbeStatus>();
   private statusPushing = false;
   private statusDirty = false;
 
@@ -133,6 +141,35 @@ class PodWorker {
       prefix: prefixLength(podCidr),
       gateway: gatewayOf(podCidr),
     };
+    this.probes = new ProbeManager(pod.spec.containers, (name) => this.probeTarget(name), (name, status) => this.onProbeStatus(name, status));
+  }
+
+  private probeTarget(name: string): ProbeTarget | undefined {
+    const run = this.containers.get(name);
+    if (run?.state.kind !== "running" || run.hostPid === undefined) return undefined;
+    return {
+      podIP: this.sandbox.ip,
+      containerPid: run.hostPid,
+      containerId: `kemu://${run.hostPid}`,
+      startedAtMs: run.startedAtMs,
+      containerPorts: (run.spec.ports ?? []).map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: p.protocol })),
+      env: run.env,
+    };
+  }
+
+  private onProbeStatus(name: string, status: ContainerProbeStatus): void {
+    this.probeStatus.set(name, status);
+    const run = this.containers.get(name);
+    if (status.restart && run?.child && !run.killReason && !this.terminating) {
+      // A failed liveness (or startup) probe: stop the container; restartPolicy decides what follows.
+      run.killReason = `Container ${name} failed ${status.restart.probe} probe, will be restarted: ${status.restart.message}`;
+      console.error(`kubelet: pod ${this.pod.metadata.namespace}/${this.pod.metadata.name}: ${run.killReason}`);
+      const child = run.child;
+      const grace = this.pod.spec.terminationGracePeriodSeconds ?? 30;
+      child.kill("SIGTERM");
+      setTimeout(() => run.child === child && child.kill("SIGKILL"), grace * 1000).unref();
+    }
+    this.scheduleStatus();
   }
 
   update(pod: Stored<Pod>, deleted: boolean): void {
@@ -168,7 +205,10 @@ class PodWorker {
       await this.terminate(grace, !this.gone);
       return;
     }
-    if (!this.sandboxReady) await this.createSandbox();
+    if (!this.sandboxReady) {
+      await this.createSandbox();
+      if (this.sandboxReady) this.probes.start();
+    }
     if (!this.sandboxReady) return;
     for (const spec of this.pod.spec.containers) {
       const run = this.containers.get(spec.name);
@@ -223,6 +263,8 @@ class PodWorker {
       });
       run.child = launched.child;
       run.hostPid = undefined;
+      run.env = env;
+      run.killReason = undefined;
       run.startedAtMs = Date.now();
       run.state = { kind: "running", startedAt: timestamp(run.startedAtMs) };
       const child = launched.child;
@@ -241,7 +283,10 @@ class PodWorker {
         if (run.child !== child) return;
         run.hostPid = readContainerPid(launched.pidfile);
         if (run.hostPid === undefined) setTimeout(() => readPid(attempt + 1), attempt < 100 ? 5 : 100).unref();
-        else this.scheduleStatus();
+        else {
+          this.probes.containerStarted(spec.name);
+          this.scheduleStatus();
+        }
       };
       readPid(0);
     } catch (err) {
@@ -264,7 +309,7 @@ class PodWorker {
       reason: terminatedReason(exitCode),
       startedAt: timestamp(run.startedAtMs),
       finishedAt: timestamp(),
-      ...(exitCode >= 125 && exitCode <= 127 ? { message: lastLogLine(this.dir, run) } : {}),
+      ...(exitCode >= 125 && exitCode <= 127 ? { message: lastLogLine(this.dir, run) } : run.killReason ? { message: run.killReason } : {}),
     };
     run.state = finished;
     if (this.terminating || this.gone || this.pod.metadata.deletionTimestamp) {
@@ -308,8 +353,10 @@ class PodWorker {
   /** Stops every container (SIGTERM, then SIGKILL after grace seconds) and removes the sandbox. */
   terminate(graceSeconds: number, deleteFromApi: boolean): Promise<void> {
     this.terminating ??= (async () => {
+      this.probes.stop();
       const runs = [...this.containers.values()];
       for (const r of runs) if (r.restartTimer) clearTimeout(r.restartTimer);
+      if (graceSeconds > 0) graceSeconds = await this.runPreStopHooks(runs, graceSeconds);
       const alive = runs.filter((r) => r.child);
       for (const r of alive) r.child!.kill(graceSeconds > 0 ? "SIGTERM" : "SIGKILL");
       if (alive.length && graceSeconds > 0) {
@@ -338,6 +385,21 @@ class PodWorker {
    * Coalesces status changes and sends them one at a time: two writes in
    * flight at once could arrive out of order and leave a stale status behind.
    */
+  /** preStop hooks of running containers, in parallel; their time comes off the grace period. */
+  private async runPreStopHooks(runs: ContainerRun[], graceSeconds: number): Promise<number> {
+    const started = Date.now();
+    const hooks = runs.filter((r) => r.child && r.spec.lifecycle?.preStop);
+    if (hooks.length === 0) return graceSeconds;
+    await Promise.all(
+      hooks.map((r) => {
+        const target = this.probeTarget(r.spec.name);
+        if (!target) return undefined;
+        return runPreStop(r.spec.lifecycle!.preStop!, target, graceSeconds * 1000, { container: r.spec.name, pod: `${this.pod.metadata.namespace}/${this.pod.metadata.name}` });
+      }),
+    );
+    return graceAfterPreStop(graceSeconds, Date.now() - started);
+  }
+
   private scheduleStatus(): void {
     if (this.terminating) return;
     if (this.statusPushing) {
@@ -367,13 +429,16 @@ class PodWorker {
       const waiting: ContainerState = { kind: "waiting", reason: "ContainerCreating" };
       // Running counts from the moment the container's PID 1 exists (so Ready pods can be exec'd into).
       const started = run?.state.kind !== "running" || run.hostPid !== undefined;
+      const probed = this.probeStatus.get(spec.name) ?? this.probes.status(spec.name);
+      const running = run?.state.kind === "running" && started;
       return {
         name: spec.name,
         image: spec.image ?? "",
         state: run && started ? run.state : waiting,
         lastState: run?.lastState,
         restartCount: run?.restartCount ?? 0,
-        ready: run?.state.kind === "running" && started,
+        ready: running && probed.ready,
+        started: running && probed.started,
         containerId: run?.hostPid ? `kemu://${run.hostPid}` : undefined,
       };
     });

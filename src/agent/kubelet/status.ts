@@ -14,6 +14,8 @@ export interface ContainerFacts {
   lastState?: ContainerState;
   restartCount: number;
   ready: boolean;
+  /** the startup probe passed (running, when there is none) */
+  started?: boolean;
   containerId?: string;
 }
 
@@ -96,7 +98,7 @@ export function computePodStatus(f: PodFactsForStatus, previous: PodStatus | und
       imageID: "",
       ...(c.containerId ? { containerID: c.containerId } : {}),
       ready: c.ready,
-      started: c.state.kind === "running",
+      started: c.started ?? c.state.kind === "running",
       restartCount: c.restartCount,
       state: renderState(c.state),
       lastState: c.lastState ? renderState(c.lastState) : {},

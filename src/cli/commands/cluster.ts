@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { Cluster, KemuError, isRoot, resolveClusterName } from "../../cluster.js";
 import { removeArtefacts, clustersOnHost } from "../../linux/cleanup.js";
 import { collect, nameOption, parseDuration } from "../options.js";
+import type { ProxyMode } from "../../daemon/config.js";
 import { endProgress, progress } from "../output.js";
 
 export function registerClusterCommands(program: Command): void {
@@ -12,8 +13,9 @@ export function registerClusterCommands(program: Command): void {
     .option("-f, --filename <path>", "manifest file or directory to apply (repeatable)", collect, [])
     .option("--nodes <n>", "number of nodes", "2")
     .option("--timeout <duration>", "how long to wait for nodes and pods", "90s")
+    .option("--proxy-mode <mode>", "kube-proxy mode: iptables or userspace", "iptables")
     .addOption(nameOption())
-    .action(async (opts: { filename: string[]; nodes: string; timeout: string; name?: string }) => {
+    .action(async (opts: { filename: string[]; nodes: string; timeout: string; name?: string; proxyMode: string }) => {
       const nodes = Number(opts.nodes);
       if (!/^\d+$/.test(opts.nodes)) throw new KemuError(`--nodes: expected a whole number, got ${JSON.stringify(opts.nodes)}`);
       const started = Date.now();
@@ -22,6 +24,7 @@ export function registerClusterCommands(program: Command): void {
         nodes,
         files: opts.filename,
         timeoutMs: parseDuration(opts.timeout, "--timeout"),
+        proxyMode: opts.proxyMode as ProxyMode,
         onProgress: progress,
       });
       endProgress();

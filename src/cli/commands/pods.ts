@@ -16,7 +16,6 @@ export function registerPodCommands(program: Command): void {
     .option("--host <host>", "node-1 … node-N, or outside")
     .option("-i, --stdin", "pass stdin to the command")
     .addOption(nameOption())
-    .passThroughOptions()
     .action(async (pod: string | undefined, command: string[], opts: { container?: string; namespace: string; host?: string; stdin?: boolean; name?: string }) => {
       const cluster = Cluster.connect(opts.name);
       let argv: string[];

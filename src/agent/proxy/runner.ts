@@ -1,0 +1,61 @@
+// kube-proxy's bounded-frequency runner: a change runs the sync at once if
+// the last one was at least minInterval ago, otherwise once that much time
+// has passed; bursts of changes coalesce into one sync. A periodic run
+// (syncPeriod) also happens with no change at all.
+export class BoundedFrequencyRunner {
+  private lastRun = 0;
+  private timer?: NodeJS.Timeout;
+  private periodic?: NodeJS.Timeout;
+  private running = false;
+  private pending = false;
+  private stopped = false;
+
+  constructor(
+    private readonly fn: () => Promise<void>,
+    private readonly minIntervalMs: number,
+    private readonly maxIntervalMs: number,
+  ) {}
+
+  start(): void {
+    this.periodic = setInterval(() => this.run(), this.maxIntervalMs);
+    this.periodic.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.periodic) clearInterval(this.periodic);
+  }
+
+  /** Asks for a sync soon (coalesced). */
+  run(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.pending = true;
+      return;
+    }
+    if (this.timer) return;
+    const wait = Math.max(0, this.lastRun + this.minIntervalMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.execute();
+    }, wait);
+  }
+
+  private async execute(): Promise<void> {
+    this.running = true;
+    this.lastRun = Date.now();
+    try {
+      await this.fn();
+    } catch (err) {
+      console.error(`proxy sync failed: ${(err as Error).message}`);
+      this.pending = true;
+    } finally {
+      this.running = false;
+    }
+    if (this.pending) {
+      this.pending = false;
+      this.run();
+    }
+  }
+}

@@ -1,0 +1,62 @@
+// kube-proxy's old userspace mode, driven like the iptables mode: the change
+// tracker's snapshot goes to the proxy sockets (in this agent process, in the
+// node's namespace), then the portal rules that steer Service traffic to
+// them are loaded with one iptables-restore.
+import type { ApiClient } from "../../api/client.js";
+import { run } from "../../linux/exec.js";
+import { ChangeTracker } from "./changes.js";
+import { BoundedFrequencyRunner } from "./runner.js";
+import { iptablesRestore } from "./iptables-proxier.js";
+import { UserspaceProxier, portalJumpRules } from "./userspace/proxier.js";
+
+export interface UserspaceConfig {
+  nodeName: string;
+  nodeIPs: string[];
+  gatewayIP: string;
+  minSyncPeriodMs: number;
+  syncPeriodMs: number;
+}
+
+export class UserspaceMode {
+  private readonly tracker: ChangeTracker;
+  private readonly runner: BoundedFrequencyRunner;
+  private readonly proxier: UserspaceProxier;
+
+  constructor(api: ApiClient, config: UserspaceConfig) {
+    this.proxier = new UserspaceProxier({ nodeIP: config.nodeIPs[0]!, gatewayIP: config.gatewayIP });
+    this.runner = new BoundedFrequencyRunner(() => this.sync(), config.minSyncPeriodMs, config.syncPeriodMs);
+    this.tracker = new ChangeTracker(api, config.nodeName, () => this.runner.run());
+  }
+
+  async start(): Promise<void> {
+    await this.tracker.start();
+    // The portal chains must exist before anything jumps to them.
+    await this.sync();
+    for (const argv of portalJumpRules()) {
+      const check = argv.map((a) => (a === "-I" || a === "-A" ? "-C" : a));
+      await run("iptables", ["-w", "5", ...check]).catch(() => run("iptables", ["-w", "5", ...argv]));
+    }
+    this.runner.start();
+  }
+
+  async stop(): Promise<void> {
+    this.runner.stop();
+    this.tracker.stop();
+    await this.proxier.close();
+  }
+
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** One sync at a time (the start-up sync and the runner's may otherwise overlap). */
+  private sync(): Promise<void> {
+    const next = this.queue.then(() => this.syncNow());
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async syncNow(): Promise<void> {
+    const { services } = this.tracker.snapshot();
+    await this.proxier.update(services);
+    await iptablesRestore(this.proxier.portalRules());
+  }
+}
