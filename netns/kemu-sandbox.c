@@ -1,6 +1,6 @@
 // kemu-sandbox: start one container process inside a pod's namespaces.
 //
-//   kemu-sandbox [--netns PATH] [--hostname NAME] [--bind SRC:DST]... [--pid]
+//   kemu-sandbox [--netns PATH] [--hostname NAME] [--bind SRC:DST]... [--tmpfs DIR] [--pid]
 //                [--pidfile PATH] [--cwd DIR] -- PROGRAM [ARG...]
 //
 // The launcher always forks, so the kubelet tracks the launcher while the child
@@ -65,7 +65,7 @@ static void write_pidfile(const char *path, pid_t pid) {
 }
 
 int main(int argc, char **argv) {
-  const char *netns = NULL, *hostname = NULL, *pidfile = NULL, *cwd = NULL;
+  const char *netns = NULL, *hostname = NULL, *pidfile = NULL, *cwd = NULL, *tmpfs = NULL;
   const char *bind_src[MAX_BINDS], *bind_dst[MAX_BINDS];
   int nbinds = 0, newpid = 0, i;
 
@@ -83,7 +83,7 @@ int main(int argc, char **argv) {
     }
     if (strncmp(opt, "--", 2) != 0) die("missing \"--\" before the program \"%s\"", opt);
     if (strcmp(opt, "--netns") && strcmp(opt, "--hostname") && strcmp(opt, "--bind") &&
-        strcmp(opt, "--pidfile") && strcmp(opt, "--cwd"))
+        strcmp(opt, "--pidfile") && strcmp(opt, "--cwd") && strcmp(opt, "--tmpfs"))
       die("unknown option \"%s\" (usage: kemu-sandbox [options] -- PROGRAM [ARG...])", opt);
     if (i + 1 >= argc || argv[i + 1][0] == '\0') die("option %s needs a value", opt);
     char *val = argv[++i];
@@ -91,6 +91,7 @@ int main(int argc, char **argv) {
     else if (strcmp(opt, "--hostname") == 0) hostname = val;
     else if (strcmp(opt, "--pidfile") == 0) pidfile = val;
     else if (strcmp(opt, "--cwd") == 0) cwd = val;
+    else if (strcmp(opt, "--tmpfs") == 0) tmpfs = val;
     else {
       char *colon = strchr(val, ':');
       if (!colon || colon == val || colon[1] == '\0') die("--bind %s: expected SRC:DST", val);
@@ -117,8 +118,8 @@ int main(int argc, char **argv) {
       die("--hostname %s: %s", hostname, strerror(errno));
   }
   // Binds need a private mount namespace; --pid needs one too, to remount /proc.
-  if (nbinds > 0 || newpid) {
-    const char *why = nbinds > 0 ? "--bind" : "--pid";
+  if (nbinds > 0 || newpid || tmpfs) {
+    const char *why = nbinds > 0 ? "--bind" : tmpfs ? "--tmpfs" : "--pid";
     if (unshare(CLONE_NEWNS) != 0) die("%s: unshare mount namespace: %s", why, strerror(errno));
     // Private, so our mounts never leak back to the host.
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
@@ -131,6 +132,9 @@ int main(int argc, char **argv) {
     for (int b = 0; b < nbinds; b++)
       if (mount(bind_src[b], bind_dst[b], NULL, MS_BIND, NULL) != 0)
         die("--bind %s:%s: %s", bind_src[b], bind_dst[b], strerror(errno));
+    // A container's own scratch space: what it writes there never reaches the host's directory.
+    if (tmpfs && mount("tmpfs", tmpfs, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m") != 0)
+      die("--tmpfs %s: %s", tmpfs, strerror(errno));
   }
   if (newpid && unshare(CLONE_NEWPID) != 0) die("--pid: unshare: %s", strerror(errno));
 

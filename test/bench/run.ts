@@ -1,9 +1,24 @@
-// `npm run bench`: benchmarks print figures with ratios against references
-// measured in the same run. They are not tests and assert nothing.
+// `npm run bench [-- startup|sync|datapath …]`: benchmarks print figures with
+// ratios against references measured in the same run. They are not tests and
+// assert nothing. With no argument, all of them run in sequence.
 import { benchStartup } from "./startup.js";
+import { benchProxySync } from "./proxy-sync.js";
+import { benchDatapath } from "./datapath.js";
 
+const BENCHES: Record<string, () => Promise<void>> = {
+  startup: benchStartup,
+  sync: benchProxySync,
+  datapath: benchDatapath,
+};
+
+const chosen = process.argv.slice(2);
+const unknown = chosen.filter((b) => !(b in BENCHES));
+if (unknown.length) {
+  console.error(`unknown benchmark(s): ${unknown.join(", ")} (choose from: ${Object.keys(BENCHES).join(", ")})`);
+  process.exit(2);
+}
 if (process.getuid?.() !== 0) {
   console.error("benchmarks need root (they create network namespaces)");
   process.exit(1);
 }
-await benchStartup();
+for (const name of chosen.length ? chosen : Object.keys(BENCHES)) await BENCHES[name]!();

@@ -5,7 +5,6 @@ import { Cluster, resourceByKind } from "../../src/index.js";
 import type { Pod, Stored } from "../../src/index.js";
 import { rootOnly, uniqueClusterName, leftovers, NONE } from "../support/host.js";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
 const PODS = resourceByKind("Pod")!;
@@ -146,8 +145,8 @@ describe.skipIf(!rootOnly())("container lifecycle", () => {
   });
 
   it("runs preStop before SIGTERM on deletion", async () => {
-    // Containers share the host's file system (only resolv.conf and hosts are the pod's own).
-    const trace = join(mkdtempSync(join(tmpdir(), "kemu-hook-")), "trace");
+    // Containers share the host's file system (but /tmp, resolv.conf and hosts are their own).
+    const trace = join(mkdtempSync("/var/tmp/kemu-hook-"), "trace");
     await cluster.apply(
       podYaml(
         "hooked",

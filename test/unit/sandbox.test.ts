@@ -89,6 +89,14 @@ describe.skipIf(!isRoot)("kemu-sandbox", () => {
     expect(run(["--netns", netnsPath, "--", "sh", "-c", "kill -KILL $$"]).code).toBe(137);
   });
 
+  it("gives the program its own /tmp with --tmpfs: nothing reaches the host's", () => {
+    const name = `kemu-sbt-${randomBytes(4).toString("hex")}`;
+    const r = run(["--netns", netnsPath, "--tmpfs", "/tmp", "--", "sh", "-c", `echo x > /tmp/${name} && ls /tmp`]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(name);
+    expect(existsSync(`/tmp/${name}`)).toBe(false);
+  });
+
   it("sets the hostname in a new UTS namespace", () => {
     const r = run(["--netns", netnsPath, "--hostname", "pod-abc", "--", "hostname"]);
     expect(r.code).toBe(0);

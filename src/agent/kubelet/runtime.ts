@@ -43,6 +43,8 @@ export function launchContainer(spec: LaunchSpec): Launched {
       "--hostname", spec.hostname,
       "--bind", `${join(spec.podDir, "resolv.conf")}:/etc/resolv.conf`,
       "--bind", `${join(spec.podDir, "hosts")}:/etc/hosts`,
+      // Containers run host programs on the host's file system; /tmp at least is their own.
+      "--tmpfs", "/tmp",
       "--pid",
       "--pidfile", pidfile,
       ...(spec.cwd ? ["--cwd", spec.cwd] : []),
