@@ -38,6 +38,11 @@ export interface StartOptions {
   /** how long to wait for nodes and pods (default 60 s) */
   timeoutMs?: number;
   onProgress?: (message: string) => void;
+  /**
+   * When nodes are up but pods do not get ready in time, keep the cluster for
+   * inspection (the CLI does) instead of removing it (the default for library use).
+   */
+  keepOnPodTimeout?: boolean;
 }
 
 export interface ExecResult {
@@ -151,7 +156,7 @@ export class Cluster {
       }
       return cluster;
     } catch (err) {
-      if (err instanceof KemuError && err.message.includes("pods not ready")) {
+      if (options.keepOnPodTimeout && err instanceof KemuError && err.message.includes("pods not ready")) {
         // The cluster itself is fine: keep it for inspection.
         const flag = name === "kemu" ? "" : ` --name ${name}`;
         throw new KemuError(`${err.message}\nThe cluster is still running: look with \`kemu get pods -o wide${flag}\`, remove it with \`kemu down${flag}\`.`);

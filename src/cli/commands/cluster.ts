@@ -26,6 +26,7 @@ export function registerClusterCommands(program: Command): void {
         timeoutMs: parseDuration(opts.timeout, "--timeout"),
         proxyMode: opts.proxyMode as ProxyMode,
         onProgress: progress,
+        keepOnPodTimeout: true,
       });
       endProgress();
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
