@@ -8,37 +8,12 @@ import { Cluster, resourceByKind } from "../../src/index.js";
 import type { Deployment, ReplicaSet, Service } from "../../src/index.js";
 import { rolloutStatus, rolloutUndo } from "../../src/cli/commands/rollout.js";
 import { rootOnly, uniqueClusterName, leftovers, NONE } from "../support/host.js";
-import { AGNHOST, pausePod } from "../support/workloads.js";
+import { ROLLING_APP, pausePod } from "../support/workloads.js";
 import { loadScript, type LoadResult } from "../support/load.js";
 
 const SERVICES = resourceByKind("Service")!;
 const DEPLOYMENTS = resourceByKind("Deployment")!;
 const REPLICASETS = resourceByKind("ReplicaSet")!;
-
-export const ROLLING_APP = `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: app }
-spec:
-  replicas: 3
-  strategy: { type: RollingUpdate, rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }
-  selector: { matchLabels: { app: app } }
-  template:
-    metadata: { labels: { app: app } }
-    spec:
-      terminationGracePeriodSeconds: 10
-      containers:
-        - name: netexec
-          image: ${AGNHOST}
-          args: [netexec, --http-port=8080, --udp-port=8081]
-          env: [{ name: VERSION, value: v1 }]
-          readinessProbe: { httpGet: { path: /healthz, port: 8080 }, periodSeconds: 1 }
-          lifecycle: { preStop: { sleep: { seconds: 3 } } }
----
-apiVersion: v1
-kind: Service
-metadata: { name: app }
-spec: { selector: { app: app }, ports: [{ port: 80, targetPort: 8080 }] }
-`;
 
 describe.skipIf(!rootOnly())("zero-downtime rollout", () => {
   const name = uniqueClusterName("roll");

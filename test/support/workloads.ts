@@ -33,3 +33,29 @@ spec:
 ${node ? `  nodeName: ${node}\n` : ""}  containers: [{ name: c, image: "${AGNHOST}", args: [pause] }]
 `;
 }
+
+/** A Deployment set up for zero-downtime rollouts (readiness probe, preStop, maxUnavailable 0) and its Service. */
+export const ROLLING_APP = `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: app }
+spec:
+  replicas: 3
+  strategy: { type: RollingUpdate, rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }
+  selector: { matchLabels: { app: app } }
+  template:
+    metadata: { labels: { app: app } }
+    spec:
+      terminationGracePeriodSeconds: 10
+      containers:
+        - name: netexec
+          image: ${AGNHOST}
+          args: [netexec, --http-port=8080, --udp-port=8081]
+          env: [{ name: VERSION, value: v1 }]
+          readinessProbe: { httpGet: { path: /healthz, port: 8080 }, periodSeconds: 1 }
+          lifecycle: { preStop: { sleep: { seconds: 3 } } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: app }
+spec: { selector: { app: app }, ports: [{ port: 80, targetPort: 8080 }] }
+`;
