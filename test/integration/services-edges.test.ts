@@ -136,6 +136,14 @@ spec:
     expect(none).toContain('"localEndpoints":0');
   });
 
+  it("§6.24 a flushed ruleset is rebuilt within syncPeriod (30 s)", async () => {
+    const ip = (await svc("web")).spec!.clusterIP!;
+    // Someone wipes kube-proxy's nat rules on node-1 (the canary chain goes with them).
+    await cluster.execOnHost("node-1", ["sh", "-c", "iptables -t nat -F KUBE-SERVICES && iptables -t nat -F KUBE-PROXY-CANARY && iptables -t nat -X KUBE-PROXY-CANARY"]);
+    expect((await curl("client", `http://${ip}/hostname`, 1)).exitCode).not.toBe(0);
+    await cluster.waitFor(async () => (await curl("client", `http://${ip}/hostname`, 1)).exitCode === 0, { timeoutMs: 35_000, what: () => "the rules to be rebuilt", intervalMs: 500 });
+  }, 45_000);
+
   it("§6.11 an established TCP connection keeps its backend while endpoints change", async () => {
     const ip = (await svc("web")).spec!.clusterIP!;
     // One keep-alive connection: ask who answers, scale up, ask again on the same connection.
