@@ -6,6 +6,7 @@
 import { writeFileSync } from "node:fs";
 import type { ApiClient } from "../../api/client.js";
 import { run } from "../../linux/exec.js";
+import { ensureChains, insertUnlessPresent } from "../../linux/iptables.js";
 import { ChangeTracker, type ProxyState } from "./changes.js";
 import { BoundedFrequencyRunner } from "./runner.js";
 import { planConntrackCleanup, runConntrackCleanup, udpView, type UdpServiceView } from "./conntrack.js";
@@ -35,15 +36,8 @@ export async function iptablesRestore(text: string): Promise<void> {
 
 /** Creates kube-proxy's chains and inserts the jumps from built-in chains unless they are there already (iptables -C). */
 export async function ensureJumpRules(): Promise<void> {
-  for (const argv of renderEnsureChains()) await run("iptables", ["-w", "5", ...argv], { okCodes: [1] });
-  for (const argv of renderJumpRules()) {
-    const check = argv.map((a) => (a === "-I" || a === "-A" ? "-C" : a));
-    try {
-      await run("iptables", ["-w", "5", ...check]);
-    } catch {
-      await run("iptables", ["-w", "5", ...argv]);
-    }
-  }
+  await ensureChains(renderEnsureChains());
+  await insertUnlessPresent(renderJumpRules());
 }
 
 /** The sync itself, separate from watching, so benchmarks can drive it with synthetic state. */
@@ -59,16 +53,8 @@ export class IptablesSyncer {
     this.needFull = true;
   }
 
-  private queue: Promise<unknown> = Promise.resolve();
-
-  /** One sync at a time: two at once would both insert the jump rules, or restore out of order. */
-  sync(state: ProxyState): Promise<SyncStats> {
-    const next = this.queue.then(() => this.syncNow(state));
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
-
-  private async syncNow(state: ProxyState): Promise<SyncStats> {
+  /** Callers run one sync at a time (the proxier's runner does). */
+  async sync(state: ProxyState): Promise<SyncStats> {
     const t0 = performance.now();
     const full = this.needFull;
     const rules = renderRules({ ...this.config, masqueradeBit: 14, services: state.services });
@@ -114,7 +100,7 @@ export class IptablesProxier {
     writeFileSync("/proc/sys/net/ipv4/conf/all/route_localnet", "1");
     await this.tracker.start();
     this.health.startProxyHealthz();
-    await this.sync();
+    await this.runner.runNow();
     // Every syncPeriod a full sync, as upstream; if someone flushed the rules
     // meanwhile (the canary chain is gone), this is what rebuilds them.
     this.canaryTimer = setInterval(() => {

@@ -27,6 +27,22 @@ export class BoundedFrequencyRunner {
     if (this.periodic) clearInterval(this.periodic);
   }
 
+  /** Runs a sync now (after any that is in flight) and resolves when it is done; errors are thrown. */
+  async runNow(): Promise<void> {
+    while (this.running) await new Promise((r) => setTimeout(r, 5));
+    this.running = true;
+    this.lastRun = Date.now();
+    try {
+      await this.fn();
+    } finally {
+      this.running = false;
+      if (this.pending) {
+        this.pending = false;
+        this.run();
+      }
+    }
+  }
+
   /** Asks for a sync soon (coalesced). */
   run(): void {
     if (this.stopped) return;

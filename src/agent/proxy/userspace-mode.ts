@@ -3,7 +3,7 @@
 // node's namespace), then the portal rules that steer Service traffic to
 // them are loaded with one iptables-restore.
 import type { ApiClient } from "../../api/client.js";
-import { run } from "../../linux/exec.js";
+import { insertUnlessPresent } from "../../linux/iptables.js";
 import { ChangeTracker } from "./changes.js";
 import { BoundedFrequencyRunner } from "./runner.js";
 import { iptablesRestore } from "./iptables-proxier.js";
@@ -31,11 +31,8 @@ export class UserspaceMode {
   async start(): Promise<void> {
     await this.tracker.start();
     // The portal chains must exist before anything jumps to them.
-    await this.sync();
-    for (const argv of portalJumpRules()) {
-      const check = argv.map((a) => (a === "-I" || a === "-A" ? "-C" : a));
-      await run("iptables", ["-w", "5", ...check]).catch(() => run("iptables", ["-w", "5", ...argv]));
-    }
+    await this.runner.runNow();
+    await insertUnlessPresent(portalJumpRules());
     this.runner.start();
   }
 
@@ -45,16 +42,7 @@ export class UserspaceMode {
     await this.proxier.close();
   }
 
-  private queue: Promise<unknown> = Promise.resolve();
-
-  /** One sync at a time (the start-up sync and the runner's may otherwise overlap). */
-  private sync(): Promise<void> {
-    const next = this.queue.then(() => this.syncNow());
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
-
-  private async syncNow(): Promise<void> {
+  private async sync(): Promise<void> {
     const { services } = this.tracker.snapshot();
     await this.proxier.update(services);
     await iptablesRestore(this.proxier.portalRules());

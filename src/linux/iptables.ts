@@ -1,0 +1,20 @@
+// Small iptables operations outside iptables-restore: rules that live in
+// built-in chains, which kube-proxy inserts one by one only when missing.
+import { run } from "./exec.js";
+
+/** Runs each `iptables … -I/-A …` argv unless the same rule is there already (checked with -C). */
+export async function insertUnlessPresent(rules: string[][]): Promise<void> {
+  for (const argv of rules) {
+    const check = argv.map((a) => (a === "-I" || a === "-A" ? "-C" : a));
+    try {
+      await run("iptables", ["-w", "5", ...check]);
+    } catch {
+      await run("iptables", ["-w", "5", ...argv]);
+    }
+  }
+}
+
+/** `iptables -N` for each chain; an existing chain is fine. */
+export async function ensureChains(rules: string[][]): Promise<void> {
+  for (const argv of rules) await run("iptables", ["-w", "5", ...argv], { okCodes: [1] });
+}
