@@ -5,7 +5,8 @@ import type { ApiClient } from "../api/client.js";
 import { Informer } from "../api/informer.js";
 import { resourceByKind } from "../api/resources.js";
 import type { Node } from "../api/types.js";
-import { ipBatch } from "../linux/exec.js";
+import { ipBatch, run } from "../linux/exec.js";
+import { insertUnlessPresent } from "../linux/iptables.js";
 
 const NODES = resourceByKind("Node")!;
 
@@ -23,6 +24,31 @@ export function renderPeerRoutes(self: string, nodes: Node[]): Map<string, strin
     routes.set(cidr, `${cidr} via ${ip} dev eth0 onlink`);
   }
   return routes;
+}
+
+/**
+ * flannel's ipMasq rules: pod traffic leaving the cluster network is
+ * masqueraded to the node's address (traffic between pods is not), so pods
+ * can reach hosts outside the cluster — such as the outside host's DNS server.
+ */
+export function renderIpMasq(clusterCidr: string): { restore: string; jump: string[] } {
+  return {
+    restore: [
+      "*nat",
+      ":FLANNEL-POSTRTG - [0:0]",
+      `-A FLANNEL-POSTRTG -s ${clusterCidr} -d ${clusterCidr} -m comment --comment "flanneld masq" -j RETURN`,
+      `-A FLANNEL-POSTRTG -s ${clusterCidr} ! -d 224.0.0.0/4 -m comment --comment "flanneld masq" -j MASQUERADE --random-fully`,
+      "COMMIT",
+      "",
+    ].join("\n"),
+    jump: ["-t", "nat", "-A", "POSTROUTING", "-m", "comment", "--comment", "flanneld masq", "-j", "FLANNEL-POSTRTG"],
+  };
+}
+
+export async function installIpMasq(clusterCidr: string): Promise<void> {
+  const { restore, jump } = renderIpMasq(clusterCidr);
+  await run("iptables-restore", ["-w", "5", "--noflush"], { input: restore });
+  await insertUnlessPresent([jump]);
 }
 
 export class HostGwRoutes {

@@ -10,7 +10,7 @@ import type { Node, Stored } from "../api/types.js";
 import { timestamp } from "../api/meta.js";
 import { ipBatch } from "../linux/exec.js";
 import { gatewayOf, prefixLength } from "../linux/addressing.js";
-import { HostGwRoutes } from "./flannel.js";
+import { HostGwRoutes, installIpMasq } from "./flannel.js";
 import { Kubelet } from "./kubelet/kubelet.js";
 import { startProxy, type RunningProxy } from "./proxy/start.js";
 import type { ProxyMode } from "../daemon/config.js";
@@ -56,6 +56,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     `FLANNEL_NETWORK=${config.clusterCidr}\nFLANNEL_SUBNET=${gatewayOf(podCidr)}/${prefixLength(podCidr)}\nFLANNEL_MTU=1500\nFLANNEL_IPMASQ=true\n`,
   );
 
+  await installIpMasq(config.clusterCidr);
   const routes = new HostGwRoutes(api, config.nodeName);
   await routes.start();
   await routes.settled();

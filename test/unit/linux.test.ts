@@ -98,3 +98,14 @@ describe("topology rendering", () => {
     expect([...routes.values()]).toEqual(["10.244.2.0/24 via 172.18.0.3 dev eth0 onlink"]);
   });
 });
+
+describe("flannel ipMasq", () => {
+  it("masquerades pod traffic that leaves the cluster network, and nothing between pods", async () => {
+    const { renderIpMasq } = await import("../../src/agent/flannel.js");
+    const r = renderIpMasq("10.244.0.0/16");
+    expect(r.restore).toBe(
+      '*nat\n:FLANNEL-POSTRTG - [0:0]\n-A FLANNEL-POSTRTG -s 10.244.0.0/16 -d 10.244.0.0/16 -m comment --comment "flanneld masq" -j RETURN\n-A FLANNEL-POSTRTG -s 10.244.0.0/16 ! -d 224.0.0.0/4 -m comment --comment "flanneld masq" -j MASQUERADE --random-fully\nCOMMIT\n',
+    );
+    expect(r.jump).toEqual(["-t", "nat", "-A", "POSTROUTING", "-m", "comment", "--comment", "flanneld masq", "-j", "FLANNEL-POSTRTG"]);
+  });
+});
