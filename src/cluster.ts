@@ -33,6 +33,10 @@ export interface StartOptions {
   files?: string[];
   /** objects (or YAML text) applied after the files */
   manifests?: (KubeObject | string)[];
+  /** where the cluster DNS forwards names outside the cluster ("ip" or "ip:port") */
+  dnsUpstreams?: string[];
+  /** run a test DNS server for example.test on the outside host and forward to it */
+  testUpstreamDns?: boolean;
   /** kube-proxy mode: iptables (default) or userspace */
   proxyMode?: ProxyMode;
   /** how long to wait for nodes and pods (default 60 s) */
@@ -128,7 +132,10 @@ export class Cluster {
 
     const progress = options.onProgress ?? (() => undefined);
     const timeoutMs = options.timeoutMs ?? 60_000;
-    const config: ClusterConfig = { ...DEFAULTS, name, nodes, proxyMode };
+    for (const u of options.dnsUpstreams ?? []) {
+      if (!/^\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?$/.test(u)) throw new KemuError(`--dns-upstream: expected an IPv4 address with an optional :port, got ${JSON.stringify(u)}`);
+    }
+    const config: ClusterConfig = { ...DEFAULTS, name, nodes, proxyMode, dnsUpstreams: options.dnsUpstreams ?? [], testUpstreamDns: options.testUpstreamDns ?? false };
     const paths = clusterPaths(name);
     mkdirSync(paths.dir, { recursive: true });
     const configPath = `${paths.dir}/start.json`;

@@ -32,6 +32,13 @@ program
     await runDaemon(JSON.parse(readFileSync(configPath, "utf8")));
   });
 program
+  .command("test-dns", { hidden: true })
+  .option("--port <port>", "port", "53")
+  .action(async (opts: { port: string }) => {
+    const { runTestUpstreamDns } = await import("../workloads/test-upstream-dns.js");
+    await runTestUpstreamDns(Number(opts.port));
+  });
+program
   .command("agent", { hidden: true })
   .argument("<config>")
   .action(async (configPath: string) => {

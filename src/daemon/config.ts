@@ -12,6 +12,10 @@ export interface ClusterConfig {
   /** LoadBalancer IPs, announced to the outside host by routes via the nodes (like BGP-mode MetalLB) */
   loadBalancerPool: string;
   nodePortRange: [number, number];
+  /** where the cluster DNS forwards names outside the cluster ("ip" or "ip:port"); none = REFUSED */
+  dnsUpstreams: string[];
+  /** run a small authoritative DNS server for example.test on the outside host (and forward to it) */
+  testUpstreamDns: boolean;
   clusterCidr: string;
   serviceCidr: string;
   underlayCidr: string;
@@ -23,6 +27,8 @@ export const DEFAULTS: Omit<ClusterConfig, "name" | "nodes"> = {
   proxyMode: "iptables",
   loadBalancerPool: "172.18.255.0/24",
   nodePortRange: [30000, 32767],
+  dnsUpstreams: [],
+  testUpstreamDns: false,
   clusterCidr: "10.244.0.0/16",
   serviceCidr: "10.96.0.0/12",
   underlayCidr: "172.18.0.0/16",

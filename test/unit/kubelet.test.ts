@@ -132,3 +132,15 @@ describe("images map to programs", () => {
     expect(() => resolveProgram({ name: "c", image: "nginx:1.27" })).toThrow(/image "nginx:1.27" has no built-in program in kemu and the container sets no command/);
   });
 });
+
+describe("test upstream DNS zone", () => {
+  it("answers its zones, NXDOMAIN for unknown names in them, REFUSED elsewhere", async () => {
+    const { answerTestQuestion } = await import("../../src/workloads/test-upstream-dns.js");
+    expect(answerTestQuestion("www.example.test", 1)).toEqual({ rcode: "NOERROR", answers: [{ name: "www.example.test", type: 1, value: "192.0.2.10" }] });
+    expect(answerTestQuestion("ALIAS.example.test.", 1).answers.map((a) => `${a.type} ${a.value}`)).toEqual(["5 www.example.test", "1 192.0.2.10"]);
+    expect(answerTestQuestion("nope.example.test", 1).rcode).toBe("NXDOMAIN");
+    expect(answerTestQuestion("www.example.test", 28)).toEqual({ rcode: "NOERROR", answers: [] });
+    expect(answerTestQuestion("kubernetes.io", 1).rcode).toBe("REFUSED");
+    expect(answerTestQuestion("123.2.0.192.in-addr.arpa", 12).answers[0]?.value).toBe("my.test");
+  });
+});

@@ -249,7 +249,7 @@ class PodWorker {
     const { config } = this.kubelet;
     try {
       const env = buildEnv(this.pod, spec, { podIp: this.sandbox.ip, hostIp: config.nodeIp, nodeName: config.nodeName });
-      const program = resolveProgram(spec, (s) => expandVars(s, env));
+      const program = resolveProgram(spec, (s) => expandVars(s, env), { apiSocket: this.kubelet.api.socketPath });
       const launched = launchContainer({
         podDir: this.dir,
         netns: this.sandbox.netns,

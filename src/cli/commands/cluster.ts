@@ -14,8 +14,10 @@ export function registerClusterCommands(program: Command): void {
     .option("--nodes <n>", "number of nodes", "2")
     .option("--timeout <duration>", "how long to wait for nodes and pods", "90s")
     .option("--proxy-mode <mode>", "kube-proxy mode: iptables or userspace", "iptables")
+    .option("--dns-upstream <addr>", "where cluster DNS forwards other names, ip[:port] (repeatable; none: such names are REFUSED)", collect, [])
+    .option("--test-upstream-dns", "run a test DNS server for example.test on the outside host and forward to it")
     .addOption(nameOption())
-    .action(async (opts: { filename: string[]; nodes: string; timeout: string; name?: string; proxyMode: string }) => {
+    .action(async (opts: { filename: string[]; nodes: string; timeout: string; name?: string; proxyMode: string; dnsUpstream: string[]; testUpstreamDns?: boolean }) => {
       const nodes = Number(opts.nodes);
       if (!/^\d+$/.test(opts.nodes)) throw new KemuError(`--nodes: expected a whole number, got ${JSON.stringify(opts.nodes)}`);
       const started = Date.now();
@@ -25,6 +27,8 @@ export function registerClusterCommands(program: Command): void {
         files: opts.filename,
         timeoutMs: parseDuration(opts.timeout, "--timeout"),
         proxyMode: opts.proxyMode as ProxyMode,
+        dnsUpstreams: opts.dnsUpstream,
+        testUpstreamDns: opts.testUpstreamDns,
         onProgress: progress,
         keepOnPodTimeout: true,
       });
