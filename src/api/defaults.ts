@@ -148,6 +148,32 @@ function defaultReplicaSet(rs: Obj): void {
   defaultTemplate(spec);
 }
 
+function defaultStatefulSet(set: Obj): void {
+  const spec = ensure(set, "spec");
+  setIfUnset(spec, "podManagementPolicy", "OrderedReady");
+  const strategy = ensure(spec, "updateStrategy");
+  if (strategy.type === undefined || strategy.type === null || strategy.type === "") {
+    strategy.type = "RollingUpdate";
+    // Only a defaulted type gets a rollingUpdate; an explicit RollingUpdate without one keeps none (as upstream).
+    if (!isObj(strategy.rollingUpdate)) strategy.rollingUpdate = {};
+  }
+  if (strategy.type === "RollingUpdate" && isObj(strategy.rollingUpdate)) {
+    const rollingUpdate = strategy.rollingUpdate;
+    if (rollingUpdate.partition === undefined || rollingUpdate.partition === null) rollingUpdate.partition = 0;
+  }
+  const retention = ensure(spec, "persistentVolumeClaimRetentionPolicy");
+  setIfUnset(retention, "whenDeleted", "Retain");
+  setIfUnset(retention, "whenScaled", "Retain");
+  if (spec.replicas === undefined || spec.replicas === null) spec.replicas = 1;
+  if (spec.revisionHistoryLimit === undefined || spec.revisionHistoryLimit === null) spec.revisionHistoryLimit = 10;
+  defaultTemplate(spec);
+  // The claim templates get PersistentVolumeClaim defaults.
+  for (const claim of objects(spec.volumeClaimTemplates)) {
+    setIfUnset(ensure(claim, "spec"), "volumeMode", "Filesystem");
+    setIfUnset(ensure(claim, "status"), "phase", "Pending");
+  }
+}
+
 export const DefaultClientIPServiceAffinitySeconds = 10800;
 
 function defaultService(svc: Obj): void {
@@ -219,6 +245,7 @@ const defaulters: Record<string, (o: Obj) => void> = {
   Pod: defaultPod,
   Deployment: defaultDeployment,
   ReplicaSet: defaultReplicaSet,
+  StatefulSet: defaultStatefulSet,
   Service: defaultService,
   EndpointSlice: defaultEndpointSlice,
   Namespace: defaultNamespace,
@@ -227,7 +254,7 @@ const defaulters: Record<string, (o: Obj) => void> = {
 
 /**
  * Returns a deep copy of obj with Kubernetes' defaults applied for its kind
- * (Pod, Deployment, ReplicaSet, Service, EndpointSlice, Namespace, Node;
+ * (Pod, Deployment, ReplicaSet, StatefulSet, Service, EndpointSlice, Namespace, Node;
  * other kinds are only copied). Idempotent: applyDefaults(applyDefaults(x))
  * equals applyDefaults(x).
  */

@@ -26,6 +26,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   resource("Service", "services", "", true, ["svc"]),
   resource("Deployment", "deployments", "apps", true, ["deploy"]),
   resource("ReplicaSet", "replicasets", "apps", true, ["rs"]),
+  resource("StatefulSet", "statefulsets", "apps", true, ["sts"]),
   resource("EndpointSlice", "endpointslices", "discovery.k8s.io", true),
 ];
 

@@ -15,6 +15,7 @@ import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { IService } from "kubernetes-models/v1/Service";
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { IReplicaSet } from "kubernetes-models/apps/v1/ReplicaSet";
+import type { IStatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import type { IEndpointSlice } from "kubernetes-models/discovery.k8s.io/v1/EndpointSlice";
 
 export type ObjectMeta = IIoK8sApimachineryPkgApisMetaV1ObjectMeta;
@@ -58,6 +59,9 @@ export type Deployment = Omit<IDeployment, "metadata"> & { metadata: ObjectMeta 
 };
 export type ReplicaSet = Omit<IReplicaSet, "metadata"> & { metadata: ObjectMeta } & KubeObject & {
   spec: NonNullable<IReplicaSet["spec"]>;
+};
+export type StatefulSet = Omit<IStatefulSet, "metadata"> & { metadata: ObjectMeta } & KubeObject & {
+  spec: NonNullable<IStatefulSet["spec"]>;
 };
 export type EndpointSlice = Omit<IEndpointSlice, "metadata"> & { metadata: ObjectMeta } & KubeObject;
 

@@ -22,6 +22,7 @@ import type {
   Pod,
   ReplicaSet,
   Service,
+  StatefulSet,
 } from "../api/types.js";
 
 // ---------------------------------------------------------------------------
@@ -417,6 +418,19 @@ const replicaSetColumns: Columns = {
   },
 };
 
+const statefulSetColumns: Columns = {
+  headers: ["NAME", "READY", "AGE"],
+  wideHeaders: ["CONTAINERS", "IMAGES"],
+  row(obj, now) {
+    const set = obj as StatefulSet;
+    const [names, images] = containerCells(set.spec?.template?.spec?.containers);
+    return {
+      cells: [meta(obj).name ?? "", `${set.status?.readyReplicas ?? 0}/${set.spec?.replicas ?? 1}`, since(meta(obj).creationTimestamp, now)],
+      wide: [names, images],
+    };
+  },
+};
+
 function serviceExternalIP(svc: Service, type: string): string {
   const externalIPs = svc.spec?.externalIPs ?? [];
   switch (type) {
@@ -525,6 +539,9 @@ const COLUMNS = new Map<string, Columns>([
   ["replicasets", replicaSetColumns],
   ["replicaset", replicaSetColumns],
   ["rs", replicaSetColumns],
+  ["statefulsets", statefulSetColumns],
+  ["statefulset", statefulSetColumns],
+  ["sts", statefulSetColumns],
   ["services", serviceColumns],
   ["service", serviceColumns],
   ["svc", serviceColumns],

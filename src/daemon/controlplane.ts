@@ -9,6 +9,7 @@ import { resourceByKind } from "../api/resources.js";
 import type { KubeObject } from "../api/types.js";
 import { DeploymentController } from "../controllers/deployment.js";
 import { ReplicaSetController } from "../controllers/replicaset.js";
+import { StatefulSetController } from "../controllers/statefulset.js";
 import { Scheduler } from "../controllers/scheduler.js";
 import { NodeIpamController } from "../controllers/nodeipam.js";
 import { GarbageCollector } from "../controllers/garbagecollector.js";
@@ -69,6 +70,7 @@ export class ControlPlane {
       new Scheduler(this.api),
       new ReplicaSetController(this.api),
       new DeploymentController(this.api),
+      new StatefulSetController(this.api),
       new GarbageCollector(this.api),
       new NamespaceController(this.api),
       new EndpointSliceController(this.api),

@@ -9,6 +9,7 @@ import type {
   Pod,
   ReplicaSet,
   Service,
+  StatefulSet,
 } from "../../src/api/types.js";
 import {
   formatLabelSelector,
@@ -785,5 +786,54 @@ describe("toKubectlList", () => {
     // kubectl prints the keys in alphabetical order.
     expect(Object.keys(list)).toEqual(["apiVersion", "items", "kind", "metadata"]);
     expect(list.items).toBe(items);
+  });
+});
+
+describe("renderTable: statefulsets", () => {
+  const opts = { wide: false, withNamespace: false, now: NOW };
+  const wide = { wide: true, withNamespace: false, now: NOW };
+  const podTemplate = (containers: { name: string; image: string }[]) => ({ metadata: { labels: { app: "x" } }, spec: { containers } });
+  const web: StatefulSet = {
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: { name: "web", namespace: "default", creationTimestamp: ago(3 * DAY + 4 * HOUR) },
+    spec: {
+      serviceName: "nginx",
+      replicas: 3,
+      selector: { matchLabels: { app: "x" } },
+      template: podTemplate([
+        { name: "nginx", image: "nginx:1.27" },
+        { name: "sidecar", image: "busybox" },
+      ]),
+    },
+    status: { replicas: 3, readyReplicas: 2, availableReplicas: 2 },
+  };
+  // Freshly created: no status yet, replicas defaulted.
+  const db: StatefulSet = {
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: { name: "db", namespace: "data", creationTimestamp: ago(30 * SEC) },
+    spec: { selector: { matchLabels: { app: "x" } }, template: podTemplate([{ name: "pg", image: "postgres:16" }]) },
+  };
+
+  it("NAME READY AGE, READY being ready/desired; every name of the kind selects it", () => {
+    const expected = lines("NAME   READY   AGE", "web    2/3     3d4h", "db     0/1     30s");
+    expect(renderTable("statefulsets", [web, db], opts)).toBe(expected);
+    expect(renderTable("sts", [web, db], opts)).toBe(expected);
+    expect(renderTable("statefulset", [web, db], opts)).toBe(expected);
+    expect(renderTable("statefulsets.apps", [web, db], opts)).toBe(expected);
+  });
+
+  it("-o wide adds CONTAINERS and IMAGES (no SELECTOR); -A adds NAMESPACE", () => {
+    expect(renderTable("statefulsets", [web, db], wide)).toBe(
+      lines(
+        "NAME   READY   AGE    CONTAINERS      IMAGES",
+        "web    2/3     3d4h   nginx,sidecar   nginx:1.27,busybox",
+        "db     0/1     30s    pg              postgres:16",
+      ),
+    );
+    expect(renderTable("sts", [web, db], { ...opts, withNamespace: true })).toBe(
+      lines("NAMESPACE   NAME   READY   AGE", "default     web    2/3     3d4h", "data        db     0/1     30s"),
+    );
   });
 });

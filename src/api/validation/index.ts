@@ -12,6 +12,7 @@ import { validateObjectMeta, validateObjectMetaUpdate } from "./metadata.js";
 import { validatePodSpecForPod } from "./pod.js";
 import { validateDeploymentSpec } from "./deployment.js";
 import { validateReplicaSetSpec } from "./replicaset.js";
+import { validateStatefulSetSpec } from "./statefulset.js";
 import { validateServiceSpec } from "./service.js";
 import { validateEndpointSliceBody } from "./endpointslice.js";
 import { validateNodeBody } from "./node.js";
@@ -37,6 +38,7 @@ const kinds: Record<string, KindRules> = {
   Namespace: { apiVersion: "v1", namespaced: false, nameFn: nameIsDNSLabel, body: validateNamespaceBody },
   Deployment: { apiVersion: "apps/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateDeploymentSpec },
   ReplicaSet: { apiVersion: "apps/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateReplicaSetSpec },
+  StatefulSet: { apiVersion: "apps/v1", namespaced: true, nameFn: nameIsDNSLabel, body: validateStatefulSetSpec },
   EndpointSlice: { apiVersion: "discovery.k8s.io/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateEndpointSliceBody },
 };
 
