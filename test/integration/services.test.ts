@@ -221,6 +221,18 @@ spec:
     expect(replies2.length).toBeGreaterThan(5);
   });
 
+  it("injects Service environment variables into containers of pods created after the Service", async () => {
+    await cluster.apply(`apiVersion: v1
+kind: Pod
+metadata: { name: envy }
+spec:
+  containers: [{ name: c, image: busybox, command: [sh, -c, 'echo "$WEB_SERVICE_HOST $WEB_SERVICE_PORT $WEB_SERVICE_PORT_HTTP $WEB_PORT $KUBERNETES_SERVICE_HOST"; sleep 3600'] }]
+`);
+    await cluster.waitFor(async () => (await cluster.logs("envy").catch(() => "")).length > 0, { timeoutMs: 10_000, what: () => "envy's output" });
+    const ip = await clusterIP("web");
+    expect(await cluster.logs("envy")).toBe(`${ip} 80 80 tcp://${ip}:80 10.96.0.1\n`);
+  });
+
   it("§6.24 programs an endpoint change within about a second", async () => {
     const ip = await clusterIP("web");
     await cluster.api.patch(DEPLOYMENTS, "default", "web", { spec: { replicas: 4 } });

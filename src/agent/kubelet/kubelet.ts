@@ -8,7 +8,8 @@ import type { ChildProcess } from "node:child_process";
 import type { ApiClient } from "../../api/client.js";
 import { Informer } from "../../api/informer.js";
 import { resourceByKind } from "../../api/resources.js";
-import type { Container, Pod, Stored } from "../../api/types.js";
+import type { Container, Pod, Service, Stored } from "../../api/types.js";
+import { serviceEnv } from "./servicelinks.js";
 import { timestamp } from "../../api/meta.js";
 import { ApiError } from "../../api/errors.js";
 import { allocatePodIp, gatewayOf, prefixLength } from "../../linux/addressing.js";
@@ -26,6 +27,7 @@ import type { ProbeTarget } from "./probe.js";
 import { graceAfterPreStop, runPreStop } from "./hooks.js";
 
 const PODS = resourceByKind("Pod")!;
+const SERVICES = resourceByKind("Service")!;
 
 export interface KubeletConfig {
   cluster: string;
@@ -57,6 +59,8 @@ interface ContainerRun {
 export class Kubelet {
   private readonly workers = new Map<string, PodWorker>();
   private readonly informer: Informer<Pod>;
+  /** Services, for the environment variables of new containers (enableServiceLinks). */
+  readonly services: Informer<Service>;
   private readonly usedIps = new Set<string>();
   private lastIp?: string;
   /** Bounds concurrent `ip` executions when many pods arrive at once. */
@@ -68,10 +72,12 @@ export class Kubelet {
   ) {
     this.informer = new Informer<Pod>(api, PODS, { fieldSelector: `spec.nodeName=${config.nodeName}` });
     this.informer.on((type, pod) => this.onPod(type, pod));
+    this.services = new Informer<Service>(api, SERVICES);
   }
 
   async start(): Promise<void> {
     mkdirSync(join(this.config.stateDir, "pods"), { recursive: true });
+    await this.services.start();
     await this.informer.start();
   }
 
@@ -104,6 +110,7 @@ export class Kubelet {
   /** Node shutdown (cluster down): no grace, everything goes at once. */
   async stopAll(): Promise<void> {
     this.informer.stop();
+    this.services.stop();
     await Promise.all([...this.workers.values()].map((w) => w.terminate(0, false)));
   }
 }
@@ -248,7 +255,8 @@ class PodWorker {
     this.containers.set(spec.name, run);
     const { config } = this.kubelet;
     try {
-      const env = buildEnv(this.pod, spec, { podIp: this.sandbox.ip, hostIp: config.nodeIp, nodeName: config.nodeName });
+      const links = serviceEnv(this.kubelet.services.list(), this.pod.metadata.namespace ?? "default", { enableServiceLinks: this.pod.spec.enableServiceLinks ?? true });
+      const env = buildEnv(this.pod, spec, { podIp: this.sandbox.ip, hostIp: config.nodeIp, nodeName: config.nodeName }, links);
       const program = resolveProgram(spec, (s) => expandVars(s, env), { apiSocket: this.kubelet.api.socketPath });
       const launched = launchContainer({
         podDir: this.dir,
