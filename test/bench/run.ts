@@ -21,4 +21,17 @@ if (process.getuid?.() !== 0) {
   console.error("benchmarks need root (they create network namespaces)");
   process.exit(1);
 }
-for (const name of chosen.length ? chosen : Object.keys(BENCHES)) await BENCHES[name]!();
+// One benchmark failing does not keep the others from running.
+const failed: string[] = [];
+for (const name of chosen.length ? chosen : Object.keys(BENCHES)) {
+  try {
+    await BENCHES[name]!();
+  } catch (err) {
+    console.error(`\nbenchmark ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    failed.push(name);
+  }
+}
+if (failed.length) {
+  console.error(`\nfailed: ${failed.join(", ")}`);
+  process.exitCode = 1;
+}
