@@ -32,6 +32,18 @@ program
     await runDaemon(JSON.parse(readFileSync(configPath, "utf8")));
   });
 program
+  .command("dns", { hidden: true })
+  .allowUnknownOption()
+  .helpOption(false)
+  .argument("[flags...]")
+  .action(async (flags: string[]) => {
+    const { runDnsServer, FlagError } = await import("../dns/main.js");
+    await runDnsServer(flags).catch((err: unknown) => {
+      process.stderr.write(`kemu-dns: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(err instanceof FlagError ? 2 : 1);
+    });
+  });
+program
   .command("test-dns", { hidden: true })
   .option("--port <port>", "port", "53")
   .action(async (opts: { port: string }) => {

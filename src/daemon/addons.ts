@@ -14,7 +14,7 @@ export function dnsUpstreams(config: ClusterConfig): string[] {
 
 export function coreDnsAddon(config: ClusterConfig): KubeObject[] {
   const labels = { "k8s-app": "kube-dns" };
-  const args = ["--zone", config.clusterDomain, "--dns-ip", config.clusterDns[0]!, "--ttl", "30", ...dnsUpstreams(config).flatMap((u) => ["--upstream", u])];
+  const args = ["--zone", config.clusterDomain, "--dns-ip", config.clusterDns[0]!, "--ttl", "30", "--workers", "2", ...dnsUpstreams(config).flatMap((u) => ["--upstream", u])];
   return [
     {
       apiVersion: "apps/v1",

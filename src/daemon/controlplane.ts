@@ -24,6 +24,7 @@ import { removeArtefacts, waitGone } from "../linux/cleanup.js";
 import { cliEntry } from "../paths.js";
 import { clusterPaths, type ClusterConfig } from "./config.js";
 import { servePodLog } from "./logs.js";
+import { coreDnsAddon } from "./addons.js";
 import type { AgentConfig } from "../agent/main.js";
 
 const NAMESPACES = resourceByKind("Namespace")!;
@@ -37,6 +38,7 @@ export class ControlPlane {
   private rest?: RestServer;
   private controllers: Controller[] = [];
   private readonly agents = new Map<string, ChildProcess>();
+  private readonly outsidePrograms: ChildProcess[] = [];
   private stopping?: Promise<void>;
 
   constructor(readonly config: ClusterConfig) {
@@ -59,6 +61,7 @@ export class ControlPlane {
     for (const name of SYSTEM_NAMESPACES) this.api.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
     // No selector and, kemu's API being a unix socket, no endpoints yet (see defaultKubernetesService).
     this.api.create(resourceByKind("Service")!, defaultKubernetesService(config.serviceCidr));
+    for (const obj of coreDnsAddon(config)) this.api.create(resourceByKind(obj.kind, obj.apiVersion)!, obj);
     this.rest = new RestServer(this.api, {
       podLog: (ns, name, q, res, req) => servePodLog(this.api, paths.pods, ns, name, q, res, req),
       kemu: async (path, method) => this.kemuRoute(path, method),
@@ -82,6 +85,7 @@ export class ControlPlane {
     await announceLoadBalancerPool(config.name, config.loadBalancerPool, nodes.map((n) => n.ip));
     for (const n of nodes) this.api.create(NODES, nodeObject(n.name, n.ip));
     for (const n of nodes) this.startAgent(n.name, n.ip);
+    if (config.testUpstreamDns) this.startOnOutside("test-upstream-dns", ["test-dns"]);
   }
 
   private startAgent(nodeName: string, nodeIp: string): void {
@@ -115,6 +119,15 @@ export class ControlPlane {
     this.agents.set(nodeName, child);
   }
 
+  /** A kemu program on the outside host (a test DNS server, …), logged and recorded like the agents. */
+  private startOnOutside(name: string, args: string[]): void {
+    const log = openSync(join(this.paths.dir, `${name}.log`), "a");
+    const child = spawn("nsenter", [`--net=${netnsPath(netnsNames.outside(this.config.name))}`, process.execPath, cliEntry(), ...args], { stdio: ["ignore", log, log] });
+    closeSync(log);
+    if (child.pid) writeFileSync(join(this.paths.pids, name), `${child.pid}\n`);
+    this.outsidePrograms.push(child);
+  }
+
   private async kemuRoute(path: string, method: string): Promise<unknown> {
     if (path === "/kemu/v1/shutdown" && method === "POST") {
       setImmediate(() => void this.stop().then(() => process.exit(0)));
@@ -130,6 +143,7 @@ export class ControlPlane {
       for (const c of this.controllers) c.stop();
       const agentPids = [...this.agents.values()].map((a) => a.pid).filter((p): p is number => p !== undefined);
       for (const a of this.agents.values()) a.kill("SIGTERM");
+      for (const p of this.outsidePrograms) p.kill("SIGTERM");
       await waitGone(agentPids, 10_000);
       await this.rest?.close();
       await removeArtefacts(this.config.name);
