@@ -159,8 +159,10 @@ export class Cluster {
       if (sourced.length) {
         const applied = await applyObjects(cluster.api, sourced);
         progress(`applied ${applied.length} object(s)`);
-        await cluster.waitForWorkloads(timeoutMs, progress);
       }
+      await cluster.waitForWorkloads(timeoutMs, progress);
+      await cluster.waitForClusterDns(nodes, config.clusterDns[0]!, config.clusterDomain, timeoutMs);
+      progress("cluster DNS answers on every node");
       return cluster;
     } catch (err) {
       if (options.keepOnPodTimeout && err instanceof KemuError && err.message.includes("pods not ready")) {
@@ -229,7 +231,7 @@ export class Cluster {
     const q = new URLSearchParams();
     if (options.container) q.set("container", options.container);
     if (options.previous) q.set("previous", "true");
-    return this.api.request<string>("GET", `/api/v1/namespaces/${options.namespace ?? "default"}/pods/${podName}/log?${q}`);
+    return (await this.api.request<string | undefined>("GET", `/api/v1/namespaces/${options.namespace ?? "default"}/pods/${podName}/log?${q}`)) ?? "";
   }
 
   /** Polls until check returns true; the error names what was awaited. */
@@ -279,6 +281,23 @@ export class Cluster {
       },
     );
     return last;
+  }
+
+  /** Until kube-dns answers through every node's Service rules (kube-proxy syncs lag pod readiness a little). */
+  async waitForClusterDns(nodes: number, dnsIP: string, domain: string, timeoutMs = 30_000): Promise<void> {
+    const query = ["dig", "+short", "+time=1", "+tries=1", `@${dnsIP}`, `kubernetes.default.svc.${domain}`];
+    const pending = new Set(Array.from({ length: nodes }, (_, i) => `node-${i + 1}`));
+    await this.waitFor(
+      async () => {
+        await Promise.all(
+          [...pending].map(async (node) => {
+            if ((await this.execOnHost(node, query)).stdout.trim() !== "") pending.delete(node);
+          }),
+        );
+        return pending.size === 0;
+      },
+      { timeoutMs, what: () => `cluster DNS (${dnsIP}) to answer on ${[...pending].join(", ")}`, intervalMs: 50 },
+    );
   }
 
   /** Every Deployment and ReplicaSet at its replica count and every pod Ready. */

@@ -46,6 +46,7 @@ export class DnsHandler {
   private answersVersion = -1;
   private readonly answerCacheSize: number;
   private readonly q = newParsedQuery();
+  private readonly inflight = new Map<string, Promise<Prepared>>();
 
   constructor(opts: HandlerOptions) {
     this.zone = opts.zone;
@@ -144,12 +145,24 @@ export class DnsHandler {
     );
   }
 
-  /** Asks upstream (no cache lookup) and caches the reply. */
-  private async upstream(qnameWire: Buffer, key: string, qtype: number, tcp: boolean): Promise<Prepared> {
-    const raw = await this.forwarder!.exchange(qnameWire, qtype, CLASS_IN, tcp);
-    const relayed = prepareRelayed(raw, 12 + qnameWire.length + 4);
-    this.fcache.put(key, relayed, Date.now());
-    return relayed.prepared;
+  /**
+   * Asks upstream (no cache lookup) and caches the reply. Identical questions
+   * already on their way upstream share that exchange.
+   */
+  private upstream(qnameWire: Buffer, key: string, qtype: number, tcp: boolean): Promise<Prepared> {
+    const flightKey = tcp ? `t${key}` : `u${key}`;
+    let flight = this.inflight.get(flightKey);
+    if (!flight) {
+      flight = this.forwarder!.exchange(qnameWire, qtype, CLASS_IN, tcp)
+        .then((raw) => {
+          const relayed = prepareRelayed(raw, 12 + qnameWire.length + 4);
+          this.fcache.put(key, relayed, Date.now());
+          return relayed.prepared;
+        })
+        .finally(() => this.inflight.delete(flightKey));
+      this.inflight.set(flightKey, flight);
+    }
+    return flight;
   }
 
   /**

@@ -51,7 +51,7 @@ describe.skipIf(!rootOnly())("zero-downtime rollout", () => {
     v2.spec.template.spec!.containers[0]!.env = [{ name: "VERSION", value: "v2" }];
     await cluster.api.update(DEPLOYMENTS, v2);
     await rolloutStatus(cluster, "app", "default", 90_000);
-    const rss = (await cluster.api.list<ReplicaSet>(REPLICASETS)).items;
+    const rss = (await cluster.api.list<ReplicaSet>(REPLICASETS, { namespace: "default" })).items;
     expect(rss).toHaveLength(2);
 
     // Roll back to v1 (kemu rollout undo).

@@ -36,7 +36,7 @@ describe.skipIf(!rootOnly())("Service edge cases in iptables mode", () => {
     const np = s.spec!.ports![0]!.nodePort!;
     await outside(["ip", "route", "replace", "172.18.100.9/32", "via", "172.18.0.2"]);
     for (const url of [`http://172.18.0.2:${np}/`, `http://${lb}/`, "http://172.18.100.9/"]) {
-      await eventually(async () => (await curlOutside(url, 2)).exitCode === 7, `REJECT for ${url}`);
+      await eventually(async () => (await curlOutside(url, 2)).exitCode === 7, `REJECT for ${url}`, 15_000);
     }
   });
 
@@ -71,7 +71,7 @@ describe.skipIf(!rootOnly())("Service edge cases in iptables mode", () => {
   it("§6.23 ClusterIPs do not answer ping (pods do)", async () => {
     const ip = (await svc("web")).spec!.clusterIP!;
     const podIp = (await cluster.pods({ labelSelector: "app=web" }))[0]!.status!.podIP!;
-    const r = await cluster.exec("client", ["bash", "-c", `ping -c1 -W1 ${podIp} >/dev/null && echo pod-ping-ok; exec 3<>/dev/tcp/${ip}/80 && echo tcp-ok; ping -c1 -W1 ${ip} >/dev/null 2>&1 && echo ping-ok || echo no-ping`]);
+    const r = await cluster.exec("client", ["bash", "-c", `ping -c3 -i0.2 -W2 ${podIp} >/dev/null && echo pod-ping-ok; exec 3<>/dev/tcp/${ip}/80 && echo tcp-ok; ping -c1 -W2 ${ip} >/dev/null 2>&1 && echo ping-ok || echo no-ping`]);
     expect(r.stdout).toBe("pod-ping-ok\ntcp-ok\nno-ping\n");
   });
 
@@ -131,6 +131,7 @@ spec:
     const ok = (await probe("172.18.0.3")).stdout;
     expect(ok).toMatch(/X-Load-Balancing-Endpoint-Weight: 1/i);
     expect(ok).toContain('"localEndpoints":1');
+    await eventually(async () => (await probe("172.18.0.2")).stdout.startsWith("HTTP/1.1 503"), "503 on node-1");
     const none = (await probe("172.18.0.2")).stdout;
     expect(none).toMatch(/^HTTP\/1\.1 503/);
     expect(none).toContain('"localEndpoints":0');

@@ -464,8 +464,10 @@ describe("DNS server with two worker processes (node:cluster)", () => {
   let rest: RestServer;
   let api: ApiServer;
   let server: RunningDnsServer | undefined;
+  let upstream: Upstream;
 
   beforeAll(async () => {
+    upstream = await startUpstream();
     dir = mkdtempSync(join(tmpdir(), "kemu-dns-"));
     api = new ApiServer();
     for (const n of ["default", "app"]) api.create(resourceByKind("Namespace")!, ns(n));
@@ -477,11 +479,12 @@ describe("DNS server with two worker processes (node:cluster)", () => {
   afterAll(async () => {
     await server?.close();
     await rest?.close();
+    await upstream?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it("serves one port from both workers, each with its own index, and sums their metrics", async () => {
-    server = await startDnsServer({ apiSocket: join(dir, "api.sock"), host: "127.0.0.1", port: 0, healthPort: 0, readyPort: 0, metricsPort: 0, workers: 2 });
+    server = await startDnsServer({ apiSocket: join(dir, "api.sock"), host: "127.0.0.1", port: 0, healthPort: 0, readyPort: 0, metricsPort: 0, workers: 2, upstreams: [`127.0.0.1:${upstream.port}`] });
     await server.whenReady();
     expect(await get(server.readyPort!, "/ready")).toEqual({ status: 200, body: "OK" });
     const resolver = new dnsPromises.Resolver({ timeout: 2000, tries: 2 });
@@ -500,6 +503,9 @@ describe("DNS server with two worker processes (node:cluster)", () => {
       seen = got[0] === late ? seen + 1 : 0;
     }
     expect(seen).toBe(20);
+    // Each worker's upstream replies come back to that worker (its own socket, not a shared one).
+    const forwarded = await Promise.all(Array.from({ length: 40 }, (_, i) => udpAsk(server!.port, query(`n${i}.example`, TYPE.A))));
+    expect(forwarded.map((r) => text(r).rcode)).toEqual(new Array(40).fill(RCODE.NXDOMAIN));
     const m = await get(server.metricsPort!, "/metrics");
     const total = [...m.body.matchAll(/^coredns_dns_requests_total\{[^}]*type="A"[^}]*\} (\d+)$/gm)].reduce((a, x) => a + Number(x[1]), 0);
     expect(total).toBeGreaterThanOrEqual(71);

@@ -156,7 +156,16 @@ export class Forwarder {
     s = dgram.createSocket(family);
     s.on("message", (msg, rinfo) => this.onReply(msg, rinfo));
     s.on("error", () => undefined);
-    s.bind(0);
+    // exclusive: in a cluster worker a shared bind(0) would hand every worker the same socket,
+    // and replies would reach workers that did not ask. Then room for a burst of replies
+    // (a datagram costs ~1 KiB of buffer; the default holds ~200).
+    s.bind({ port: 0, exclusive: false }, () => {
+      try {
+        s!.setRecvBufferSize(4 << 20);
+      } catch {
+        /* capped by net.core.rmem_max */
+      }
+    });
     this.sockets.set(family, s);
     return s;
   }
