@@ -159,7 +159,7 @@ export class Forwarder {
     // exclusive: in a cluster worker a shared bind(0) would hand every worker the same socket,
     // and replies would reach workers that did not ask. Then room for a burst of replies
     // (a datagram costs ~1 KiB of buffer; the default holds ~200).
-    s.bind({ port: 0, exclusive: false }, () => {
+    s.bind({ port: 0, exclusive: true }, () => {
       try {
         s!.setRecvBufferSize(4 << 20);
       } catch {
