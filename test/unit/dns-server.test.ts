@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import dgram from "node:dgram";
 import net from "node:net";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import { promises as dnsPromises } from "node:dns";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -509,5 +509,36 @@ describe("DNS server with two worker processes (node:cluster)", () => {
     const m = await get(server.metricsPort!, "/metrics");
     const total = [...m.body.matchAll(/^coredns_dns_requests_total\{[^}]*type="A"[^}]*\} (\d+)$/gm)].reduce((a, x) => a + Number(x[1]), 0);
     expect(total).toBeGreaterThanOrEqual(71);
+  });
+
+  it("runs as a program: serves from flags, exits 0 on SIGTERM, and 2 on a bad flag", async () => {
+    const main = join(process.cwd(), "src/dns/main.ts");
+    const child = spawn(process.execPath, ["--import", "tsx", main, "--api-socket", join(dir, "api.sock"), "--host", "127.0.0.1", "--port", "0", "--health-port", "0", "--ready-port", "0", "--metrics-port", "off"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    try {
+      let stderr = "";
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stderr!.on("data", (c: Buffer) => {
+          stderr += c.toString();
+          const m = /on 127\.0\.0\.1:(\d+) \(udp, tcp\)/.exec(stderr);
+          if (m) resolve(Number(m[1]));
+        });
+        child.on("exit", (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+      });
+      expect(stderr).toContain("no upstream (REFUSED outside the zone)");
+      const resolver = new dnsPromises.Resolver({ timeout: 1000, tries: 3 });
+      resolver.setServers([`127.0.0.1:${port}`]);
+      let got: string[] = [];
+      for (let i = 0; i < 50 && got.length === 0; i++) got = await resolver.resolve4("web.app.svc.cluster.local").catch(() => new Promise<string[]>((r) => setTimeout(() => r([]), 50)));
+      expect(got).toHaveLength(1);
+      const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+    const bad = await run(process.execPath, ["--import", "tsx", main, "--api-socket", "x", "--ttl", "-1"]).catch((e: { code: number; stderr: string }) => e);
+    expect(bad).toMatchObject({ code: 2, stderr: 'kemu-dns: --ttl: must be an integer from 0 to 3600 (got "-1")\n' });
   });
 });
