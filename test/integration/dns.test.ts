@@ -14,7 +14,7 @@ describe.skipIf(!rootOnly())("cluster DNS", () => {
   let cluster: Cluster;
   /** `dig` as the e2e tests run it: +search, answer section only, over UDP or TCP. */
   const dig = async (pod: string, args: string[], namespace = "default") =>
-    (await cluster.exec(pod, ["dig", "+time=2", "+tries=1", ...args], { namespace })).stdout;
+    (await cluster.exec(pod, ["dig", "+time=2", "+tries=3", ...args], { namespace })).stdout;
   const short = (pod: string, q: string, type = "A", ns = "default") => dig(pod, ["+short", "+search", q, type], ns).then((s) => s.trim());
   const status = async (pod: string, q: string, type = "A") => /status: (\w+)/.exec(await dig(pod, [q, type]))?.[1];
   const svcIP = async (n: string, ns = "default") => (await cluster.api.get<Service>(SERVICES, ns, n)).spec!.clusterIP!;
