@@ -89,7 +89,7 @@ export function renderMetrics(snapshots: MetricsSnapshot[], info: ExpositionInfo
   const sum = (f: (s: MetricsSnapshot) => number) => snapshots.reduce((a, s) => a + f(s), 0);
 
   head("coredns_build_info", "gauge", "A metric with a constant '1' value labeled by version, revision, and goversion from which CoreDNS was built.");
-  lines.push(`coredns_build_info{goversion="${escapeLabel(process.version)}",revision="kemu",version="${escapeLabel(info.version ?? "1.11.3")}"} 1`);
+  lines.push(`coredns_build_info{goversion="${escapeLabel(process.version)}",revision="kemu",version="${escapeLabel(info.version ?? "kemu")}"} 1`);
 
   head("coredns_dns_requests_total", "counter", "Counter of DNS requests made per zone, protocol and family.");
   for (let proto = 0; proto < 2; proto++) {

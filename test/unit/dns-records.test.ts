@@ -405,8 +405,10 @@ describe("changes", () => {
     expect(ask(zone, "_postgres._tcp.db.app.svc.cluster.local", TYPE.SRV)?.rcode).toBe("NXDOMAIN");
     zone.setService(svc("app", "db", { clusterIP: "10.96.5.5", ports: [] }));
     expect(ask(zone, "db.app.svc.cluster.local", TYPE.A)?.answer).toEqual(["db.app.svc.cluster.local. 30 IN A 10.96.5.5"]);
+    now += 5;
     zone.deleteNamespace("app");
     expect(ask(zone, "db.app.svc.cluster.local", TYPE.A)?.rcode).toBe("NXDOMAIN");
+    expect(zone.serial).toBe(SERIAL + 15);
     expect(ask(zone, "app.svc.cluster.local", TYPE.A)?.rcode).toBe("NXDOMAIN");
   });
 

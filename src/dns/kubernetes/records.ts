@@ -88,6 +88,8 @@ export class ZoneIndex {
   private readonly entries = new Map<string, ServiceEntry>();
   private readonly ptr = new Map<string, { cluster: Map<string, string>; endpoints: Map<string, string[]> }>();
   private readonly dirty = new Set<string>();
+  /** something changed since the serial was last set */
+  private stale = false;
   private readonly zoneSuffix: string;
   private readonly soa: SoaRR;
 
@@ -161,6 +163,7 @@ export class ZoneIndex {
 
   private changed(): void {
     this.version++;
+    this.stale = true;
   }
 
   private now(): number {
@@ -169,7 +172,8 @@ export class ZoneIndex {
 
   /** Rebuilds the entries of changed Services (lazily: at most once per burst of events). */
   private flush(): void {
-    if (this.dirty.size === 0) return;
+    if (!this.stale) return;
+    this.stale = false;
     for (const key of this.dirty) {
       const [ns, name] = splitKey(key);
       const entryKey = `${name}.${ns}`;
