@@ -37,8 +37,6 @@ const NODE_SYSCTLS: Record<string, string> = {
   "net/ipv4/conf/eth0/rp_filter": "0",
   // Routed pod veths: the node answers ARP for the pods' gateway and for other pods.
   "net/ipv4/conf/default/proxy_arp": "1",
-  // …at once: by default proxied ARP replies wait up to 0.8 s (Calico sets this to 0 on its veths too).
-  "net/ipv4/neigh/default/proxy_delay": "0",
   "net/ipv4/conf/default/forwarding": "1",
 };
 
