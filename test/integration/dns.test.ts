@@ -148,6 +148,33 @@ spec:
     expect(await short("custom", "web")).toBe(await svcIP("web"));
   });
 
+  it("§8 search-list robustness: long extra search paths, '.' and '_sip._tcp' entries", async () => {
+    const long = Array.from({ length: 6 }, (_, i) => `${"a".repeat(40)}${i}.example.test`);
+    await cluster.apply([
+      `apiVersion: v1
+kind: Pod
+metadata: { name: long-search }
+spec:
+  terminationGracePeriodSeconds: 0
+  dnsConfig: { searches: [${long.join(", ")}] }
+  containers: [{ name: c, image: "${AGNHOST}", args: [pause] }]
+`,
+      `apiVersion: v1
+kind: Pod
+metadata: { name: odd-search }
+spec:
+  terminationGracePeriodSeconds: 0
+  dnsConfig: { searches: [".", "_sip._tcp.abc_d.example.com"] }
+  containers: [{ name: c, image: "${AGNHOST}", args: [pause] }]
+`,
+    ]);
+    for (const pod of ["long-search", "odd-search"]) {
+      await cluster.waitFor(async () => (await cluster.pod(pod)).status?.phase === "Running", { timeoutMs: 10_000, what: () => pod });
+      for (const q of ["kubernetes.default", "kubernetes.default.svc"]) expect(await short(pod, q)).toBe("10.96.0.1");
+    }
+    expect((await cluster.exec("long-search", ["cat", "/etc/resolv.conf"])).stdout).toContain(long[5]!);
+  });
+
   it("updates records within a second of a Service change", async () => {
     await cluster.apply(`apiVersion: v1\nkind: Service\nmetadata: { name: late }\nspec: { selector: { app: web }, ports: [{ port: 80, targetPort: 8080 }] }\n`);
     const t0 = Date.now();
