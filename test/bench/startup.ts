@@ -105,26 +105,34 @@ export async function benchStartup(): Promise<void> {
   const { ms: refProcs, pss: bareAgnhostPss } = await rawProcesses(PODS);
   step("kemu's sandbox code");
   const sandboxMs = await kemuSandboxes(PODS);
-  step("kemu up with 3 nodes, then the pods");
+  step("kemu up -f with 3 nodes and the pods, as a user runs it");
 
+  // As `kemu up -f deployment.yaml`: the manifests go in as soon as the nodes are Ready,
+  // and up returns when every pod (the cluster's own CoreDNS too) is Ready and DNS answers.
   const name = `bench${randomBytes(2).toString("hex")}`;
   const t0 = performance.now();
-  const cluster = await Cluster.start({ name, nodes: 3, timeoutMs: 120_000 });
+  let nodesReadyAt = 0;
+  const cluster = await Cluster.start({
+    name,
+    nodes: 3,
+    timeoutMs: 120_000,
+    manifests: [deployment(PODS)],
+    onProgress: (m) => {
+      if (m.includes("node(s) Ready")) nodesReadyAt = performance.now();
+    },
+  });
   try {
-    await measureCluster(cluster, name, t0, { refKernel, refProcs, sandboxMs, bareAgnhostPss });
+    await measureCluster(cluster, name, t0, nodesReadyAt, { refKernel, refProcs, sandboxMs, bareAgnhostPss });
   } finally {
     await cluster.stop();
   }
 }
 
-async function measureCluster(cluster: Cluster, name: string, t0: number, ref: { refKernel: number; refProcs: number; sandboxMs: number; bareAgnhostPss: number }): Promise<void> {
+async function measureCluster(cluster: Cluster, name: string, t0: number, nodesReadyAt: number, ref: { refKernel: number; refProcs: number; sandboxMs: number; bareAgnhostPss: number }): Promise<void> {
   const { refKernel, refProcs, sandboxMs, bareAgnhostPss } = ref;
-  const nodesReady = performance.now() - t0;
-  const t1 = performance.now();
-  await cluster.apply(deployment(PODS));
-  await cluster.waitForWorkloads(120_000);
-  const podsReady = performance.now() - t1;
   const total = performance.now() - t0;
+  const nodesReady = nodesReadyAt - t0;
+  const podsReady = total - nodesReady;
 
   const info = JSON.parse(readFileSync(`/run/kemu/${name}/cluster.json`, "utf8")) as { pid: number };
   const daemonPeak = kib(info.pid, "VmHWM");
@@ -140,7 +148,7 @@ async function measureCluster(cluster: Cluster, name: string, t0: number, ref: {
 
   const rows: [string, string, string][] = [
     ["up → 3 nodes Ready", `${(nodesReady / 1000).toFixed(2)} s`, ""],
-    [`apply → ${PODS} pods Ready`, `${(podsReady / 1000).toFixed(2)} s`, `${(podsReady / (refKernel + refProcs)).toFixed(2)}× the bare kernel + process work (${((refKernel + refProcs) / 1000).toFixed(2)} s)`],
+    [`nodes Ready → ${PODS} pods (+ CoreDNS) Ready, DNS answering`, `${(podsReady / 1000).toFixed(2)} s`, `${(podsReady / (refKernel + refProcs)).toFixed(2)}× the bare kernel + process work (${((refKernel + refProcs) / 1000).toFixed(2)} s)`],
     [`up → ${PODS} pods Ready (target < 5 s)`, `${(total / 1000).toFixed(2)} s`, total < 5000 ? "meets target" : "MISSES target"],
     ["per-pod sandbox setup (kemu code, 8 at a time)", `${(sandboxMs / PODS).toFixed(1)} ms`, `${(sandboxMs / refKernel).toFixed(2)}× the tightest batched ip (${(refKernel / PODS).toFixed(1)} ms/pod)`],
     ["control plane peak RSS", `${(daemonPeak / 1024).toFixed(0)} MiB`, ""],
