@@ -1,6 +1,6 @@
 // kemu-sandbox: start one container process inside a pod's namespaces.
 //
-//   kemu-sandbox [--netns PATH] [--hostname NAME] [--bind SRC:DST]... [--tmpfs DIR] [--pid]
+//   kemu-sandbox [--netns PATH] [--hostname NAME] [--bind SRC:DST]... [--tmpfs DIR [--keep PATH]] [--pid]
 //                [--pidfile PATH] [--cwd DIR] -- PROGRAM [ARG...]
 //
 // The launcher always forks, so the kubelet tracks the launcher while the child
@@ -65,7 +65,7 @@ static void write_pidfile(const char *path, pid_t pid) {
 }
 
 int main(int argc, char **argv) {
-  const char *netns = NULL, *hostname = NULL, *pidfile = NULL, *cwd = NULL, *tmpfs = NULL;
+  const char *netns = NULL, *hostname = NULL, *pidfile = NULL, *cwd = NULL, *tmpfs = NULL, *keep = NULL;
   const char *bind_src[MAX_BINDS], *bind_dst[MAX_BINDS];
   int nbinds = 0, newpid = 0, i;
 
@@ -83,7 +83,7 @@ int main(int argc, char **argv) {
     }
     if (strncmp(opt, "--", 2) != 0) die("missing \"--\" before the program \"%s\"", opt);
     if (strcmp(opt, "--netns") && strcmp(opt, "--hostname") && strcmp(opt, "--bind") &&
-        strcmp(opt, "--pidfile") && strcmp(opt, "--cwd") && strcmp(opt, "--tmpfs"))
+        strcmp(opt, "--pidfile") && strcmp(opt, "--cwd") && strcmp(opt, "--tmpfs") && strcmp(opt, "--keep"))
       die("unknown option \"%s\" (usage: kemu-sandbox [options] -- PROGRAM [ARG...])", opt);
     if (i + 1 >= argc || argv[i + 1][0] == '\0') die("option %s needs a value", opt);
     char *val = argv[++i];
@@ -92,6 +92,7 @@ int main(int argc, char **argv) {
     else if (strcmp(opt, "--pidfile") == 0) pidfile = val;
     else if (strcmp(opt, "--cwd") == 0) cwd = val;
     else if (strcmp(opt, "--tmpfs") == 0) tmpfs = val;
+    else if (strcmp(opt, "--keep") == 0) keep = val;
     else {
       char *colon = strchr(val, ':');
       if (!colon || colon == val || colon[1] == '\0') die("--bind %s: expected SRC:DST", val);
@@ -133,8 +134,29 @@ int main(int argc, char **argv) {
       if (mount(bind_src[b], bind_dst[b], NULL, MS_BIND, NULL) != 0)
         die("--bind %s:%s: %s", bind_src[b], bind_dst[b], strerror(errno));
     // A container's own scratch space: what it writes there never reaches the host's directory.
+    // --keep names a host directory inside it (kemu itself, when installed under /tmp) that
+    // stays visible: held open across the mount, then bound back at the same path.
+    int keepfd = -1;
+    if (tmpfs && keep) {
+      keepfd = open(keep, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (keepfd < 0) die("--keep %s: %s", keep, strerror(errno));
+    }
     if (tmpfs && mount("tmpfs", tmpfs, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m") != 0)
       die("--tmpfs %s: %s", tmpfs, strerror(errno));
+    if (keepfd >= 0) {
+      char path[4096], from[64];
+      snprintf(path, sizeof path, "%s", keep);
+      for (char *p = path + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST) die("--keep %s: mkdir %s: %s", keep, path, strerror(errno));
+        *p = '/';
+      }
+      if (mkdir(path, 0755) != 0 && errno != EEXIST) die("--keep %s: mkdir: %s", keep, strerror(errno));
+      snprintf(from, sizeof from, "/proc/self/fd/%d", keepfd);
+      if (mount(from, path, NULL, MS_BIND | MS_REC, NULL) != 0) die("--keep %s: %s", keep, strerror(errno));
+      close(keepfd);
+    }
   }
   if (newpid && unshare(CLONE_NEWPID) != 0) die("--pid: unshare: %s", strerror(errno));
 

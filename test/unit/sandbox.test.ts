@@ -97,6 +97,14 @@ describe.skipIf(!isRoot)("kemu-sandbox", () => {
     expect(existsSync(`/tmp/${name}`)).toBe(false);
   });
 
+  it("keeps one host directory visible under the private /tmp with --keep", () => {
+    // tmp (from mkdtemp under the host's /tmp) stands for a kemu checkout under /tmp.
+    writeFileSync(join(tmp, "kept"), "still here");
+    const r = run(["--netns", netnsPath, "--tmpfs", "/tmp", "--keep", tmp, "--", "sh", "-c", `cat ${tmp}/kept; ls /tmp | wc -l`]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("still here1\n");
+  });
+
   it("sets the hostname in a new UTS namespace", () => {
     const r = run(["--netns", netnsPath, "--hostname", "pod-abc", "--", "hostname"]);
     expect(r.code).toBe(0);

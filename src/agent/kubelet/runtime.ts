@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { openSync, closeSync, readFileSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { builtinPath } from "../../paths.js";
+import { builtinPath, PACKAGE_ROOT } from "../../paths.js";
 import { netnsPath } from "../../linux/names.js";
 
 export interface LaunchSpec {
@@ -43,8 +43,10 @@ export function launchContainer(spec: LaunchSpec): Launched {
       "--hostname", spec.hostname,
       "--bind", `${join(spec.podDir, "resolv.conf")}:/etc/resolv.conf`,
       "--bind", `${join(spec.podDir, "hosts")}:/etc/hosts`,
-      // Containers run host programs on the host's file system; /tmp at least is their own.
+      // Containers run host programs on the host's file system; /tmp at least is their own
+      // (with kemu itself kept visible when it is installed under /tmp, e.g. a CI checkout).
       "--tmpfs", "/tmp",
+      ...(PACKAGE_ROOT.startsWith("/tmp/") ? ["--keep", PACKAGE_ROOT] : []),
       "--pid",
       "--pidfile", pidfile,
       ...(spec.cwd ? ["--cwd", spec.cwd] : []),
