@@ -169,6 +169,8 @@ spec:
     await eventually(async () => (await curl("aff-0", `http://${ip}/hostname`, 2)).exitCode === 0, "sticky service");
     const pinned = new Set<string>();
     for (const c of clients) {
+      // Each node's proxy programs the Service on its own (within ≈1 s): wait for this client's node.
+      await eventually(async () => (await curl(c, `http://${ip}/hostname`, 2)).exitCode === 0, `sticky from ${c}`);
       const seen: string[] = [];
       for (let i = 0; i < 8; i++) seen.push((await curl(c, `http://${ip}/hostname`)).stdout);
       if (new Set(seen).size !== 1) {
