@@ -4,11 +4,13 @@
 import { benchStartup } from "./startup.js";
 import { benchProxySync } from "./proxy-sync.js";
 import { benchDatapath } from "./datapath.js";
+import { benchDns } from "./dns.js";
 
 const BENCHES: Record<string, () => Promise<void>> = {
   startup: benchStartup,
   sync: benchProxySync,
   datapath: benchDatapath,
+  dns: benchDns,
 };
 
 const chosen = process.argv.slice(2);
