@@ -4,12 +4,14 @@
 import { benchStartup } from "./startup.js";
 import { benchProxySync } from "./proxy-sync.js";
 import { benchDatapath } from "./datapath.js";
+import { benchRollout } from "./rollout.js";
 import { benchDns } from "./dns.js";
 
 const BENCHES: Record<string, () => Promise<void>> = {
   startup: benchStartup,
   sync: benchProxySync,
   datapath: benchDatapath,
+  rollout: benchRollout,
   dns: benchDns,
 };
 
