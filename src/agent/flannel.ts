@@ -66,12 +66,20 @@ export class HostGwRoutes {
     });
   }
 
-  start(): Promise<void> {
-    return this.informer.start();
+  private resync?: NodeJS.Timeout;
+
+  async start(): Promise<void> {
+    await this.informer.start();
+    // Level-triggered: re-assert every route now and then, so a failed or missed update heals.
+    this.resync = setInterval(() => {
+      this.syncing = this.syncing.then(() => this.sync(true)).catch((err: Error) => console.error(`flannel: ${err.message}`));
+    }, 5_000);
+    this.resync.unref();
   }
 
   stop(): void {
     this.informer.stop();
+    if (this.resync) clearInterval(this.resync);
   }
 
   /** Resolves once the routes for the current node list are in place. */
@@ -79,10 +87,11 @@ export class HostGwRoutes {
     return this.syncing;
   }
 
-  private async sync(): Promise<void> {
+  /** Applies the difference to what was applied before; `everything` re-asserts every wanted route. */
+  private async sync(everything = false): Promise<void> {
     const want = renderPeerRoutes(this.nodeName, this.informer.list());
     const lines: string[] = [];
-    for (const [cidr, route] of want) if (this.applied.get(cidr) !== route) lines.push(`route replace ${route}`);
+    for (const [cidr, route] of want) if (everything || this.applied.get(cidr) !== route) lines.push(`route replace ${route}`);
     for (const cidr of this.applied.keys()) if (!want.has(cidr)) lines.push(`route del ${cidr}`);
     await ipBatch(lines);
     this.applied = want;

@@ -67,6 +67,8 @@ spec:
   });
 
   it("§8 resolves kubernetes.default over UDP and TCP the way the e2e tests ask", async () => {
+    // The client pod's first queries may race the last route and rule updates of a just-started cluster.
+    await cluster.waitFor(async () => (await short("client", "kubernetes.default")) === "10.96.0.1", { timeoutMs: 20_000, what: () => "DNS from the client pod", intervalMs: 200 });
     for (const proto of ["+notcp", "+tcp"]) {
       for (const q of ["kubernetes.default.svc.cluster.local", "kubernetes.default", "kubernetes.default.svc"]) {
         expect((await dig("client", [proto, "+noall", "+answer", "+search", q, "A"])).trim()).toMatch(/\sIN\s+A\s+10\.96\.0\.1$/);
