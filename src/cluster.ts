@@ -195,10 +195,8 @@ export class Cluster {
   async containerPid(podName: string, options: ExecOptions = {}): Promise<number> {
     const pod = await this.pod(podName, options.namespace ?? "default");
     const statuses = pod.status?.containerStatuses ?? [];
+    // Like kubectl, the first container unless one is named.
     const name = options.container ?? pod.spec.containers[0]?.name;
-    if (!options.container && pod.spec.containers.length > 1) {
-      // kubectl picks the first container and says so; so do we (quietly).
-    }
     const status = statuses.find((s) => s.name === name);
     if (!status) throw new KemuError(`container ${name} not found in pod ${podName}`);
     const pid = /^kemu:\/\/(\d+)$/.exec(status.containerID ?? "")?.[1];
