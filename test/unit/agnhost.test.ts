@@ -450,6 +450,8 @@ describe("agnhost netexec /dial", () => {
     const b = await startNetexec();
     let r = await request(a.http, `/dial?request=hostname&protocol=http&host=${HOST}&port=${b.http}&tries=3`);
     expect([r.status, r.body]).toEqual([200, JSON.stringify({ responses: [hostname, hostname, hostname] })]);
+    // b's log lines reach us through a pipe: give the last one a moment to arrive.
+    for (let i = 0; i < 100 && (b.proc.stdout().match(/GET \/hostname/g)?.length ?? 0) < 3; i++) await new Promise((res) => setTimeout(res, 20));
     expect(b.proc.stdout().match(/GET \/hostname/g)?.length).toBe(3);
     r = await request(a.http, `/dial?request=echo%3Fmsg%3Dvia-dial&host=${HOST}&port=${b.http}`);
     expect(r.body).toBe('{"responses":["via-dial"]}');
