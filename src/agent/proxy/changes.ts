@@ -1,38 +1,79 @@
 // The change tracker: Services and EndpointSlices from the API (list+watch),
 // the proxy's view of them, and which Services changed since the last sync
 // (upstream: pkg/proxy/servicechangetracker.go, endpointschangetracker.go).
-import type { ApiClient } from "../../api/client.js";
-import { Informer } from "../../api/informer.js";
+//
+// Incremental: a snapshot recomputes only the Services touched since the last
+// one, so a sync after one EndpointSlice change costs O(changed) work plus an
+// O(ports) concatenation, not a rebuild of every Service and slice.
+import { Informer, type ListWatchSource } from "../../api/informer.js";
 import { resourceByKind } from "../../api/resources.js";
-import type { EndpointSlice, Service } from "../../api/types.js";
+import type { EndpointSlice, Service, Stored } from "../../api/types.js";
 import { endpointsOf, servicePortKey, servicePortsOf, type EndpointInfo, type ServicePortInfo } from "./model.js";
 
+export interface ServiceEntry {
+  port: ServicePortInfo;
+  endpoints: EndpointInfo[];
+}
+
 export interface ProxyState {
-  services: { port: ServicePortInfo; endpoints: EndpointInfo[] }[];
+  /**
+   * By service key ("ns/name", code-unit order), then in the Service's port
+   * order. Entries of Services that did not change are the same objects as in
+   * the previous snapshot: treat them as read-only.
+   */
+  services: ServiceEntry[];
   /** service-port keys ("ns/name:port") whose rules may have changed since the last snapshot */
   changed: Set<string>;
+}
+
+const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+
+/** "ns/name" of the Service a slice belongs to, or undefined without the label. */
+function serviceKeyOfSlice(slice: EndpointSlice): string | undefined {
+  const svc = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
+  return svc ? `${slice.metadata?.namespace}/${svc}` : undefined;
+}
+
+function objectKey(obj: { metadata?: { namespace?: string; name?: string } }): string {
+  return `${obj.metadata?.namespace}/${obj.metadata?.name}`;
 }
 
 export class ChangeTracker {
   private readonly services: Informer<Service>;
   private readonly slices: Informer<EndpointSlice>;
+  /** service keys touched since the last snapshot */
   private readonly dirty = new Set<string>();
-  private lastKeys = new Map<string, Set<string>>();
+  /** service key → its slices (slice key → slice) */
+  private readonly slicesByService = new Map<string, Map<string, Stored<EndpointSlice>>>();
+  /**
+   * slice key → the service key it is indexed under. Our own record rather
+   * than the labels of the event object, so a relabelled or deleted slice
+   * always leaves exactly the entry it was put in.
+   */
+  private readonly sliceService = new Map<string, string>();
+  /** service key → its entries as of the last snapshot (only Services that have some) */
+  private readonly entries = new Map<string, ServiceEntry[]>();
+  /** the keys of `entries`, sorted; undefined when that key set changed */
+  private sortedKeys: string[] | undefined = [];
 
+  /** `api` is the REST client (ApiClient) or the API server in-process (localSource). */
   constructor(
-    api: ApiClient,
+    api: ListWatchSource,
     private readonly nodeName: string,
     onChange: () => void,
   ) {
     this.services = new Informer<Service>(api, resourceByKind("Service")!);
     this.slices = new Informer<EndpointSlice>(api, resourceByKind("EndpointSlice")!);
+    // The informers' initial list emits ADDED for every object, so everything
+    // is dirty before the first snapshot. A relist emits DELETED for objects
+    // that vanished meanwhile (and ADDED/MODIFIED for the rest), so the index
+    // below stays consistent with the cache without rebuilding it.
     this.services.on((_, svc) => {
-      this.dirty.add(`${svc.metadata.namespace}/${svc.metadata.name}`);
+      this.dirty.add(objectKey(svc));
       onChange();
     });
-    this.slices.on((_, slice) => {
-      const svc = slice.metadata.labels?.["kubernetes.io/service-name"];
-      if (svc) this.dirty.add(`${slice.metadata.namespace}/${svc}`);
+    this.slices.on((type, slice) => {
+      this.indexSlice(objectKey(slice), type === "DELETED" ? undefined : slice);
       onChange();
     });
   }
@@ -47,31 +88,55 @@ export class ChangeTracker {
     this.slices.stop();
   }
 
+  /** Moves a slice to the service its label names now (undefined: remove it); both services become dirty. */
+  private indexSlice(sliceKey: string, slice: Stored<EndpointSlice> | undefined): void {
+    const before = this.sliceService.get(sliceKey);
+    if (before !== undefined) {
+      const set = this.slicesByService.get(before);
+      set?.delete(sliceKey);
+      if (set?.size === 0) this.slicesByService.delete(before);
+      this.sliceService.delete(sliceKey);
+      this.dirty.add(before);
+    }
+    const after = slice && serviceKeyOfSlice(slice);
+    if (slice && after !== undefined) {
+      let set = this.slicesByService.get(after);
+      if (!set) this.slicesByService.set(after, (set = new Map()));
+      set.set(sliceKey, slice);
+      this.sliceService.set(sliceKey, after);
+      this.dirty.add(after);
+    }
+  }
+
+  /** The entries of one Service from the caches, in the Service's port order. */
+  private compute(svcKey: string): ServiceEntry[] {
+    const slash = svcKey.indexOf("/");
+    const svc = this.services.get(svcKey.slice(0, slash), svcKey.slice(slash + 1));
+    if (!svc) return [];
+    const slices = [...(this.slicesByService.get(svcKey)?.values() ?? [])];
+    return servicePortsOf(svc).map((port) => ({ port, endpoints: endpointsOf(port, slices, this.nodeName) }));
+  }
+
   snapshot(): ProxyState {
-    const slices = this.slices.list();
-    const byService = new Map<string, EndpointSlice[]>();
-    for (const s of slices) {
-      const svc = s.metadata.labels?.["kubernetes.io/service-name"];
-      if (!svc) continue;
-      const key = `${s.metadata.namespace}/${svc}`;
-      byService.set(key, [...(byService.get(key) ?? []), s]);
-    }
-    const services: ProxyState["services"] = [];
-    const keys = new Map<string, Set<string>>();
-    for (const svc of this.services.list()) {
-      const svcKey = `${svc.metadata.namespace}/${svc.metadata.name}`;
-      const ports = servicePortsOf(svc);
-      keys.set(svcKey, new Set(ports.map(servicePortKey)));
-      for (const port of ports) services.push({ port, endpoints: endpointsOf(port, byService.get(svcKey) ?? [], this.nodeName) });
-    }
     const changed = new Set<string>();
     for (const svcKey of this.dirty) {
-      for (const k of keys.get(svcKey) ?? []) changed.add(k);
-      for (const k of this.lastKeys.get(svcKey) ?? []) changed.add(k);
+      const before = this.entries.get(svcKey);
+      const after = this.compute(svcKey);
+      for (const e of before ?? []) changed.add(servicePortKey(e.port));
+      for (const e of after) changed.add(servicePortKey(e.port));
+      if (after.length) {
+        if (!before) this.sortedKeys = undefined;
+        this.entries.set(svcKey, after);
+      } else if (before) {
+        this.entries.delete(svcKey);
+        this.sortedKeys = undefined;
+      }
     }
     this.dirty.clear();
-    this.lastKeys = keys;
-    services.sort((a, b) => servicePortKey(a.port).localeCompare(servicePortKey(b.port)) || a.port.protocol.localeCompare(b.port.protocol));
+    // Default sort: UTF-16 code-unit order, the same on every node and locale.
+    this.sortedKeys ??= [...this.entries.keys()].sort();
+    const services: ServiceEntry[] = [];
+    for (const svcKey of this.sortedKeys) for (const e of this.entries.get(svcKey)!) services.push(e);
     return { services, changed };
   }
 }
