@@ -13,11 +13,7 @@ import {
 } from "../../src/agent/proxy/iptables/names.js";
 import {
   masqueradeMark,
-  renderEnsureChains,
-  renderJumpRules,
-  renderRestoreInput,
   renderRules,
-  staleChains,
   type ProxyInput,
 } from "../../src/agent/proxy/iptables/render.js";
 import { probability } from "../../src/agent/proxy/iptables/service.js";
@@ -202,8 +198,6 @@ describe("renderRules", () => {
       "KUBE-SEP-VQGOCFX4X6FWJPNR",
     ]);
     expect(r.filterChains).toEqual(["KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD", "KUBE-NODEPORTS", "KUBE-PROXY-FIREWALL", "KUBE-FIREWALL"]);
-    // Without a full sync, the same text comes out of renderRestoreInput.
-    expect(renderRestoreInput(r)).toBe(r.filter + r.nat);
   });
 
   it("(b) multi-port Service with named TCP, UDP and SCTP ports: one chain set per port", () => {
@@ -616,128 +610,7 @@ describe("rule counts (upstream's number_generated_rules_test)", () => {
   it("stays linear: 2000 services × 10 endpoints render and restore without trouble", () => {
     const r = renderRules(makeSyntheticInput(2000, 10));
     expect(r.largeClusterMode).toBe(true);
-    expect(count(renderRestoreInput(r))).toBe(3 + 5 + 2000 * 32 + 1); // filter: KUBE-FORWARD ×3 + KUBE-FIREWALL
+    expect(count(r.filter) + count(r.nat)).toBe(3 + 5 + 2000 * 32 + 1); // filter: KUBE-FORWARD ×3 + KUBE-FIREWALL
     expect(r.natChains).toHaveLength(4 + 2000 * 11);
-  });
-});
-
-describe("renderRestoreInput (KEP-3453 partial sync)", () => {
-  const services = () =>
-    input([
-      { port: port({ name: "a", clusterIP: "10.96.80.1" }), endpoints: [ep("10.244.1.20")] },
-      { port: port({ name: "b", clusterIP: "10.96.80.2" }), endpoints: [ep("10.244.2.21")] },
-      { port: port({ name: "c", clusterIP: "10.96.80.3" }), endpoints: [] },
-    ]);
-
-  it("(i) writes every top-level chain but only the changed service's chains, and deletes stale ones", () => {
-    const r = renderRules(services());
-    const text = renderRestoreInput(r, {
-      changedServices: new Set(["default/b:http"]),
-      // Only kube-proxy's per-service chains that are not in use are deleted (once).
-      staleNatChains: ["KUBE-SEP-OLDOLDOLDOLDOLD1", "KUBE-SVC-XPGD46QRK7WJZT7O", "CUSTOM-CHAIN", "KUBE-SEP-7W3TUO5TCUQIWASX", "KUBE-MARK-MASQ", "KUBE-SEP-OLDOLDOLDOLDOLD1"],
-    });
-    expect(text).toBe(
-      dedent(`
-      *filter
-      :KUBE-SERVICES - [0:0]
-      :KUBE-EXTERNAL-SERVICES - [0:0]
-      :KUBE-FORWARD - [0:0]
-      :KUBE-NODEPORTS - [0:0]
-      :KUBE-PROXY-FIREWALL - [0:0]
-      :KUBE-FIREWALL - [0:0]
-      -A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP
-      -A KUBE-SERVICES -m comment --comment "default/c:http has no endpoints" -m tcp -p tcp -d 10.96.80.3 --dport 80 -j REJECT
-      -A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP
-      -A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark 0x00004000/0x00004000 -j ACCEPT
-      -A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
-      COMMIT
-      *nat
-      :KUBE-SERVICES - [0:0]
-      :KUBE-NODEPORTS - [0:0]
-      :KUBE-POSTROUTING - [0:0]
-      :KUBE-MARK-MASQ - [0:0]
-      :KUBE-SVC-3G4NXN6J7AAOTTOD - [0:0]
-      :KUBE-SEP-NCEHEXD6T4XNLFQ6 - [0:0]
-      :KUBE-SEP-OLDOLDOLDOLDOLD1 - [0:0]
-      :KUBE-SVC-XPGD46QRK7WJZT7O - [0:0]
-      -A KUBE-POSTROUTING -m mark ! --mark 0x00004000/0x00004000 -j RETURN
-      -A KUBE-POSTROUTING -j MARK --xor-mark 0x00004000
-      -A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully
-      -A KUBE-MARK-MASQ -j MARK --or-mark 0x00004000
-      -A KUBE-SERVICES -m comment --comment "default/a:http cluster IP" -m tcp -p tcp -d 10.96.80.1 --dport 80 -j KUBE-SVC-LJLTKEPFIKH4UD4I
-      -A KUBE-SERVICES -m comment --comment "default/b:http cluster IP" -m tcp -p tcp -d 10.96.80.2 --dport 80 -j KUBE-SVC-3G4NXN6J7AAOTTOD
-      -A KUBE-SVC-3G4NXN6J7AAOTTOD -m comment --comment "default/b:http cluster IP" -m tcp -p tcp -d 10.96.80.2 --dport 80 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ
-      -A KUBE-SVC-3G4NXN6J7AAOTTOD -m comment --comment "default/b:http -> 10.244.2.21:8080" -j KUBE-SEP-NCEHEXD6T4XNLFQ6
-      -A KUBE-SEP-NCEHEXD6T4XNLFQ6 -m comment --comment default/b:http -s 10.244.2.21 -j KUBE-MARK-MASQ
-      -A KUBE-SEP-NCEHEXD6T4XNLFQ6 -m comment --comment default/b:http -m tcp -p tcp -j DNAT --to-destination 10.244.2.21:8080
-      -X KUBE-SEP-OLDOLDOLDOLDOLD1
-      -X KUBE-SVC-XPGD46QRK7WJZT7O
-      -A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS
-      COMMIT
-      `),
-    );
-    expect(r.serviceChains.get("default/b:http")).toEqual({
-      chains: [":KUBE-SVC-3G4NXN6J7AAOTTOD - [0:0]", ":KUBE-SEP-NCEHEXD6T4XNLFQ6 - [0:0]"],
-      rules: [
-        `-A KUBE-SVC-3G4NXN6J7AAOTTOD -m comment --comment "default/b:http cluster IP" -m tcp -p tcp -d 10.96.80.2 --dport 80 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ`,
-        `-A KUBE-SVC-3G4NXN6J7AAOTTOD -m comment --comment "default/b:http -> 10.244.2.21:8080" -j KUBE-SEP-NCEHEXD6T4XNLFQ6`,
-        `-A KUBE-SEP-NCEHEXD6T4XNLFQ6 -m comment --comment default/b:http -s 10.244.2.21 -j KUBE-MARK-MASQ`,
-        `-A KUBE-SEP-NCEHEXD6T4XNLFQ6 -m comment --comment default/b:http -m tcp -p tcp -j DNAT --to-destination 10.244.2.21:8080`,
-      ],
-    });
-  });
-
-  it("matches a changed service by \"ns/name\" too; an empty set rewrites no per-service chain", () => {
-    const r = renderRules(services());
-    expect(renderRestoreInput(r, { changedServices: new Set(["default/b"]) })).toBe(renderRestoreInput(r, { changedServices: new Set(["default/b:http"]) }));
-    const none = renderRestoreInput(r, { changedServices: new Set() });
-    expect(none).not.toContain(":KUBE-SVC-");
-    expect(none).not.toContain("-A KUBE-SEP-");
-    expect(none).toContain(`-A KUBE-SERVICES -m comment --comment "default/a:http cluster IP"`);
-  });
-
-  it("staleChains picks kube-proxy's unused per-service chains from what exists", () => {
-    const r = renderRules(services());
-    expect(staleChains(["KUBE-SERVICES", "KUBE-SVC-LJLTKEPFIKH4UD4I", "KUBE-SEP-GONEGONEGONEGONE", "KUBE-FW-GONEGONEGONEGONE", "OTHER"], r)).toEqual([
-      "KUBE-SEP-GONEGONEGONEGONE",
-      "KUBE-FW-GONEGONEGONEGONE",
-    ]);
-  });
-});
-
-describe("jumps from the built-in chains", () => {
-  it("are upstream's iptablesJumpChains then kubelet's KUBE-FIREWALL jumps, as -I argv", () => {
-    expect(renderJumpRules()).toEqual([
-      ["-t", "filter", "-I", "INPUT", "-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "kubernetes externally-visible service portals", "-j", "KUBE-EXTERNAL-SERVICES"],
-      ["-t", "filter", "-I", "FORWARD", "-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "kubernetes externally-visible service portals", "-j", "KUBE-EXTERNAL-SERVICES"],
-      ["-t", "filter", "-I", "INPUT", "-m", "comment", "--comment", "kubernetes health check service ports", "-j", "KUBE-NODEPORTS"],
-      ["-t", "filter", "-I", "FORWARD", "-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "kubernetes service portals", "-j", "KUBE-SERVICES"],
-      ["-t", "filter", "-I", "OUTPUT", "-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "kubernetes service portals", "-j", "KUBE-SERVICES"],
-      ["-t", "filter", "-I", "FORWARD", "-m", "comment", "--comment", "kubernetes forwarding rules", "-j", "KUBE-FORWARD"],
-      ["-t", "filter", "-I", "INPUT", "-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "kubernetes load balancer firewall", "-j", "KUBE-PROXY-FIREWALL"],
-      ["-t", "filter", "-I", "OUTPUT", "-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "kubernetes load balancer firewall", "-j", "KUBE-PROXY-FIREWALL"],
-      ["-t", "filter", "-I", "FORWARD", "-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "kubernetes load balancer firewall", "-j", "KUBE-PROXY-FIREWALL"],
-      ["-t", "nat", "-I", "OUTPUT", "-m", "comment", "--comment", "kubernetes service portals", "-j", "KUBE-SERVICES"],
-      ["-t", "nat", "-I", "PREROUTING", "-m", "comment", "--comment", "kubernetes service portals", "-j", "KUBE-SERVICES"],
-      ["-t", "nat", "-I", "POSTROUTING", "-m", "comment", "--comment", "kubernetes postrouting rules", "-j", "KUBE-POSTROUTING"],
-      ["-t", "filter", "-I", "INPUT", "-j", "KUBE-FIREWALL"],
-      ["-t", "filter", "-I", "OUTPUT", "-j", "KUBE-FIREWALL"],
-    ]);
-  });
-
-  it("need their target chains and the canaries created first", () => {
-    expect(renderEnsureChains()).toEqual([
-      ["-t", "filter", "-N", "KUBE-EXTERNAL-SERVICES"],
-      ["-t", "filter", "-N", "KUBE-NODEPORTS"],
-      ["-t", "filter", "-N", "KUBE-SERVICES"],
-      ["-t", "filter", "-N", "KUBE-FORWARD"],
-      ["-t", "filter", "-N", "KUBE-PROXY-FIREWALL"],
-      ["-t", "nat", "-N", "KUBE-SERVICES"],
-      ["-t", "nat", "-N", "KUBE-POSTROUTING"],
-      ["-t", "filter", "-N", "KUBE-FIREWALL"],
-      ["-t", "mangle", "-N", "KUBE-PROXY-CANARY"],
-      ["-t", "nat", "-N", "KUBE-PROXY-CANARY"],
-      ["-t", "filter", "-N", "KUBE-PROXY-CANARY"],
-    ]);
   });
 });

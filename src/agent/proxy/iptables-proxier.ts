@@ -1,17 +1,18 @@
 // kube-proxy's iptables mode, the executor half: on each (coalesced) sync it
-// renders the rules from the change tracker's snapshot and loads them with
-// one `iptables-restore --noflush --counters` inside the node's namespace —
-// only changed Services' chains on partial syncs, everything on full ones —
-// then cleans stale UDP conntrack entries and updates health-check servers.
+// plans what changed since the last sync (iptables/sync-plan.ts), renders it
+// (iptables/transaction.ts) and loads it with one `iptables-restore
+// --noflush --counters` inside the node's namespace; then it cleans stale UDP
+// conntrack entries and updates health-check servers.
 import { writeFileSync } from "node:fs";
 import type { ApiClient } from "../../api/client.js";
 import { run } from "../../linux/exec.js";
-import { ensureChains, insertUnlessPresent } from "../../linux/iptables.js";
 import { ChangeTracker, type ProxyState } from "./changes.js";
 import { BoundedFrequencyRunner } from "./runner.js";
 import { planConntrackCleanup, runConntrackCleanup, udpView, type UdpServiceView } from "./conntrack.js";
 import { HealthCheckServers, healthTargets } from "./healthcheck.js";
-import { renderEnsureChains, renderJumpRules, renderRestoreInput, renderRules, staleChains } from "./iptables/render.js";
+import { jumpSourceChains, missingJumps, type JumpChain } from "./iptables/jumps.js";
+import { planSync, type WrittenState } from "./iptables/sync-plan.js";
+import { renderSyncRestore } from "./iptables/transaction.js";
 
 export interface ProxyConfig {
   nodeName: string;
@@ -27,24 +28,42 @@ export interface SyncStats {
   durationMs: number;
   restoreBytes: number;
   services: number;
+  /** service ports whose own chains were written */
+  rewritten: number;
 }
 
 /** Loads one iptables-restore program in this process's network namespace. */
 export async function iptablesRestore(text: string): Promise<void> {
-  await run("iptables-restore", ["-w", "5", "--noflush", "--counters"], { input: text, timeoutMs: 60_000 });
+  await run("iptables-restore", ["-w", "5", "--noflush", "--counters"], { input: text, timeoutMs: 600_000 });
 }
 
-/** Creates kube-proxy's chains and inserts the jumps from built-in chains unless they are there already (iptables -C). */
-export async function ensureJumpRules(): Promise<void> {
-  await ensureChains(renderEnsureChains());
-  await insertUnlessPresent(renderJumpRules());
+/** The chain names in the nat table (as upstream reads them from iptables-save on full syncs). */
+export async function listNatChains(): Promise<string[]> {
+  const saved = await run("iptables-save", ["-t", "nat"], { timeoutMs: 300_000 });
+  const chains: string[] = [];
+  for (const line of saved.split("\n")) if (line.startsWith(":")) chains.push(line.slice(1, line.indexOf(" ")));
+  return chains;
+}
+
+/** The jumps from built-in chains into kube-proxy's chains that are missing (one `iptables -S` per built-in chain). */
+export async function findMissingJumps(): Promise<JumpChain[]> {
+  const listings = new Map<string, string[]>();
+  await Promise.all(
+    jumpSourceChains().map(async ([table, chain]) => {
+      const out = await run("iptables", ["-w", "5", "-t", table, "-S", chain]);
+      listings.set(`${table} ${chain}`, out.split("\n"));
+    }),
+  );
+  return missingJumps(listings);
 }
 
 /** The sync itself, separate from watching, so benchmarks can drive it with synthetic state. */
 export class IptablesSyncer {
-  private natChains: string[] = [];
-  private udp = new Map<string, UdpServiceView>();
+  private written?: WrittenState;
+  /** list the nat chains before the next sync: at start-up, and after a failed restore left unknown state */
+  private listChains = true;
   private needFull = true;
+  private udp = new Map<string, UdpServiceView>();
   lastStats?: SyncStats;
 
   constructor(private readonly config: Pick<ProxyConfig, "nodeName" | "nodeIPs" | "clusterCIDR" | "masqueradeAll">) {}
@@ -56,25 +75,26 @@ export class IptablesSyncer {
   /** Callers run one sync at a time (the proxier's runner does). */
   async sync(state: ProxyState): Promise<SyncStats> {
     const t0 = performance.now();
-    const full = this.needFull;
-    const rules = renderRules({ ...this.config, masqueradeBit: 14, services: state.services });
-    const stale = staleChains(this.natChains, rules);
-    const text = renderRestoreInput(rules, { changedServices: full ? undefined : state.changed, staleNatChains: stale });
-    try {
-      await iptablesRestore(text);
-    } catch (err) {
-      // A partial restore can fail on a chain it assumed to exist: the next sync is a full one.
-      this.needFull = true;
-      throw err;
+    const existingNatChains = this.listChains ? await listNatChains() : undefined;
+    const plan = planSync(this.written, { ...this.config, masqueradeBit: 14, services: state.services }, state.changed, { full: this.needFull, existingNatChains });
+    const text = renderSyncRestore(plan, { missingJumps: plan.full ? await findMissingJumps() : [] });
+    if (text) {
+      try {
+        await iptablesRestore(text);
+      } catch (err) {
+        // Some transactions of the restore may have been applied: start over from what the kernel has.
+        this.needFull = true;
+        this.listChains = true;
+        throw err;
+      }
     }
-    // The chains exist now; the jumps into them from the built-in chains can follow.
-    if (full) await ensureJumpRules();
+    this.written = plan.next;
     this.needFull = false;
-    this.natChains = rules.natChains;
+    this.listChains = false;
     const udp = udpView(state.services);
     await runConntrackCleanup(planConntrackCleanup(this.udp, udp)).catch((err: Error) => console.error(`conntrack: ${err.message}`));
     this.udp = udp;
-    this.lastStats = { full, durationMs: performance.now() - t0, restoreBytes: text.length, services: state.services.length };
+    this.lastStats = { full: plan.full, durationMs: performance.now() - t0, restoreBytes: text.length, services: state.services.length, rewritten: plan.rewrite.length };
     return this.lastStats;
   }
 }

@@ -1,9 +1,10 @@
 // A pure renderer of kube-proxy's iptables rules (upstream:
-// pkg/proxy/iptables/proxier.go, syncProxyRules, v1.29–1.31). It produces the
-// text upstream feeds to `iptables-restore --noflush --counters` (filter then
-// nat), the per-service pieces a partial sync (KEP-3453) rewrites, and the
-// jumps from the built-in chains that upstream ensures with `iptables -I` on
-// full syncs. No I/O.
+// pkg/proxy/iptables/proxier.go, syncProxyRules, v1.29–1.31): the fixed
+// chains and rules every sync shares, and — with service.ts — every rule of a
+// sync at once, as the text upstream feeds to `iptables-restore --noflush
+// --counters` (filter then nat). How a sync is cut into restore transactions
+// is transaction.ts's business; the jumps from built-in chains are jumps.ts's.
+// No I/O.
 //
 // Where kemu differs from upstream's output:
 // - no `-m nfacct` matches (upstream adds them only when the nfacct counters
@@ -12,8 +13,6 @@
 // - NodePorts always use `-m addrtype --dst-type LOCAL` (no --nodeport-addresses);
 // - no topology hints; services come out in input order (upstream: map order),
 //   endpoints in upstream's "ip:port" string order;
-// - KUBE-PROXY-CANARY is not part of the restore (as upstream: it is created
-//   with `iptables -N` in mangle, nat and filter, see renderEnsureChains()).
 import type { EndpointInfo, ServicePortInfo } from "../model.js";
 import { isIPv4 } from "./net.js";
 import {
@@ -23,10 +22,8 @@ import {
   KUBE_MARK_MASQ,
   KUBE_NODEPORTS,
   KUBE_POSTROUTING,
-  KUBE_PROXY_CANARY,
   KUBE_PROXY_FIREWALL,
   KUBE_SERVICES,
-  isServiceChainName,
 } from "./names.js";
 import { chainLine, renderServicePort, type ServiceRenderContext, type ServiceRules } from "./service.js";
 
@@ -91,17 +88,34 @@ export function masqueradeMark(bit: number): string {
   return `0x${(2 ** bit).toString(16).padStart(8, "0")}`;
 }
 
-export function renderRules(input: ProxyInput): RenderedRules {
+/** What every sync shares apart from the services: the render context and the fixed chains and rules. */
+export interface FixedParts {
+  ctx: ServiceRenderContext;
+  filterChains: string[];
+  /** nat KUBE-SERVICES and KUBE-NODEPORTS: the chains every service adds jumps to */
+  natTopChains: string[];
+  /** nat KUBE-POSTROUTING and KUBE-MARK-MASQ: the same rules on every sync */
+  natFixedChains: string[];
+  filterHead: string[];
+  filterTail: string[];
+  natHead: string[];
+  natTail: string[];
+}
+
+/** The proxied service ports (IPv4, with a ClusterIP) and whether upstream's large-cluster mode applies to them. */
+export function proxiedServices(services: ProxyInput["services"]): { proxied: ProxyInput["services"]; largeClusterMode: boolean } {
+  // Headless and IPv6-only service ports are not this (IPv4) proxier's business.
+  const proxied = services.filter((s) => isIPv4(s.port.clusterIP));
+  let totalEndpoints = 0;
+  for (const s of proxied) totalEndpoints += s.endpoints.length;
+  return { proxied, largeClusterMode: totalEndpoints > LARGE_CLUSTER_ENDPOINTS_THRESHOLD };
+}
+
+export function renderFixedParts(input: Omit<ProxyInput, "services">, largeClusterMode: boolean): FixedParts {
   const localhostNodePorts = input.localhostNodePorts ?? true;
   const randomFully = input.randomFully ?? true;
   const mark = masqueradeMark(input.masqueradeBit);
   const cidr = input.clusterCIDR.trim();
-
-  // Headless and IPv6-only service ports are not this (IPv4) proxier's business.
-  const proxied = input.services.filter((s) => isIPv4(s.port.clusterIP));
-  let totalEndpoints = 0;
-  for (const s of proxied) totalEndpoints += s.endpoints.length;
-  const largeClusterMode = totalEndpoints > LARGE_CLUSTER_ENDPOINTS_THRESHOLD;
 
   const ctx: ServiceRenderContext = {
     masqueradeAll: input.masqueradeAll,
@@ -120,7 +134,6 @@ export function renderRules(input: ProxyInput): RenderedRules {
       `-A ${KUBE_FIREWALL} -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`,
     );
   }
-  const topNatChains = [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ];
   const natHead = [
     `-A ${KUBE_POSTROUTING} -m mark ! --mark ${mark}/${mark} -j RETURN`,
     // Clear the mark so that a packet re-traversing the stack is not masqueraded twice.
@@ -128,9 +141,6 @@ export function renderRules(input: ProxyInput): RenderedRules {
     `-A ${KUBE_POSTROUTING} -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${randomFully ? " --random-fully" : ""}`,
     `-A ${KUBE_MARK_MASQ} -j MARK --or-mark ${mark}`,
   ];
-
-  const services = proxied.map((s) => renderServicePort(ctx, s.port, s.endpoints));
-
   const natTail = [
     `-A ${KUBE_SERVICES} -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL${
       localhostNodePorts ? "" : " ! -d 127.0.0.0/8"
@@ -142,14 +152,32 @@ export function renderRules(input: ProxyInput): RenderedRules {
     `-A ${KUBE_FORWARD} -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`,
     `-A ${KUBE_FORWARD} -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
   );
-
-  const parts: RenderedParts = {
-    filterChainLines: filterChains.map(chainLine),
+  return {
+    ctx,
+    filterChains,
+    natTopChains: [KUBE_SERVICES, KUBE_NODEPORTS],
+    natFixedChains: [KUBE_POSTROUTING, KUBE_MARK_MASQ],
     filterHead,
     filterTail,
-    natChainLines: topNatChains.map(chainLine),
     natHead,
     natTail,
+  };
+}
+
+/** Every rule of a sync at once (what a full sync writes, in upstream's order). */
+export function renderRules(input: ProxyInput): RenderedRules {
+  const { proxied, largeClusterMode } = proxiedServices(input.services);
+  const fixed = renderFixedParts(input, largeClusterMode);
+  const services = proxied.map((s) => renderServicePort(fixed.ctx, s.port, s.endpoints));
+  const topNatChains = [...fixed.natTopChains, ...fixed.natFixedChains];
+  const filterChains = fixed.filterChains;
+  const parts: RenderedParts = {
+    filterChainLines: filterChains.map(chainLine),
+    filterHead: fixed.filterHead,
+    filterTail: fixed.filterTail,
+    natChainLines: topNatChains.map(chainLine),
+    natHead: fixed.natHead,
+    natTail: fixed.natTail,
     services,
   };
 
@@ -165,10 +193,8 @@ export function renderRules(input: ProxyInput): RenderedRules {
     });
   }
 
-  // The full texts and the chain list are computed on first use: a sync that
-  // only needs renderRestoreInput() does not pay for them (the text is tens
-  // of MB at 10k services), and a partial sync only builds the chains of the
-  // services it rewrites.
+  // The full texts and the chain list are computed on first use (the text
+  // is tens of MB at 10k services).
   let filter: string | undefined;
   let nat: string | undefined;
   let natChains: string[] | undefined;
@@ -177,7 +203,7 @@ export function renderRules(input: ProxyInput): RenderedRules {
       return (filter ??= assembleFilter(parts));
     },
     get nat(): string {
-      return (nat ??= assembleNat(parts, () => true, []));
+      return (nat ??= assembleNat(parts));
     },
     serviceChains,
     get natChains(): string[] {
@@ -203,20 +229,15 @@ function assembleFilter(parts: RenderedParts): string {
   return out.join("\n");
 }
 
-function assembleNat(parts: RenderedParts, include: (s: ServiceRules) => boolean, stale: string[]): string {
+function assembleNat(parts: RenderedParts): string {
   const out: string[] = ["*nat"];
   push(out, parts.natChainLines);
-  const included = parts.services.map(include);
-  parts.services.forEach((s, i) => {
-    if (included[i] && s.chainsText) out.push(s.chainsText);
-  });
-  for (const c of stale) out.push(chainLine(c));
+  for (const s of parts.services) if (s.chainsText) out.push(s.chainsText);
   push(out, parts.natHead);
-  parts.services.forEach((s, i) => {
+  for (const s of parts.services) {
     push(out, s.natJumps);
-    if (included[i] && s.rulesText) out.push(s.rulesText);
-  });
-  for (const c of stale) out.push(`-X ${c}`);
+    if (s.rulesText) out.push(s.rulesText);
+  }
   push(out, parts.natTail);
   out.push("COMMIT", "");
   return out.join("\n");
@@ -224,108 +245,4 @@ function assembleNat(parts: RenderedParts, include: (s: ServiceRules) => boolean
 
 function push(out: string[], lines: string[]): void {
   for (const l of lines) out.push(l);
-}
-
-export interface RestoreOptions {
-  /**
-   * Service ports whose own chains must be rewritten, by servicePortKey()
-   * ("ns/name:port") or by service ("ns/name", matching all its ports).
-   * undefined = full sync (every chain is written).
-   */
-  changedServices?: Set<string>;
-  /**
-   * nat chains that exist but are no longer wanted (e.g. from iptables-save);
-   * only per-service chains (KUBE-SVC/SVL/EXT/FW/SEP-) that are not in
-   * rules.natChains are deleted: declared (which flushes them), then -X.
-   */
-  staleNatChains?: Iterable<string>;
-}
-
-/**
- * The input of ONE `iptables-restore --noflush --counters` call: *filter then
- * *nat. The filter table and the top-level nat chains (with every service's
- * KUBE-SERVICES/KUBE-NODEPORTS entries) are written every time; the
- * per-service chains only for changed services (KEP-3453 partial sync).
- */
-export function renderRestoreInput(rules: RenderedRules, opts: RestoreOptions = {}): string {
-  const changed = opts.changedServices;
-  const include = changed === undefined ? () => true : (s: ServiceRules) => changed.has(s.key) || changed.has(s.serviceName);
-  const stale = opts.staleNatChains === undefined ? [] : staleChains(opts.staleNatChains, rules);
-  return assembleFilter(rules.parts) + assembleNat(rules.parts, include, stale);
-}
-
-/** The existing nat chains that kube-proxy owns but the rendered rules no longer use, in the given order. */
-export function staleChains(existingNatChains: Iterable<string>, rules: Pick<RenderedRules, "natChains">): string[] {
-  const active = new Set(rules.natChains);
-  const out = new Set<string>();
-  for (const c of existingNatChains) if (isServiceChainName(c) && !active.has(c)) out.add(c);
-  return [...out];
-}
-
-interface JumpChain {
-  table: "filter" | "nat";
-  dstChain: string;
-  srcChain: string;
-  comment: string;
-  extraArgs: string[];
-}
-
-const NEW = ["-m", "conntrack", "--ctstate", "NEW"];
-
-/** Upstream's iptablesJumpChains, then its copies of kubelet's jumps, in order. */
-const JUMP_CHAINS: JumpChain[] = [
-  { table: "filter", dstChain: KUBE_EXTERNAL_SERVICES, srcChain: "INPUT", comment: "kubernetes externally-visible service portals", extraArgs: NEW },
-  { table: "filter", dstChain: KUBE_EXTERNAL_SERVICES, srcChain: "FORWARD", comment: "kubernetes externally-visible service portals", extraArgs: NEW },
-  { table: "filter", dstChain: KUBE_NODEPORTS, srcChain: "INPUT", comment: "kubernetes health check service ports", extraArgs: [] },
-  { table: "filter", dstChain: KUBE_SERVICES, srcChain: "FORWARD", comment: "kubernetes service portals", extraArgs: NEW },
-  { table: "filter", dstChain: KUBE_SERVICES, srcChain: "OUTPUT", comment: "kubernetes service portals", extraArgs: NEW },
-  { table: "filter", dstChain: KUBE_FORWARD, srcChain: "FORWARD", comment: "kubernetes forwarding rules", extraArgs: [] },
-  { table: "filter", dstChain: KUBE_PROXY_FIREWALL, srcChain: "INPUT", comment: "kubernetes load balancer firewall", extraArgs: NEW },
-  { table: "filter", dstChain: KUBE_PROXY_FIREWALL, srcChain: "OUTPUT", comment: "kubernetes load balancer firewall", extraArgs: NEW },
-  { table: "filter", dstChain: KUBE_PROXY_FIREWALL, srcChain: "FORWARD", comment: "kubernetes load balancer firewall", extraArgs: NEW },
-  { table: "nat", dstChain: KUBE_SERVICES, srcChain: "OUTPUT", comment: "kubernetes service portals", extraArgs: [] },
-  { table: "nat", dstChain: KUBE_SERVICES, srcChain: "PREROUTING", comment: "kubernetes service portals", extraArgs: [] },
-  { table: "nat", dstChain: KUBE_POSTROUTING, srcChain: "POSTROUTING", comment: "kubernetes postrouting rules", extraArgs: [] },
-  { table: "filter", dstChain: KUBE_FIREWALL, srcChain: "INPUT", comment: "", extraArgs: [] },
-  { table: "filter", dstChain: KUBE_FIREWALL, srcChain: "OUTPUT", comment: "", extraArgs: [] },
-];
-
-/**
- * The jumps from built-in chains that upstream ensures on every full sync
- * (EnsureRule(Prepend, …): `iptables -C` and, if missing, `iptables -I`), as
- * argv arrays for iptables, e.g.
- * ["-t","nat","-I","PREROUTING","-m","comment","--comment","kubernetes service portals","-j","KUBE-SERVICES"].
- * Inserted in this order, each at the top, so the last one ends up first.
- * The target chains must exist first: see renderEnsureChains().
- */
-export function renderJumpRules(): string[][] {
-  return JUMP_CHAINS.map((j) => [
-    "-t",
-    j.table,
-    "-I",
-    j.srcChain,
-    ...j.extraArgs,
-    ...(j.comment ? ["-m", "comment", "--comment", j.comment] : []),
-    "-j",
-    j.dstChain,
-  ]);
-}
-
-/**
- * `iptables -N` argv arrays for the chains upstream creates outside
- * iptables-restore (EnsureChain; "chain already exists" is fine): the jump
- * targets, then KUBE-PROXY-CANARY in mangle, nat and filter, whose
- * disappearance (someone flushed the tables) should trigger a full sync.
- */
-export function renderEnsureChains(): string[][] {
-  const seen = new Set<string>();
-  const out: string[][] = [];
-  for (const j of JUMP_CHAINS) {
-    const id = `${j.table} ${j.dstChain}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    out.push(["-t", j.table, "-N", j.dstChain]);
-  }
-  for (const table of ["mangle", "nat", "filter"]) out.push(["-t", table, "-N", KUBE_PROXY_CANARY]);
-  return out;
 }

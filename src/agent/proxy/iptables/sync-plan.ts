@@ -1,0 +1,119 @@
+// What one sync must write, decided against what the last successful sync
+// wrote (upstream: the partial-sync bookkeeping of KEP-3453 in
+// pkg/proxy/iptables/proxier.go). A service port is re-rendered only when it
+// changed; the top-level chains (filter, nat KUBE-SERVICES/KUBE-NODEPORTS)
+// are rewritten only when a service's entries in them changed — upstream
+// rewrites them on every sync, which at 10,000 services costs most of a
+// partial sync. Pure.
+import { servicePortKey, type EndpointInfo, type ServicePortInfo } from "../model.js";
+import { isServiceChainName } from "./names.js";
+import { proxiedServices, renderFixedParts, type FixedParts, type ProxyInput } from "./render.js";
+import { renderServicePort, type ServiceRules } from "./service.js";
+
+/** What the last sync wrote for one service port: enough to tell what a new render changes. */
+export interface WrittenService {
+  readonly port: ServicePortInfo;
+  readonly endpoints: EndpointInfo[];
+  readonly natJumps: readonly string[];
+  readonly filterRules: readonly string[];
+  readonly chainNames: readonly string[];
+}
+
+export interface WrittenState {
+  largeClusterMode: boolean;
+  /** by servicePortKey() */
+  services: Map<string, WrittenService>;
+}
+
+export interface SyncPlan {
+  full: boolean;
+  fixed: FixedParts;
+  /** every proxied service port, in table order: what the top-level chains are written from */
+  services: WrittenService[];
+  /** the service ports whose own chains are (re)written, in table order */
+  rewrite: ServiceRules[];
+  writeFilter: boolean;
+  writeNatTop: boolean;
+  /** kube-proxy's per-service nat chains to delete */
+  stale: string[];
+  /** what is written once this plan is applied */
+  next: WrittenState;
+}
+
+export interface PlanOptions {
+  /** rewrite everything (also implied when nothing was written yet, or large-cluster mode flips) */
+  full?: boolean;
+  /** the nat chains that exist in the kernel, when they were listed (per-service ones not wanted are deleted) */
+  existingNatChains?: Iterable<string>;
+}
+
+function sameLines(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Plans a sync of `input` after `prev` was written. A service port counts as
+ * unchanged when its ServicePortInfo and endpoint list are the very objects
+ * written last time (the change tracker keeps them for untouched services)
+ * and its key is not in `changed`.
+ */
+export function planSync(prev: WrittenState | undefined, input: ProxyInput, changed: ReadonlySet<string>, opts: PlanOptions = {}): SyncPlan {
+  const { proxied, largeClusterMode } = proxiedServices(input.services);
+  const full = opts.full === true || prev === undefined || prev.largeClusterMode !== largeClusterMode;
+  const fixed = renderFixedParts(input, largeClusterMode);
+  const nextServices = new Map<string, WrittenService>();
+  const services: WrittenService[] = [];
+  const rewrite: ServiceRules[] = [];
+  const stale = new Set<string>();
+  let writeFilter = full;
+  let writeNatTop = full;
+
+  for (const { port, endpoints } of proxied) {
+    const key = servicePortKey(port);
+    const old = prev?.services.get(key);
+    if (!full && old && old.port === port && old.endpoints === endpoints && !changed.has(key)) {
+      nextServices.set(key, old);
+      services.push(old);
+      continue;
+    }
+    const rules = renderServicePort(fixed.ctx, port, endpoints);
+    const written: WrittenService = { port, endpoints, natJumps: rules.natJumps, filterRules: rules.filterRules, chainNames: rules.chainNames };
+    nextServices.set(key, written);
+    services.push(written);
+    rewrite.push(rules);
+    if (old) {
+      const now = new Set(written.chainNames);
+      for (const c of old.chainNames) if (!now.has(c)) stale.add(c);
+    }
+    if (!sameLines(old?.natJumps ?? [], written.natJumps)) writeNatTop = true;
+    if (!sameLines(old?.filterRules ?? [], written.filterRules)) writeFilter = true;
+  }
+
+  // Service ports that are gone: their chains, and their entries in the top-level chains.
+  for (const [key, old] of prev?.services ?? []) {
+    if (nextServices.has(key)) continue;
+    for (const c of old.chainNames) stale.add(c);
+    if (old.natJumps.length) writeNatTop = true;
+    if (old.filterRules.length) writeFilter = true;
+  }
+
+  if (full || opts.existingNatChains) {
+    const wanted = new Set<string>();
+    for (const s of services) for (const c of s.chainNames) wanted.add(c);
+    for (const c of opts.existingNatChains ?? []) if (isServiceChainName(c)) stale.add(c);
+    for (const c of wanted) stale.delete(c);
+  }
+
+  return {
+    full,
+    fixed,
+    services,
+    rewrite,
+    writeFilter,
+    writeNatTop,
+    stale: [...stale],
+    next: { largeClusterMode, services: nextServices },
+  };
+}
