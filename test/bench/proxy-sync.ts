@@ -1,41 +1,28 @@
 // Benchmark: how fast kube-proxy's iptables mode programs rules — the
 // IptablesSyncer that the node agent drives — on upstream's synthetic
 // services (makeSyntheticInput, 10 endpoints each): the first full sync of
-// 1,000 services, and a partial sync after one endpoint of one service
-// changed with 1,000 and with 10,000 services present. References measured
-// in the same run: the very same restore texts loaded with a bare
-// `iptables-restore --noflush` (the kernel/iptables floor), and how long
-// `iptables-save` takes at that size.
+// 1,000 and of 10,000 services, then partial syncs after one endpoint of one
+// service changed, and (for context) after one service was added and removed.
 //
-// Two backends: the host's `iptables` (Debian 12: 1.8.9, nf_tables), which
-// is what kemu's node agents run, and — same kemu code, `iptables*` resolved
-// to the iptables-legacy* tools through PATH — the legacy (x_tables) one,
-// to tell iptables-nft's own cost apart from kemu's.
-//
-// iptables-nft 1.8.9 restores with --noflush in time quadratic in the
-// number of chains named (each command's chain and jump target goes through
-// a sorted linked list, cache_chain_list_insert): 6 s for the 1,000-service
-// text, and a 10,000-service full sync did not finish in 10 minutes. So with
-// nf_tables the 10,000-service state is loaded with a bare restore in flush
-// mode (same rules, linear), and the syncer — whose first sync is always a
-// full one — starts from an empty full sync and is handed the 10,000
-// services as a partial one before the measured partial syncs. (This is
-// decided by the measured 1,000-service reference, not by version.)
+// References measured in the same run, in the same kind of namespace:
+// - the very same restore texts loaded by a bare `iptables-restore --noflush
+//   --counters` (the iptables/kernel floor kemu's own work is compared with);
+// - at 1,000 services, the same rules as ONE nat transaction (upstream's
+//   layout), bare: why kemu cuts full syncs into transactions of whole
+//   services on iptables-nft 1.8.9 (transaction.ts);
+// - iptables-save at that size.
 //
 // Everything that touches iptables runs in scratch namespaces
 // (kemu-bench-sync-…): this file re-executes itself inside them with
 // `nsenter --net=… node --import tsx proxy-sync.ts --inner '<json>'`, and the
-// outer half deletes them afterwards, also on error. Partial syncs'
-// references are taken in the same namespace, between kemu's syncs: the
-// bare restore moves the same service's endpoint elsewhere and back.
+// outer half deletes them afterwards, also on error.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { run } from "../../src/linux/exec.js";
-import { IptablesSyncer, ensureJumpRules } from "../../src/agent/proxy/iptables-proxier.js";
-import { renderRestoreInput, renderRules } from "../../src/agent/proxy/iptables/render.js";
+import { IptablesSyncer, iptablesRestore } from "../../src/agent/proxy/iptables-proxier.js";
+import { renderRules } from "../../src/agent/proxy/iptables/render.js";
+import { planSync, type WrittenState } from "../../src/agent/proxy/iptables/sync-plan.js";
+import { renderSyncRestore } from "../../src/agent/proxy/iptables/transaction.js";
 import { makeSyntheticInput } from "../../src/agent/proxy/iptables/synthetic.js";
 import { servicePortKey } from "../../src/agent/proxy/model.js";
 import type { ProxyState } from "../../src/agent/proxy/changes.js";
@@ -46,9 +33,10 @@ const CONFIG = { nodeName: "node-1", nodeIPs: ["172.18.0.2"], clusterCIDR: "10.2
 const SELF = fileURLToPath(import.meta.url);
 
 type Services = ProxyState["services"];
-type Backend = "nft" | "legacy";
 
 // ---------------------------------------------------------------- inner half
+
+const input = (services: Services) => ({ ...CONFIG, masqueradeBit: 14, services });
 
 /** `services` with the first endpoint of the middle service moved to `ip`; changed = that service. */
 function moveEndpoint(services: Services, ip: string): ProxyState {
@@ -59,14 +47,12 @@ function moveEndpoint(services: Services, ip: string): ProxyState {
   return { services: next, changed: new Set([servicePortKey(old.port)]) };
 }
 
-/** What IptablesSyncer.sync renders: the rules, the stale chains (existing minus wanted), the one restore text. */
-function render(services: Services, prevNatChains: string[], changed?: Set<string>): { text: string; natChains: string[] } {
-  const rules = renderRules({ ...CONFIG, masqueradeBit: 14, services });
-  const text = renderRestoreInput(rules, { changedServices: changed, staleNatChains: prevNatChains });
-  return { text, natChains: rules.natChains };
+/** `services` plus one more service port (a new ClusterIP, the same endpoints as the first). */
+function addService(services: Services): ProxyState {
+  const first = services[0]!;
+  const port = { ...first.port, name: "added", clusterIP: "10.255.255.254" };
+  return { services: [...services, { port, endpoints: first.endpoints }], changed: new Set([servicePortKey(port)]) };
 }
-
-const restore = (text: string, flags: string[]) => run("iptables-restore", flags, { input: text, timeoutMs: 900_000 });
 
 async function timed<T>(f: () => Promise<T> | T): Promise<[number, T]> {
   const t0 = performance.now();
@@ -81,59 +67,52 @@ function median(xs: number[]): number {
 }
 
 interface SyncResult {
-  /** kemu's first full sync (undefined when the state was primed instead) */
-  fullMs?: number;
-  /** the bare flush-mode restore that loaded the state instead of a full sync */
-  primeMs?: number;
+  fullMs: number;
   fullBytes: number;
   fullLines: number;
+  fullTransactions: number;
   renderFullMs: number;
-  jumpsSteadyMs: number;
   saveMs: number;
   saveLines: number;
   partialMs: number[];
   partialBytes: number;
   renderPartialMs: number;
   floorPartialMs: number[];
+  addMs: number;
+  removeMs: number;
+  addBytes: number;
 }
 
-type InnerArgs = { mode: "restore"; n: number; flags: string[]; jumps: boolean } | { mode: "sync"; n: number; prime: boolean };
+type InnerArgs = { mode: "restore"; n: number; layout: "kemu" | "single" } | { mode: "sync"; n: number };
 
-/** A fresh namespace, the full restore text loaded by a bare iptables-restore with `flags`; then, optionally, kemu's jump rules for the first time. */
-async function innerRestore(n: number, flags: string[], jumps: boolean): Promise<{ ms: number; jumpsFirstMs?: number }> {
-  const { text } = render(makeSyntheticInput(n, ENDPOINTS).services, []);
-  const [ms] = await timed(() => restore(text, flags));
-  const jumpsFirstMs = jumps ? (await timed(() => ensureJumpRules()))[0] : undefined;
-  return { ms, jumpsFirstMs };
+/** A fresh namespace, a full sync's rules loaded by a bare iptables-restore, as kemu writes them or as one nat transaction. */
+async function innerRestore(n: number, layout: "kemu" | "single"): Promise<{ ms: number }> {
+  const services = makeSyntheticInput(n, ENDPOINTS).services;
+  const text = layout === "kemu" ? renderSyncRestore(planSync(undefined, input(services), new Set())) : renderRules(input(services)).filter + renderRules(input(services)).nat;
+  const [ms] = await timed(() => iptablesRestore(text));
+  return { ms };
 }
 
-/** kemu's IptablesSyncer in the current (scratch) namespace: a full sync (or a primed state), then one-endpoint partial syncs. */
-async function innerSync(n: number, prime: boolean): Promise<SyncResult> {
+/** kemu's IptablesSyncer in the current (scratch) namespace: the first full sync, then partial ones. */
+async function innerSync(n: number): Promise<SyncResult> {
   const services = makeSyntheticInput(n, ENDPOINTS).services;
   const syncer = new IptablesSyncer(CONFIG);
-  const key = servicePortKey(services[n >> 1]!.port);
-  let fullMs: number | undefined;
-  let primeMs: number | undefined;
-  if (!prime) {
-    // The first full sync, cold, as the agent does it when it starts.
-    const stats = await syncer.sync({ services, changed: new Set() });
-    if (!stats.full) throw new Error("the first sync was not a full one");
-    fullMs = stats.durationMs;
-  } else {
-    [primeMs] = await timed(() => restore(render(services, []).text, []));
-    await syncer.sync({ services: [], changed: new Set() });
-    await syncer.sync({ services, changed: new Set([key]) });
-  }
-  // The render part alone (warm).
+  // The first full sync, cold, as the agent does it when it starts.
+  const stats = await syncer.sync({ services, changed: new Set() });
+  if (!stats.full) throw new Error("the first sync was not a full one");
+  // What it wrote, and the render part alone (warm).
   const renders: number[] = [];
-  let full = { text: "", natChains: [] as string[] };
+  let fullText = "";
+  let written: WrittenState | undefined;
   for (let r = 0; r < 3; r++) {
-    const [ms, out] = await timed(() => render(services, []));
+    const [ms, plan] = await timed(() => {
+      const p = planSync(undefined, input(services), new Set());
+      fullText = renderSyncRestore(p);
+      return p;
+    });
     renders.push(ms);
-    full = out;
+    written = plan.next;
   }
-  // The jump rules a full sync ensures, once they are there (-N fails, -C succeeds).
-  const [jumpsSteadyMs] = await timed(() => ensureJumpRules());
   const [saveMs, saved] = await timed(() => run("iptables-save", [], { timeoutMs: 300_000 }));
 
   const partialMs: number[] = [];
@@ -141,38 +120,47 @@ async function innerSync(n: number, prime: boolean): Promise<SyncResult> {
   const floorPartialMs: number[] = [];
   let partialBytes = 0;
   let current = services;
-  let currentNat = full.natChains;
   for (let k = 0; k < PARTIAL_REPS; k++) {
     // kemu: the middle service's first endpoint moves to a new IP.
     const state = moveEndpoint(current, `172.17.${k}.1`);
-    const [rms, out] = await timed(() => render(state.services, currentNat, state.changed));
+    const [rms, plan] = await timed(() => {
+      const p = planSync(written, input(state.services), state.changed);
+      renderSyncRestore(p);
+      return p;
+    });
     renderPartial.push(rms);
-    const stats = await syncer.sync(state);
-    if (stats.full) throw new Error("a partial sync turned into a full one");
-    partialMs.push(stats.durationMs);
-    partialBytes = stats.restoreBytes;
+    const s = await syncer.sync(state);
+    if (s.full || s.rewritten !== 1) throw new Error(`expected a partial sync of one service, got ${JSON.stringify(s)}`);
+    partialMs.push(s.durationMs);
+    partialBytes = s.restoreBytes;
     current = state.services;
-    currentNat = out.natChains;
-    // The reference: the same change, by a bare iptables-restore, there and back
-    // (so the kernel is again in the state the syncer knows).
+    written = plan.next;
+    // The reference: the same kind of change, by a bare iptables-restore, there
+    // and back (so the kernel is again in the state the syncer knows).
     const away = moveEndpoint(current, `172.19.${k}.1`);
-    const there = render(away.services, currentNat, away.changed);
-    const back = render(current, there.natChains, away.changed);
-    for (const text of [there.text, back.text]) floorPartialMs.push((await timed(() => restore(text, ["--noflush"])))[0]);
+    const there = planSync(written, input(away.services), away.changed);
+    const back = planSync(there.next, input(current), away.changed);
+    for (const p of [there, back]) floorPartialMs.push((await timed(() => iptablesRestore(renderSyncRestore(p))))[0]);
   }
+  // Context: one service added (KUBE-SERVICES is rewritten), then removed again.
+  const added = addService(current);
+  const add = await syncer.sync(added);
+  const removed = await syncer.sync({ services: current, changed: added.changed });
   return {
-    fullMs,
-    primeMs,
-    fullBytes: full.text.length,
-    fullLines: full.text.split("\n").length,
+    fullMs: stats.durationMs,
+    fullBytes: fullText.length,
+    fullLines: fullText.split("\n").length,
+    fullTransactions: fullText.split("\n").filter((l) => l === "COMMIT").length,
     renderFullMs: median(renders),
-    jumpsSteadyMs,
     saveMs,
     saveLines: saved.split("\n").length,
     partialMs,
     partialBytes,
     renderPartialMs: median(renderPartial),
     floorPartialMs,
+    addMs: add.durationMs,
+    removeMs: removed.durationMs,
+    addBytes: add.restoreBytes,
   };
 }
 
@@ -181,32 +169,17 @@ async function innerSync(n: number, prime: boolean): Promise<SyncResult> {
 class Scratch {
   private readonly tag = randomBytes(2).toString("hex");
   private seq = 0;
-  private legacyBin?: string;
-
-  /** A directory whose iptables, iptables-restore and iptables-save are the legacy tools (they dispatch on argv[0]). */
-  private legacyPath(): string {
-    if (!this.legacyBin) {
-      this.legacyBin = mkdtempSync(join(tmpdir(), "kemu-bench-legacy-"));
-      for (const tool of ["iptables", "iptables-restore", "iptables-save"]) symlinkSync(`/usr/sbin/${tool.replace("iptables", "iptables-legacy")}`, join(this.legacyBin, tool));
-    }
-    return this.legacyBin;
-  }
 
   /** Runs the inner half in a namespace of its own, which is deleted afterwards. */
-  async inner<T>(backend: Backend, args: InnerArgs): Promise<T> {
+  async inner<T>(args: InnerArgs): Promise<T> {
     const ns = `kemu-bench-sync-${this.tag}-${this.seq++}`;
     await run("ip", ["netns", "add", ns]);
     try {
-      const env = backend === "legacy" ? `PATH=${this.legacyPath()}:${process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin"}` : `PATH=${process.env.PATH ?? ""}`;
-      const out = await run("nsenter", [`--net=/run/netns/${ns}`, "env", env, process.execPath, "--import", "tsx", SELF, "--inner", JSON.stringify(args)], { timeoutMs: 1_800_000 });
+      const out = await run("nsenter", [`--net=/run/netns/${ns}`, process.execPath, "--import", "tsx", SELF, "--inner", JSON.stringify(args)], { timeoutMs: 1_800_000 });
       return JSON.parse(out.trim().split("\n").pop()!) as T;
     } finally {
       await run("ip", ["netns", "del", ns]).catch((err: Error) => console.error(`could not delete ${ns}: ${err.message}`));
     }
-  }
-
-  cleanup(): void {
-    if (this.legacyBin) rmSync(this.legacyBin, { recursive: true, force: true });
   }
 }
 
@@ -218,58 +191,32 @@ export async function benchProxySync(): Promise<void> {
   const step = (what: string) => console.error(`… ${what}`);
   const scratch = new Scratch();
   const rows: [string, string, string][] = [];
-  const heading = (text: string) => rows.push([text, "", ""]);
   const target = (x: number, limit: number) => (x <= limit ? "meets target" : "MISSES target");
-  const vsFloor = (x: number, floor: number, what = "bare iptables-restore --noflush") => `${(x / floor).toFixed(2)}× the ${what} (${fmt(floor)})`;
-  try {
-    const version = (await run("iptables", ["--version"])).trim();
-    for (const backend of ["nft", "legacy"] as const) {
-      heading(backend === "nft" ? `${version}: what kemu's node agents run` : `iptables-legacy (x_tables), same kemu code — for comparison`);
-      let floor1k = 0;
-      for (const n of [1_000, 10_000]) {
-        const N = num(n);
-        // Where the bare --noflush restore of 1,000 services is already slow
-        // (quadratic in chains: iptables-nft 1.8.9), 10 times as many would take hours.
-        const prime = n === 10_000 && floor1k > 2000;
-        let floorFull: { ms: number; jumpsFirstMs?: number } | undefined;
-        let flushMode: { ms: number } | undefined;
-        if (!prime) {
-          step(`${backend}, ${N} services: bare full restore (reference)`);
-          floorFull = await scratch.inner<{ ms: number; jumpsFirstMs?: number }>(backend, { mode: "restore", n, flags: ["--noflush"], jumps: true });
-          if (n === 1_000) floor1k = floorFull.ms;
-          if (backend === "nft") flushMode = await scratch.inner<{ ms: number }>(backend, { mode: "restore", n, flags: [], jumps: false });
-        }
-        step(`${backend}, ${N} services: kemu's IptablesSyncer`);
-        const r = await scratch.inner<SyncResult>(backend, { mode: "sync", n, prime });
-        const firstTarget = n === 1_000 ? " (target ≤ 1 s)" : "";
-        if (r.fullMs !== undefined && floorFull) {
-          rows.push(
-            [`full sync, ${N} services${firstTarget}`, fmt(r.fullMs), `${vsFloor(r.fullMs, floorFull.ms)}${firstTarget ? `; ${target(r.fullMs, 1000)}` : ""}`],
-            [`  render (renderRules + restore text, warm)`, fmt(r.renderFullMs), `${(r.fullBytes / 2 ** 20).toFixed(1)} MiB, ${num(r.fullLines)} lines`],
-            [`  jump rules (iptables -N/-C/-I, first time)`, fmt(floorFull.jumpsFirstMs ?? 0), `later full syncs: ${fmt(r.jumpsSteadyMs)} (-N/-C only)`],
-          );
-        } else {
-          rows.push([`full sync, ${N} services`, "not run", `the bare --noflush restore took ${fmt(floor1k)} at 1,000 services and grows quadratically (tried once: 10,000 did not finish in 10 min)`]);
-        }
-        if (flushMode) rows.push([`  same text, bare iptables-restore in flush mode`, fmt(flushMode.ms), `(no --noflush: the table is flushed, no per-chain cache requests; not usable by kube-proxy)`]);
-        if (r.primeMs !== undefined) {
-          rows.push(
-            [`  state loaded instead by a bare restore in flush mode`, fmt(r.primeMs), `${(r.fullBytes / 2 ** 20).toFixed(0)} MiB, ${num(r.fullLines)} lines`],
-            [`  render (renderRules + restore text, warm)`, fmt(r.renderFullMs), ""],
-            [`  jump rules (iptables -N/-C, as every full sync)`, fmt(r.jumpsSteadyMs), ""],
-          );
-        }
-        const partial = median(r.partialMs);
-        rows.push(
-          [`partial sync, 1 endpoint changed, ${N} services (target ≤ 100 ms)`, fmt(partial), `${vsFloor(partial, median(r.floorPartialMs))}; ${target(partial, 100)}`],
-          [`  each of the ${PARTIAL_REPS} (median above)`, "", `${r.partialMs.map((x) => x.toFixed(0)).join(", ")} ms; bare: ${r.floorPartialMs.map((x) => x.toFixed(0)).join(", ")} ms`],
-          [`  render (warm)`, fmt(r.renderPartialMs), `${(r.partialBytes / 1024).toFixed(0)} KiB restore text`],
-          [`iptables-save, ${N} services (context)`, fmt(r.saveMs), `${num(r.saveLines)} lines`],
-        );
-      }
-    }
-  } finally {
-    scratch.cleanup();
+  const vsFloor = (x: number, floor: number) => `${(x / floor).toFixed(2)}× the bare iptables-restore of the same text (${fmt(floor)})`;
+  const version = (await run("iptables", ["--version"])).trim();
+  rows.push([`${version}, what kemu's node agents run`, "", ""]);
+  for (const n of [1_000, 10_000]) {
+    const N = num(n);
+    step(`${N} services: bare restore of kemu's full-sync text (reference)`);
+    const floor = await scratch.inner<{ ms: number }>({ mode: "restore", n, layout: "kemu" });
+    // One nat transaction of 10,000 services does not finish in 10 minutes.
+    const single = n === 1_000 ? (step(`${N} services: bare restore as one nat transaction (reference)`), await scratch.inner<{ ms: number }>({ mode: "restore", n, layout: "single" })) : undefined;
+    step(`${N} services: kemu's IptablesSyncer`);
+    const r = await scratch.inner<SyncResult>({ mode: "sync", n });
+    const fullTarget = n === 1_000 ? " (target ≤ 1 s)" : "";
+    rows.push(
+      [`full sync, ${N} services${fullTarget}`, fmt(r.fullMs), `${vsFloor(r.fullMs, floor.ms)}${fullTarget ? `; ${target(r.fullMs, 1000)}` : ""}`],
+      [`  render (plan + restore text, warm)`, fmt(r.renderFullMs), `${(r.fullBytes / 2 ** 20).toFixed(1)} MiB, ${num(r.fullLines)} lines, ${r.fullTransactions} transactions`],
+    );
+    if (single) rows.push([`  same rules as one nat transaction (upstream's layout), bare`, fmt(single.ms), `iptables-nft 1.8.9: quadratic in the chains one transaction names`]);
+    const partial = median(r.partialMs);
+    rows.push(
+      [`partial sync, 1 endpoint changed, ${N} services (target ≤ 100 ms)`, fmt(partial), `${vsFloor(partial, median(r.floorPartialMs))}; ${target(partial, 100)}`],
+      [`  each of the ${PARTIAL_REPS} (median above)`, "", `${r.partialMs.map((x) => x.toFixed(0)).join(", ")} ms; bare: ${r.floorPartialMs.map((x) => x.toFixed(0)).join(", ")} ms`],
+      [`  render (warm)`, fmt(r.renderPartialMs), `${(r.partialBytes / 1024).toFixed(1)} KiB restore text`],
+      [`one service added / removed, ${N} services (context)`, fmt(r.addMs), `removed: ${fmt(r.removeMs)}; KUBE-SERVICES rewritten (${(r.addBytes / 1024).toFixed(0)} KiB)`],
+      [`iptables-save, ${N} services (context)`, fmt(r.saveMs), `${num(r.saveLines)} lines`],
+    );
   }
   const w = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v, note] of rows) console.log(v || note ? `${k.padEnd(w)}  ${v.padStart(9)}  ${note}` : `${k}:`);
@@ -277,6 +224,6 @@ export async function benchProxySync(): Promise<void> {
 
 if (process.argv[1] === SELF && process.argv[2] === "--inner") {
   const args = JSON.parse(process.argv[3]!) as InnerArgs;
-  const result = args.mode === "restore" ? await innerRestore(args.n, args.flags, args.jumps) : await innerSync(args.n, args.prime);
+  const result = args.mode === "restore" ? await innerRestore(args.n, args.layout) : await innerSync(args.n);
   console.log(JSON.stringify(result));
 }

@@ -11,6 +11,7 @@ import { BoundedFrequencyRunner } from "./runner.js";
 import { planConntrackCleanup, runConntrackCleanup, udpView, type UdpServiceView } from "./conntrack.js";
 import { HealthCheckServers, healthTargets } from "./healthcheck.js";
 import { jumpSourceChains, missingJumps, type JumpChain } from "./iptables/jumps.js";
+import { parseIptablesSave, type SavedState } from "./iptables/save.js";
 import { planSync, type WrittenState } from "./iptables/sync-plan.js";
 import { renderSyncRestore } from "./iptables/transaction.js";
 
@@ -37,12 +38,9 @@ export async function iptablesRestore(text: string): Promise<void> {
   await run("iptables-restore", ["-w", "5", "--noflush", "--counters"], { input: text, timeoutMs: 600_000 });
 }
 
-/** The chain names in the nat table (as upstream reads them from iptables-save on full syncs). */
-export async function listNatChains(): Promise<string[]> {
-  const saved = await run("iptables-save", ["-t", "nat"], { timeoutMs: 300_000 });
-  const chains: string[] = [];
-  for (const line of saved.split("\n")) if (line.startsWith(":")) chains.push(line.slice(1, line.indexOf(" ")));
-  return chains;
+/** All tables as iptables-save prints them: read before the first full sync (upstream reads nat this way on every full sync). */
+export async function readSavedState(): Promise<SavedState> {
+  return parseIptablesSave(await run("iptables-save", [], { timeoutMs: 300_000 }));
 }
 
 /** The jumps from built-in chains into kube-proxy's chains that are missing (one `iptables -S` per built-in chain). */
@@ -75,9 +73,15 @@ export class IptablesSyncer {
   /** Callers run one sync at a time (the proxier's runner does). */
   async sync(state: ProxyState): Promise<SyncStats> {
     const t0 = performance.now();
-    const existingNatChains = this.listChains ? await listNatChains() : undefined;
-    const plan = planSync(this.written, { ...this.config, masqueradeBit: 14, services: state.services }, state.changed, { full: this.needFull, existingNatChains });
-    const text = renderSyncRestore(plan, { missingJumps: plan.full ? await findMissingJumps() : [] });
+    // After start-up or a failed restore, one iptables-save tells what exists;
+    // later full syncs know their chains and only list the built-in chains.
+    const saved = this.listChains ? await readSavedState() : undefined;
+    const plan = planSync(this.written, { ...this.config, masqueradeBit: 14, services: state.services }, state.changed, {
+      full: this.needFull,
+      existingNatChains: saved?.natChains,
+    });
+    const jumps = !plan.full ? [] : saved ? missingJumps(saved.rules) : await findMissingJumps();
+    const text = renderSyncRestore(plan, { missingJumps: jumps });
     if (text) {
       try {
         await iptablesRestore(text);
