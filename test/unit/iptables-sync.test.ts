@@ -7,7 +7,7 @@ import { JUMP_CHAINS, jumpRuleSpec, jumpSourceChains, missingJumps, renderJumpIn
 import type { ProxyInput } from "../../src/agent/proxy/iptables/render.js";
 import { parseIptablesSave } from "../../src/agent/proxy/iptables/save.js";
 import { planSync, type SyncPlan } from "../../src/agent/proxy/iptables/sync-plan.js";
-import { groupServices, renderSyncRestore } from "../../src/agent/proxy/iptables/transaction.js";
+import { groupServices, renderSyncRestore, transactionChainLimit } from "../../src/agent/proxy/iptables/transaction.js";
 
 function port(o: Partial<ServicePortInfo>): ServicePortInfo {
   return {
@@ -211,6 +211,19 @@ describe("renderSyncRestore", () => {
   it("keeps a small full sync in one nat transaction", () => {
     const text = renderSyncRestore(planSync(undefined, input([A, B, C]), new Set()));
     expect(text.match(/^\*nat$/gm)).toHaveLength(1);
+  });
+});
+
+describe("transactionChainLimit", () => {
+  it("is 500 chains on a fresh node and grows with the square root of the chains already there", () => {
+    expect([0, 1_000, 11_000, 110_000].map(transactionChainLimit)).toEqual([500, 500, 1259, 3980]);
+  });
+
+  it("is fed the chains written before, or the listed ones", () => {
+    const first = planSync(undefined, input([A, B, C]), new Set());
+    expect(first.chainsBefore).toBe(0);
+    expect(planSync(first.next, input([A, B, C]), new Set()).chainsBefore).toBe(4); // SVC + SEP for a and b
+    expect(planSync(undefined, input([A]), new Set(), { existingNatChains: ["KUBE-SERVICES", SVC_B, SEP_B, "OTHER"] }).chainsBefore).toBe(2);
   });
 });
 

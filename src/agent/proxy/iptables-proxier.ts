@@ -55,6 +55,16 @@ export async function findMissingJumps(): Promise<JumpChain[]> {
   return missingJumps(listings);
 }
 
+/**
+ * How far apart periodic full syncs are: syncPeriod, or ten times the last
+ * full sync's duration when that is longer — with 10,000 services a full
+ * sync takes tens of seconds of iptables-nft and kernel time, and back to
+ * back they would leave the node no time for anything else.
+ */
+export function fullSyncSpacing(syncPeriodMs: number, lastFullSyncMs: number): number {
+  return Math.max(syncPeriodMs, 10 * lastFullSyncMs);
+}
+
 /** The sync itself, separate from watching, so benchmarks can drive it with synthetic state. */
 export class IptablesSyncer {
   private written?: WrittenState;
@@ -63,6 +73,8 @@ export class IptablesSyncer {
   private needFull = true;
   private udp = new Map<string, UdpServiceView>();
   lastStats?: SyncStats;
+  /** how long the last full sync took (0 before the first) */
+  lastFullSyncMs = 0;
 
   constructor(private readonly config: Pick<ProxyConfig, "nodeName" | "nodeIPs" | "clusterCIDR" | "masqueradeAll">) {}
 
@@ -98,6 +110,7 @@ export class IptablesSyncer {
     const udp = udpView(state.services);
     await runConntrackCleanup(planConntrackCleanup(this.udp, udp)).catch((err: Error) => console.error(`conntrack: ${err.message}`));
     this.udp = udp;
+    if (plan.full) this.lastFullSyncMs = performance.now() - t0;
     this.lastStats = { full: plan.full, durationMs: performance.now() - t0, restoreBytes: text.length, services: state.services.length, rewritten: plan.rewrite.length };
     return this.lastStats;
   }
@@ -109,6 +122,7 @@ export class IptablesProxier {
   private readonly syncer: IptablesSyncer;
   private readonly health = new HealthCheckServers();
   private canaryTimer?: NodeJS.Timeout;
+  private lastFullSyncAt = 0;
 
   constructor(
     api: ApiClient,
@@ -125,13 +139,17 @@ export class IptablesProxier {
     await this.tracker.start();
     this.health.startProxyHealthz();
     await this.runner.runNow();
-    // Every syncPeriod a full sync, as upstream; if someone flushed the rules
-    // meanwhile (the canary chain is gone), this is what rebuilds them.
+    // Every syncPeriod a full sync, as upstream (it repairs rules someone
+    // changed), but never more often than fullSyncSpacing allows; if someone
+    // flushed the rules (the canary chain is gone), at once.
     this.canaryTimer = setInterval(() => {
       void run("iptables", ["-w", "5", "-t", "nat", "-S", "KUBE-PROXY-CANARY"])
-        .catch(() => console.error("proxy: the canary chain is gone; rebuilding all rules"))
-        .finally(() => {
-          this.syncer.forceFullSync();
+        .then(
+          () => Date.now() - this.lastFullSyncAt >= fullSyncSpacing(this.config.syncPeriodMs, this.syncer.lastFullSyncMs),
+          () => (console.error("proxy: the canary chain is gone; rebuilding all rules"), true),
+        )
+        .then((full) => {
+          if (full) this.syncer.forceFullSync();
           this.runner.run();
         });
     }, this.config.syncPeriodMs);
@@ -147,7 +165,8 @@ export class IptablesProxier {
 
   private async sync(): Promise<void> {
     const state = this.tracker.snapshot();
-    await this.syncer.sync(state);
+    const stats = await this.syncer.sync(state);
+    if (stats.full) this.lastFullSyncAt = Date.now();
     this.health.update(healthTargets(state.services));
     this.health.lastSync = Date.now();
   }

@@ -36,6 +36,8 @@ export interface SyncPlan {
   writeNatTop: boolean;
   /** kube-proxy's per-service nat chains to delete */
   stale: string[];
+  /** how many per-service nat chains exist before this sync (as written, or as listed) */
+  chainsBefore: number;
   /** what is written once this plan is applied */
   next: WrittenState;
 }
@@ -106,8 +108,13 @@ export function planSync(prev: WrittenState | undefined, input: ProxyInput, chan
     for (const c of wanted) stale.delete(c);
   }
 
+  let chainsBefore = 0;
+  if (opts.existingNatChains) for (const c of opts.existingNatChains) chainsBefore += isServiceChainName(c) ? 1 : 0;
+  else for (const s of prev?.services.values() ?? []) chainsBefore += s.chainNames.length;
+
   return {
     full,
+    chainsBefore,
     fixed,
     services,
     rewrite,

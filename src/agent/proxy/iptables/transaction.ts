@@ -1,15 +1,15 @@
 // The text of one sync's `iptables-restore --noflush --counters` call. Pure.
 //
 // Upstream writes each table as one transaction. kemu does too, except when
-// a sync rewrites more than maxChainsPerTransaction nat chains (a full sync
+// a sync rewrites more nat chains than transactionChainLimit() (a full sync
 // of many services): then the services' own chains are written in several
 // nat transactions of whole services, followed by one with the top-level
 // chains and the deletions. Why: iptables-nft 1.8.9 keeps the chain names a
 // transaction mentions in a sorted linked list (nft-cache.c,
 // cache_chain_list_insert), so a transaction costs time quadratic in the
 // chains it names — 5.9 s for 1,000 services × 10 endpoints as one
-// transaction, 0.8 s in transactions of about 500 chains (measured with this
-// host's iptables 1.8.9). Each transaction still leaves every Service
+// transaction, 0.7 s in transactions of about 500 chains (measured with this
+// host's iptables 1.8.9; see transactionChainLimit for the size). Each transaction still leaves every Service
 // consistent: a service's chains are rewritten together, before anything
 // jumps to new ones, and chains are deleted only after the jumps to them.
 import { KUBE_PROXY_CANARY } from "./names.js";
@@ -17,16 +17,29 @@ import { chainLine, type ServiceRules } from "./service.js";
 import { jumpTargetChains, renderJumpInserts, type JumpChain } from "./jumps.js";
 import type { SyncPlan } from "./sync-plan.js";
 
-/** Chains per nat transaction before a large rewrite is split (see above; 500 measured best at 1,000 and 10,000 services). */
-export const MAX_CHAINS_PER_TRANSACTION = 500;
+/**
+ * How many chains one nat transaction of a large rewrite may name. Two costs
+ * pull against each other: iptables-nft's list grows with the square of a
+ * transaction's chains, and the kernel re-validates the whole table for
+ * every transaction once kube-proxy's chains are reachable from the built-in
+ * ones (see docs/decisions.md). So the limit grows with the square root of
+ * the chains already there. Measured here (10 endpoints per service):
+ * first sync of 1,000 services best around 250–500, a resync of 1,000 at
+ * about 1,250 (1.33 s; 500: 1.57 s, 2,500: 1.70 s), a resync of 10,000 at
+ * 5,000 rather than 500 (36 s against 72 s).
+ */
+export function transactionChainLimit(chainsBefore: number): number {
+  return Math.max(500, Math.round(12 * Math.sqrt(chainsBefore)));
+}
 
 export interface RestoreTextOptions {
   /** jumps from built-in chains to insert (full syncs: the ones found missing) */
   missingJumps?: readonly JumpChain[];
+  /** default: transactionChainLimit(plan.chainsBefore) */
   maxChainsPerTransaction?: number;
 }
 
-type RestorePlan = Pick<SyncPlan, "full" | "fixed" | "services" | "rewrite" | "writeFilter" | "writeNatTop" | "stale">;
+type RestorePlan = Pick<SyncPlan, "full" | "fixed" | "services" | "rewrite" | "writeFilter" | "writeNatTop" | "stale" | "chainsBefore">;
 
 /** Whole services, in order, in groups of at most `max` chains (a bigger service gets a group of its own). */
 export function groupServices(services: readonly ServiceRules[], max: number): ServiceRules[][] {
@@ -66,7 +79,7 @@ export function renderSyncRestore(plan: RestorePlan, opts: RestoreTextOptions = 
   }
   if (plan.full) out.push("*mangle", chainLine(KUBE_PROXY_CANARY), "COMMIT");
 
-  const groups = groupServices(plan.rewrite, opts.maxChainsPerTransaction ?? MAX_CHAINS_PER_TRANSACTION);
+  const groups = groupServices(plan.rewrite, opts.maxChainsPerTransaction ?? transactionChainLimit(plan.chainsBefore));
   groups.forEach((group, i) => {
     const first = i === 0;
     const last = i === groups.length - 1;
