@@ -6,7 +6,7 @@ import type { EndpointInfo, ServicePortInfo } from "../../src/agent/proxy/model.
 import { JUMP_CHAINS, jumpRuleSpec, jumpSourceChains, missingJumps, renderJumpInserts } from "../../src/agent/proxy/iptables/jumps.js";
 import type { ProxyInput } from "../../src/agent/proxy/iptables/render.js";
 import { parseIptablesSave } from "../../src/agent/proxy/iptables/save.js";
-import { planSync, type SyncPlan } from "../../src/agent/proxy/iptables/sync-plan.js";
+import { MAX_TOP_LEVEL_EDITS, planSync, type SyncPlan } from "../../src/agent/proxy/iptables/sync-plan.js";
 import { groupServices, renderSyncRestore, transactionChainLimit } from "../../src/agent/proxy/iptables/transaction.js";
 
 function port(o: Partial<ServicePortInfo>): ServicePortInfo {
@@ -76,12 +76,16 @@ describe("planSync", () => {
     expect(keys(planSync(first.next, input([A, B]), new Set(["default/a:http"])))).toEqual(["default/a:http"]);
   });
 
-  it("rewrites nat KUBE-SERVICES and the filter table when a service gains or loses all its endpoints", () => {
+  it("edits nat KUBE-SERVICES and the filter table in place when a service gains or loses all its endpoints", () => {
     const first = planSync(undefined, input([A, B, C]), new Set());
     const gained = planSync(first.next, input([A, B, { port: C.port, endpoints: [ep("10.244.3.3")] }]), new Set(["default/c:http"]));
-    expect([gained.writeFilter, gained.writeNatTop]).toEqual([true, true]); // the REJECT goes, the jump comes
+    // The REJECT goes, the jump comes.
+    expect([gained.writeFilter, gained.writeNatTop]).toEqual([false, false]);
+    expect(gained.filterEdits).toEqual([`-D KUBE-SERVICES -m comment --comment "default/c:http has no endpoints" -m tcp -p tcp -d 10.96.80.3 --dport 80 -j REJECT`]);
+    expect(gained.natEdits).toEqual([`-I KUBE-SERVICES -m comment --comment "default/c:http cluster IP" -m tcp -p tcp -d 10.96.80.3 --dport 80 -j ${gained.rewrite[0]!.chainNames[0]}`]);
     const lost = planSync(first.next, input([A, { port: B.port, endpoints: [] }, C]), new Set(["default/b:http"]));
-    expect([lost.writeFilter, lost.writeNatTop]).toEqual([true, true]);
+    expect(lost.filterEdits).toEqual([`-I KUBE-SERVICES -m comment --comment "default/b:http has no endpoints" -m tcp -p tcp -d 10.96.80.2 --dport 80 -j REJECT`]);
+    expect(lost.natEdits).toEqual([`-D KUBE-SERVICES -m comment --comment "default/b:http cluster IP" -m tcp -p tcp -d 10.96.80.2 --dport 80 -j ${SVC_B}`]);
     expect(lost.stale).toEqual([SVC_B, SEP_B]);
   });
 
@@ -90,10 +94,30 @@ describe("planSync", () => {
     const p = planSync(first.next, input([A, C]), new Set(["default/b:http"]));
     expect(keys(p)).toEqual([]);
     expect(p.stale).toEqual([SVC_B, SEP_B]);
-    expect([p.writeFilter, p.writeNatTop]).toEqual([false, true]);
+    expect([p.writeFilter, p.writeNatTop, p.filterEdits]).toEqual([false, false, []]);
+    expect(p.natEdits).toEqual([`-D KUBE-SERVICES -m comment --comment "default/b:http cluster IP" -m tcp -p tcp -d 10.96.80.2 --dport 80 -j ${SVC_B}`]);
     // A removed service that had no endpoints only had a filter entry.
     const q = planSync(first.next, input([A, B]), new Set(["default/c:http"]));
-    expect([q.writeFilter, q.writeNatTop, q.stale]).toEqual([true, false, []]);
+    expect([q.natEdits, q.stale]).toEqual([[], []]);
+    expect(q.filterEdits).toEqual([`-D KUBE-SERVICES -m comment --comment "default/c:http has no endpoints" -m tcp -p tcp -d 10.96.80.3 --dport 80 -j REJECT`]);
+  });
+
+  it("inserts a new service's entries on top in their order, and rewrites a top-level chain whole above MAX_TOP_LEVEL_EDITS entries", () => {
+    const lb = { port: port({ name: "lb", clusterIP: "10.96.80.9", nodePort: 30009, externalIPs: ["192.0.2.9"] }), endpoints: [ep("10.244.1.9")] };
+    const first = planSync(undefined, input([A]), new Set());
+    const p = planSync(first.next, input([A, lb]), new Set(["default/lb:http"]));
+    const names = p.rewrite[0]!.chainNames;
+    const svc = names.find((c) => c.startsWith("KUBE-SVC-"));
+    const ext = names.find((c) => c.startsWith("KUBE-EXT-"));
+    // -I puts each on top: the last one written ends up first, so they are written in reverse.
+    expect(p.natEdits).toEqual([
+      `-I KUBE-NODEPORTS -m comment --comment default/lb:http -m tcp -p tcp --dport 30009 -j ${ext}`,
+      `-I KUBE-SERVICES -m comment --comment "default/lb:http external IP" -m tcp -p tcp -d 192.0.2.9 --dport 80 -j ${ext}`,
+      `-I KUBE-SERVICES -m comment --comment "default/lb:http cluster IP" -m tcp -p tcp -d 10.96.80.9 --dport 80 -j ${svc}`,
+    ]);
+    const many = Array.from({ length: MAX_TOP_LEVEL_EDITS + 1 }, (_, i) => ({ port: port({ name: `s${i}`, clusterIP: `10.96.81.${i}` }), endpoints: [ep("10.244.1.9")] }));
+    const big = planSync(first.next, input([A, ...many]), new Set());
+    expect([big.writeNatTop, big.natEdits, big.writeFilter]).toEqual([true, [], false]);
   });
 
   it("turns into a full sync when asked, or when large-cluster mode flips (every SEP rule's comment changes)", () => {
@@ -123,6 +147,45 @@ describe("renderSyncRestore", () => {
         `-A ${sep} -m comment --comment default/b:http -s 10.244.2.99 -j KUBE-MARK-MASQ`,
         `-A ${sep} -m comment --comment default/b:http -m tcp -p tcp -j DNAT --to-destination 10.244.2.99:8080`,
         `-X ${SEP_B}`,
+        "COMMIT",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("writes a removed service as one nat transaction: its entries deleted before its chains", () => {
+    const first = planSync(undefined, input([A, B, C]), new Set());
+    expect(renderSyncRestore(planSync(first.next, input([A, C]), new Set(["default/b:http"])))).toBe(
+      [
+        "*nat",
+        `:${SVC_B} - [0:0]`,
+        `:${SEP_B} - [0:0]`,
+        `-D KUBE-SERVICES -m comment --comment "default/b:http cluster IP" -m tcp -p tcp -d 10.96.80.2 --dport 80 -j ${SVC_B}`,
+        `-X ${SVC_B}`,
+        `-X ${SEP_B}`,
+        "COMMIT",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("writes a service's first endpoint as filter and nat edits, the jump after the chains it leads to", () => {
+    const first = planSync(undefined, input([A, B, C]), new Set());
+    const p = planSync(first.next, input([A, B, { port: C.port, endpoints: [ep("10.244.3.3")] }]), new Set(["default/c:http"]));
+    const [svc, sep] = p.rewrite[0]!.chainNames;
+    expect(renderSyncRestore(p)).toBe(
+      [
+        "*filter",
+        `-D KUBE-SERVICES -m comment --comment "default/c:http has no endpoints" -m tcp -p tcp -d 10.96.80.3 --dport 80 -j REJECT`,
+        "COMMIT",
+        "*nat",
+        `:${svc} - [0:0]`,
+        `:${sep} - [0:0]`,
+        `-A ${svc} -m comment --comment "default/c:http cluster IP" -m tcp -p tcp -d 10.96.80.3 --dport 80 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ`,
+        `-A ${svc} -m comment --comment "default/c:http -> 10.244.3.3:8080" -j ${sep}`,
+        `-A ${sep} -m comment --comment default/c:http -s 10.244.3.3 -j KUBE-MARK-MASQ`,
+        `-A ${sep} -m comment --comment default/c:http -m tcp -p tcp -j DNAT --to-destination 10.244.3.3:8080`,
+        `-I KUBE-SERVICES -m comment --comment "default/c:http cluster IP" -m tcp -p tcp -d 10.96.80.3 --dport 80 -j ${svc}`,
         "COMMIT",
         "",
       ].join("\n"),

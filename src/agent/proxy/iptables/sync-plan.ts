@@ -1,10 +1,10 @@
 // What one sync must write, decided against what the last successful sync
 // wrote (upstream: the partial-sync bookkeeping of KEP-3453 in
 // pkg/proxy/iptables/proxier.go). A service port is re-rendered only when it
-// changed; the top-level chains (filter, nat KUBE-SERVICES/KUBE-NODEPORTS)
-// are rewritten only when a service's entries in them changed — upstream
-// rewrites them on every sync, which at 10,000 services costs most of a
-// partial sync. Pure.
+// changed. The top-level chains (filter, nat KUBE-SERVICES/KUBE-NODEPORTS)
+// are left alone when no service's entries in them changed, and edited in
+// place (-D/-I of those entries) when few did — upstream rewrites them on
+// every sync, which at 10,000 services costs most of a partial sync. Pure.
 import { servicePortKey, type EndpointInfo, type ServicePortInfo } from "../model.js";
 import { isServiceChainName } from "./names.js";
 import { proxiedServices, renderFixedParts, type FixedParts, type ProxyInput } from "./render.js";
@@ -32,8 +32,13 @@ export interface SyncPlan {
   services: WrittenService[];
   /** the service ports whose own chains are (re)written, in table order */
   rewrite: ServiceRules[];
+  /** rewrite the filter table's chains whole */
   writeFilter: boolean;
+  /** rewrite nat KUBE-SERVICES and KUBE-NODEPORTS whole */
   writeNatTop: boolean;
+  /** otherwise, the entries to delete and insert there ("-D …"/"-I …" restore lines; inserts go on top, in order) */
+  filterEdits: string[];
+  natEdits: string[];
   /** kube-proxy's per-service nat chains to delete */
   stale: string[];
   /** how many per-service nat chains exist before this sync (as written, or as listed) */
@@ -49,10 +54,37 @@ export interface PlanOptions {
   existingNatChains?: Iterable<string>;
 }
 
-function sameLines(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/**
+ * Above this many entries to delete or insert, a top-level chain is
+ * rewritten whole instead: iptables-nft scans the chain for every -D. One
+ * entry in place at 10,000 services: -I 0.30 s (the kernel's table
+ * validation), -D 0.12 s, against 1.3–1.4 s to rewrite KUBE-SERVICES.
+ */
+export const MAX_TOP_LEVEL_EDITS = 100;
+
+/** Entries of `before` that are not in `after`, and the other way round ("-A CHAIN …" lines). */
+class EntryEdits {
+  readonly deleted: string[] = [];
+  readonly inserted: string[] = [];
+
+  add(before: readonly string[], after: readonly string[]): void {
+    if (before.length === after.length && before.every((l, i) => l === after[i])) return;
+    const keep = new Set(after);
+    const had = new Set(before);
+    for (const l of before) if (!keep.has(l)) this.deleted.push(l);
+    for (const l of after) if (!had.has(l)) this.inserted.push(l);
+  }
+
+  get count(): number {
+    return this.deleted.length + this.inserted.length;
+  }
+
+  /** Restore lines: deletions, then insertions at the top of their chains (reversed, so they end up in order). */
+  lines(): string[] {
+    const out = this.deleted.map((l) => `-D ${l.slice(3)}`);
+    for (let i = this.inserted.length - 1; i >= 0; i--) out.push(`-I ${this.inserted[i]!.slice(3)}`);
+    return out;
+  }
 }
 
 /**
@@ -69,8 +101,8 @@ export function planSync(prev: WrittenState | undefined, input: ProxyInput, chan
   const services: WrittenService[] = [];
   const rewrite: ServiceRules[] = [];
   const stale = new Set<string>();
-  let writeFilter = full;
-  let writeNatTop = full;
+  const filterEdits = new EntryEdits();
+  const natEdits = new EntryEdits();
 
   for (const { port, endpoints } of proxied) {
     const key = servicePortKey(port);
@@ -89,17 +121,19 @@ export function planSync(prev: WrittenState | undefined, input: ProxyInput, chan
       const now = new Set(written.chainNames);
       for (const c of old.chainNames) if (!now.has(c)) stale.add(c);
     }
-    if (!sameLines(old?.natJumps ?? [], written.natJumps)) writeNatTop = true;
-    if (!sameLines(old?.filterRules ?? [], written.filterRules)) writeFilter = true;
+    natEdits.add(old?.natJumps ?? [], written.natJumps);
+    filterEdits.add(old?.filterRules ?? [], written.filterRules);
   }
 
   // Service ports that are gone: their chains, and their entries in the top-level chains.
   for (const [key, old] of prev?.services ?? []) {
     if (nextServices.has(key)) continue;
     for (const c of old.chainNames) stale.add(c);
-    if (old.natJumps.length) writeNatTop = true;
-    if (old.filterRules.length) writeFilter = true;
+    natEdits.add(old.natJumps, []);
+    filterEdits.add(old.filterRules, []);
   }
+  const writeFilter = full || filterEdits.count > MAX_TOP_LEVEL_EDITS;
+  const writeNatTop = full || natEdits.count > MAX_TOP_LEVEL_EDITS;
 
   if (full || opts.existingNatChains) {
     const wanted = new Set<string>();
@@ -120,6 +154,8 @@ export function planSync(prev: WrittenState | undefined, input: ProxyInput, chan
     rewrite,
     writeFilter,
     writeNatTop,
+    filterEdits: writeFilter ? [] : filterEdits.lines(),
+    natEdits: writeNatTop ? [] : natEdits.lines(),
     stale: [...stale],
     next: { largeClusterMode, services: nextServices },
   };

@@ -39,7 +39,7 @@ export interface RestoreTextOptions {
   maxChainsPerTransaction?: number;
 }
 
-type RestorePlan = Pick<SyncPlan, "full" | "fixed" | "services" | "rewrite" | "writeFilter" | "writeNatTop" | "stale" | "chainsBefore">;
+type RestorePlan = Pick<SyncPlan, "full" | "fixed" | "services" | "rewrite" | "writeFilter" | "writeNatTop" | "filterEdits" | "natEdits" | "stale" | "chainsBefore">;
 
 /** Whole services, in order, in groups of at most `max` chains (a bigger service gets a group of its own). */
 export function groupServices(services: readonly ServiceRules[], max: number): ServiceRules[][] {
@@ -76,6 +76,8 @@ export function renderSyncRestore(plan: RestorePlan, opts: RestoreTextOptions = 
     push(out, fixed.filterTail);
     if (plan.full) push(out, renderJumpInserts(jumps, "filter"));
     out.push("COMMIT");
+  } else if (plan.filterEdits.length) {
+    out.push("*filter", ...plan.filterEdits, "COMMIT");
   }
   if (plan.full) out.push("*mangle", chainLine(KUBE_PROXY_CANARY), "COMMIT");
 
@@ -102,6 +104,9 @@ export function renderSyncRestore(plan: RestorePlan, opts: RestoreTextOptions = 
       if (plan.writeNatTop) {
         for (const s of plan.services) push(rules, s.natJumps);
         push(rules, fixed.natTail);
+      } else {
+        // After the chains they jump to are filled, before the ones they left are deleted.
+        push(rules, plan.natEdits);
       }
       for (const c of plan.stale) rules.push(`-X ${c}`);
       if (plan.full) push(rules, renderJumpInserts(jumps, "nat"));
