@@ -8,7 +8,7 @@
 // Level-triggered: each sync computes the slices the Service should have and
 // converges to them, writing only what changed.
 import { Controller, R, splitKey } from "./controller.js";
-import type { EndpointSlice, KubeObject, Pod, Service, Stored } from "../api/types.js";
+import type { EndpointSlice, KubeObject, Pod, Service, Stored, WatchEvent } from "../api/types.js";
 import { controllerRef } from "../api/meta.js";
 import { ApiError } from "../api/errors.js";
 import { deepEqual } from "../api/validation/util.js";
@@ -337,13 +337,83 @@ function hasSelector(service: Service): boolean {
   return Object.keys(service.spec?.selector ?? {}).length > 0;
 }
 
-function selects(service: Service, pod: Pod): boolean {
-  const labels = pod.metadata.labels ?? {};
-  return Object.entries(service.spec?.selector ?? {}).every(([k, v]) => labels[k] === v);
+function matchesSelector(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
+  for (const k in selector) if (labels?.[k] !== selector[k]) return false;
+  return true;
 }
 
+/** Names filed by namespace and label pair (key, value); empty buckets are dropped. */
+class LabelIndex {
+  private readonly byNamespace = new Map<string, Map<string, Map<string, Set<string>>>>();
+
+  get(namespace: string, key: string, value: string): ReadonlySet<string> | undefined {
+    return this.byNamespace.get(namespace)?.get(key)?.get(value);
+  }
+
+  add(namespace: string, key: string, value: string, name: string): void {
+    let keys = this.byNamespace.get(namespace);
+    if (!keys) this.byNamespace.set(namespace, (keys = new Map()));
+    let values = keys.get(key);
+    if (!values) keys.set(key, (values = new Map()));
+    let names = values.get(value);
+    if (!names) values.set(value, (names = new Set()));
+    names.add(name);
+  }
+
+  delete(namespace: string, key: string, value: string, name: string): void {
+    const keys = this.byNamespace.get(namespace);
+    const values = keys?.get(key);
+    const names = values?.get(value);
+    if (!keys || !values || !names) return;
+    names.delete(name);
+    if (names.size > 0) return;
+    values.delete(value);
+    if (values.size > 0) return;
+    keys.delete(key);
+    if (keys.size === 0) this.byNamespace.delete(namespace);
+  }
+}
+
+/** A Service's selector, and the one pair of it the Service is filed under in servicesByLabel. */
+interface IndexedSelector {
+  selector: Record<string, string>;
+  key: string;
+  value: string;
+}
+
+const keyOf = (namespace: string, name: string): string => `${namespace}/${name}`;
+
+/**
+ * Per-event work is kept proportional to what the event concerns (as
+ * upstream's informer indexers do): the controller keeps its own indexes of
+ * pods, selectors and managed slices, filled by one list at start and kept
+ * current by the watch events it receives anyway. Events are upserts and
+ * deletes by key, so a re-list replaying ADDED for known objects, or an
+ * event for an object never seen, leaves the indexes right. Events reach
+ * them in order (microtasks, see Controller.watch), and the work queue runs a
+ * sync only after the events already written; the controller's own slice
+ * writes are filed at once besides, so a sync never plans against slices
+ * older than its last write.
+ */
 export class EndpointSliceController extends Controller {
   private readonly max: number;
+  /** Pods by namespace, then name, as last seen. */
+  private readonly pods = new Map<string, Map<string, Stored<Pod>>>();
+  /** Pod names by label pair: a selector's pods are among those of its rarest pair. */
+  private readonly podsByLabel = new LabelIndex();
+  /** Services with a selector, by namespace, then name. */
+  private readonly selectors = new Map<string, Map<string, IndexedSelector>>();
+  /**
+   * Service names, each under one pair of its selector (the one with the fewest
+   * Services at the time): a pod's Services are among those filed under its labels.
+   */
+  private readonly servicesByLabel = new LabelIndex();
+  /** Managed slices by Service key, then slice name. */
+  private readonly slicesByService = new Map<string, Map<string, Stored<EndpointSlice>>>();
+  /** The Service key each indexed slice (by slice key) is filed under. */
+  private readonly serviceOfSlice = new Map<string, string>();
+  /** By pod key: the Services whose managed slices list the pod, and how many times. */
+  private readonly listedIn = new Map<string, Map<string, number>>();
 
   constructor(api: ConstructorParameters<typeof Controller>[1], options: EndpointSliceControllerOptions = {}) {
     super("endpointslice-controller", api);
@@ -351,13 +421,136 @@ export class EndpointSliceController extends Controller {
   }
 
   start(): void {
-    this.watch(R.services, (e) => [`${e.object.metadata.namespace}/${e.object.metadata.name}`]);
-    this.watch(R.pods, (e) => this.servicesOfPod(e.object as Stored<Pod>));
-    this.watch(R.endpointslices, (e) => {
-      const service = e.object.metadata.labels?.[LABEL_SERVICE_NAME];
-      return service ? [`${e.object.metadata.namespace}/${service}`] : [];
-    });
+    this.watch(R.services, (e) => this.onService(e));
+    this.watch(R.pods, (e) => this.onPod(e));
+    this.watch(R.endpointslices, (e) => this.onSlice(e));
+    // Watches first, then the list: nothing can be written in between (all of
+    // this is synchronous), and events after it arrive as upserts.
+    for (const svc of this.api.list(R.services).items) this.indexService(svc as Stored<Service>);
+    for (const pod of this.api.list(R.pods).items) this.indexPod(pod as Stored<Pod>);
+    for (const slice of this.api.list(R.endpointslices).items) this.indexSlice(slice as Stored<EndpointSlice>);
     this.enqueueAll(R.services);
+  }
+
+  private onService(e: WatchEvent): string[] {
+    if (e.type === "BOOKMARK" || e.type === "ERROR") return [];
+    const svc = e.object as Stored<Service>;
+    if (e.type === "DELETED") this.forgetService(svc.metadata.namespace ?? "", svc.metadata.name);
+    else this.indexService(svc);
+    return [keyOf(svc.metadata.namespace ?? "", svc.metadata.name)];
+  }
+
+  private onPod(e: WatchEvent): string[] {
+    if (e.type === "BOOKMARK" || e.type === "ERROR") return [];
+    const pod = e.object as Stored<Pod>;
+    const keys = this.servicesOfPod(pod);
+    if (e.type === "DELETED") this.forgetPod(pod.metadata.namespace ?? "", pod.metadata.name);
+    else this.indexPod(pod);
+    return keys;
+  }
+
+  private onSlice(e: WatchEvent): string[] {
+    if (e.type === "BOOKMARK" || e.type === "ERROR") return [];
+    const slice = e.object as Stored<EndpointSlice>;
+    const namespace = slice.metadata.namespace ?? "";
+    const keys = new Set<string>();
+    // A slice relabelled away from (or deleted under) a Service concerns that Service too.
+    const before = this.serviceOfSlice.get(keyOf(namespace, slice.metadata.name));
+    if (before) keys.add(before);
+    if (e.type === "DELETED") this.forgetSlice(namespace, slice.metadata.name);
+    else this.indexSlice(slice);
+    const service = slice.metadata.labels?.[LABEL_SERVICE_NAME];
+    if (service) keys.add(keyOf(namespace, service));
+    return [...keys];
+  }
+
+  private indexService(svc: Stored<Service>): void {
+    const namespace = svc.metadata.namespace ?? "";
+    this.forgetService(namespace, svc.metadata.name);
+    if (!hasSelector(svc)) return;
+    const selector = { ...svc.spec!.selector! };
+    let best: [string, string] | undefined;
+    let fewest = Infinity;
+    for (const [k, v] of Object.entries(selector)) {
+      const n = this.servicesByLabel.get(namespace, k, v)?.size ?? 0;
+      if (n < fewest) [best, fewest] = [[k, v], n];
+    }
+    const [key, value] = best!;
+    this.servicesByLabel.add(namespace, key, value, svc.metadata.name);
+    let byName = this.selectors.get(namespace);
+    if (!byName) this.selectors.set(namespace, (byName = new Map()));
+    byName.set(svc.metadata.name, { selector, key, value });
+  }
+
+  private forgetService(namespace: string, name: string): void {
+    const byName = this.selectors.get(namespace);
+    const old = byName?.get(name);
+    if (!byName || !old) return;
+    this.servicesByLabel.delete(namespace, old.key, old.value, name);
+    byName.delete(name);
+    if (byName.size === 0) this.selectors.delete(namespace);
+  }
+
+  private indexPod(pod: Stored<Pod>): void {
+    const namespace = pod.metadata.namespace ?? "";
+    this.forgetPod(namespace, pod.metadata.name);
+    let byName = this.pods.get(namespace);
+    if (!byName) this.pods.set(namespace, (byName = new Map()));
+    byName.set(pod.metadata.name, pod);
+    for (const [k, v] of Object.entries(pod.metadata.labels ?? {})) this.podsByLabel.add(namespace, k, v, pod.metadata.name);
+  }
+
+  private forgetPod(namespace: string, name: string): void {
+    const byName = this.pods.get(namespace);
+    const old = byName?.get(name);
+    if (!byName || !old) return;
+    for (const [k, v] of Object.entries(old.metadata.labels ?? {})) this.podsByLabel.delete(namespace, k, v, name);
+    byName.delete(name);
+    if (byName.size === 0) this.pods.delete(namespace);
+  }
+
+  /** Files a slice under its Service if this controller manages it (after dropping what was filed for it before). */
+  private indexSlice(slice: Stored<EndpointSlice>): void {
+    const namespace = slice.metadata.namespace ?? "";
+    this.forgetSlice(namespace, slice.metadata.name);
+    const labels = slice.metadata.labels;
+    const service = labels?.[LABEL_SERVICE_NAME];
+    if (!service || labels?.[LABEL_MANAGED_BY] !== CONTROLLER_NAME) return;
+    const serviceKey = keyOf(namespace, service);
+    let byName = this.slicesByService.get(serviceKey);
+    if (!byName) this.slicesByService.set(serviceKey, (byName = new Map()));
+    byName.set(slice.metadata.name, slice);
+    this.serviceOfSlice.set(keyOf(namespace, slice.metadata.name), serviceKey);
+    this.countListings(slice, serviceKey, 1);
+  }
+
+  private forgetSlice(namespace: string, name: string): void {
+    const sliceKey = keyOf(namespace, name);
+    const serviceKey = this.serviceOfSlice.get(sliceKey);
+    if (!serviceKey) return;
+    this.serviceOfSlice.delete(sliceKey);
+    const byName = this.slicesByService.get(serviceKey);
+    const old = byName?.get(name);
+    if (!byName || !old) return;
+    byName.delete(name);
+    if (byName.size === 0) this.slicesByService.delete(serviceKey);
+    this.countListings(old, serviceKey, -1);
+  }
+
+  /** Adds (1) or removes (-1) a slice's endpoints from the pods' listings. */
+  private countListings(slice: Stored<EndpointSlice>, serviceKey: string, delta: 1 | -1): void {
+    const namespace = slice.metadata.namespace ?? "";
+    for (const ep of slice.endpoints ?? []) {
+      const pod = ep.targetRef?.name;
+      if (!pod) continue;
+      const podKey = keyOf(namespace, pod);
+      let services = this.listedIn.get(podKey);
+      if (!services) this.listedIn.set(podKey, (services = new Map()));
+      const n = (services.get(serviceKey) ?? 0) + delta;
+      if (n > 0) services.set(serviceKey, n);
+      else services.delete(serviceKey);
+      if (services.size === 0) this.listedIn.delete(podKey);
+    }
   }
 
   /**
@@ -365,17 +558,38 @@ export class EndpointSliceController extends Controller {
    * now, and those whose slices list it (it may have stopped matching, or be gone).
    */
   private servicesOfPod(pod: Stored<Pod>): string[] {
-    const namespace = pod.metadata.namespace;
+    const namespace = pod.metadata.namespace ?? "";
+    const labels = pod.metadata.labels ?? {};
     const keys = new Set<string>();
-    for (const svc of this.api.list(R.services, { namespace }).items as Stored<Service>[]) {
-      if (hasSelector(svc) && selects(svc, pod)) keys.add(`${namespace}/${svc.metadata.name}`);
+    const selectors = this.selectors.get(namespace);
+    if (selectors) {
+      for (const [k, v] of Object.entries(labels)) {
+        for (const name of this.servicesByLabel.get(namespace, k, v) ?? []) {
+          const selector = selectors.get(name)?.selector;
+          if (selector && matchesSelector(selector, labels)) keys.add(keyOf(namespace, name));
+        }
+      }
     }
-    const managed = this.api.list(R.endpointslices, { namespace, labelSelector: `${LABEL_MANAGED_BY}=${CONTROLLER_NAME}` }).items as Stored<EndpointSlice>[];
-    for (const slice of managed) {
-      const service = slice.metadata.labels?.[LABEL_SERVICE_NAME];
-      if (service && (slice.endpoints ?? []).some((ep) => ep.targetRef?.name === pod.metadata.name)) keys.add(`${namespace}/${service}`);
-    }
+    for (const serviceKey of this.listedIn.get(keyOf(namespace, pod.metadata.name))?.keys() ?? []) keys.add(serviceKey);
     return [...keys];
+  }
+
+  /** The indexed pods a selector matches, read from the bucket of its rarest pair. */
+  private selectedPods(namespace: string, selector: Record<string, string>): Stored<Pod>[] {
+    const byName = this.pods.get(namespace);
+    if (!byName) return [];
+    let fewest: ReadonlySet<string> | undefined;
+    for (const [k, v] of Object.entries(selector)) {
+      const names = this.podsByLabel.get(namespace, k, v);
+      if (!names) return [];
+      if (!fewest || names.size < fewest.size) fewest = names;
+    }
+    const out: Stored<Pod>[] = [];
+    for (const name of fewest ?? []) {
+      const pod = byName.get(name);
+      if (pod && matchesSelector(selector, pod.metadata.labels)) out.push(pod);
+    }
+    return out;
   }
 
   protected sync(key: string): void {
@@ -386,21 +600,27 @@ export class EndpointSliceController extends Controller {
     // ExternalName Services get no endpoints; Services without a selector get
     // theirs from whoever wrote them, and this controller leaves those alone.
     if (service.spec?.type === "ExternalName" || !hasSelector(service)) return;
+    const ns = service.metadata.namespace ?? "";
 
-    const pods = (this.api.list(R.pods, { namespace }).items as Stored<Pod>[]).filter((p) => selects(service, p));
-    const existing = (
-      this.api.list(R.endpointslices, { namespace, labelSelector: `${LABEL_SERVICE_NAME}=${name},${LABEL_MANAGED_BY}=${CONTROLLER_NAME}` }).items as Stored<EndpointSlice>[]
-    ).filter((s) => !s.metadata.deletionTimestamp);
+    const pods = this.selectedPods(ns, service.spec!.selector!);
+    // By name, as a list would give them: the plan fills slices in this order.
+    const existing = [...(this.slicesByService.get(key)?.values() ?? [])]
+      .filter((s) => !s.metadata.deletionTimestamp)
+      .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
     const plan = planEndpointSlices(service, pods, existing, this.max);
 
-    for (const slice of plan.create) this.api.create(R.endpointslices, slice, namespace);
-    for (const slice of plan.update) this.api.update(R.endpointslices, slice, namespace);
+    // Our own writes go into the index at once, so that a sync never plans
+    // against a slice index that lags its own writes (the watch events that
+    // follow are the same objects, filed again).
+    for (const slice of plan.create) this.indexSlice(this.api.create(R.endpointslices, slice, ns) as Stored<EndpointSlice>);
+    for (const slice of plan.update) this.indexSlice(this.api.update(R.endpointslices, slice, ns) as Stored<EndpointSlice>);
     for (const slice of plan.delete) {
       try {
-        this.api.delete(R.endpointslices, namespace, slice.metadata.name);
+        this.api.delete(R.endpointslices, ns, slice.metadata.name);
       } catch (err) {
         if (!(err instanceof ApiError && err.reason === "NotFound")) throw err;
       }
+      this.forgetSlice(ns, slice.metadata.name);
     }
   }
 }
