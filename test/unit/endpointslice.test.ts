@@ -1,10 +1,10 @@
 // The EndpointSlice controller against a real in-process API server (with
 // Service allocation and the garbage collector), driven by writing Services
 // and Pods with statuses directly.
-import { describe, it, expect, afterEach } from "vitest";
-import { ApiServer } from "../../src/api/apiserver.js";
-import { resourceByKind } from "../../src/api/resources.js";
-import type { EndpointSlice, KubeObject, Pod, Stored } from "../../src/api/types.js";
+import { describe, it, expect, afterEach, vi } from "vitest";
+import { ApiServer, type ListOptions } from "../../src/api/apiserver.js";
+import { resourceByKind, type ResourceInfo } from "../../src/api/resources.js";
+import type { EndpointSlice, KubeObject, Pod, Stored, WatchEvent } from "../../src/api/types.js";
 import { ServiceAllocation } from "../../src/controllers/allocation/index.js";
 import { GarbageCollector } from "../../src/controllers/garbagecollector.js";
 import {
@@ -26,8 +26,7 @@ afterEach(() => {
   running = [];
 });
 
-function setup(): ApiServer {
-  const api = new ApiServer();
+function setup<A extends ApiServer>(api: A = new ApiServer() as A): A {
   api.addAdmission(new ServiceAllocation());
   for (const name of ["default", "other"]) api.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
   running = [new EndpointSliceController(api), new GarbageCollector(api)];
@@ -338,5 +337,256 @@ describe("EndpointSlice helpers", () => {
     expect(findPort(withSidecar, { port: 80, targetPort: "admin" })).toBe(15000);
     expect(findPort(withSidecar, { port: 80, targetPort: "setup" })).toBeUndefined();
     expect(findPort(withSidecar, { port: 80, targetPort: 8080 })).toBe(8080);
+  });
+});
+
+/**
+ * An API server whose watches can be held back per resource and released
+ * later (events of one resource arriving late relative to another's), and
+ * re-listed (ADDED replayed for every existing object, as a watch that
+ * reconnects without a resourceVersion delivers them).
+ */
+class ReorderingApi extends ApiServer {
+  private readonly subscriptions: { resource: ResourceInfo; send: (e: WatchEvent) => void; held?: WatchEvent[] }[] = [];
+
+  override watch(resource: ResourceInfo, options: ListOptions & { resourceVersion?: string }, send: (e: WatchEvent) => void): () => void {
+    const sub: { resource: ResourceInfo; send: (e: WatchEvent) => void; held?: WatchEvent[] } = { resource, send };
+    this.subscriptions.push(sub);
+    const stop = super.watch(resource, options, (e) => (sub.held ? sub.held.push(e) : send(e)));
+    return () => {
+      stop();
+      this.subscriptions.splice(this.subscriptions.indexOf(sub), 1);
+    };
+  }
+
+  hold(resource: ResourceInfo): void {
+    for (const s of this.subscriptions) if (s.resource === resource) s.held ??= [];
+  }
+
+  release(resource: ResourceInfo): void {
+    for (const s of this.subscriptions) {
+      if (s.resource !== resource) continue;
+      const held = s.held ?? [];
+      delete s.held;
+      held.forEach((e) => s.send(e));
+    }
+  }
+
+  relist(resource: ResourceInfo): void {
+    for (const s of this.subscriptions) if (s.resource === resource) for (const object of this.list(resource).items) s.send({ type: "ADDED", object });
+  }
+}
+
+const names = (api: ApiServer, svc: string, ns = "default") => endpointsOf(api, svc, ns).map((e) => e.targetRef!.name!);
+const versions = (api: ApiServer, svc: string, ns = "default") => slicesOf(api, svc, ns).map((s) => [s.metadata.name, s.metadata.resourceVersion]);
+
+function relabel(api: ApiServer, name: string, labels: Record<string, string>, ns = "default"): void {
+  const p = api.get(PODS, ns, name);
+  api.update(PODS, { ...p, metadata: { ...p.metadata, labels } });
+}
+
+describe("EndpointSlice controller indexes", () => {
+  it("moves a relabelled pod from one Service's slice to another's, leaving a third Service's slices unwritten", async () => {
+    const api = setup();
+    api.create(SERVICES, service("web"));
+    api.create(SERVICES, service("db", { selector: { app: "db" } }));
+    api.create(SERVICES, service("cache", { selector: { app: "cache" } }));
+    api.create(PODS, pod("a", { ip: "10.244.1.2" }));
+    api.create(PODS, pod("b", { ip: "10.244.1.3" }));
+    api.create(PODS, pod("c", { ip: "10.244.1.4", labels: { app: "cache" } }));
+    await until(() => {
+      expect(names(api, "web")).toEqual(["a", "b"]);
+      expect(names(api, "db")).toEqual([]);
+      expect(names(api, "cache")).toEqual(["c"]);
+    });
+    await settle();
+    const cache = versions(api, "cache");
+    relabel(api, "a", { app: "db" });
+    await until(() => {
+      expect(names(api, "web")).toEqual(["b"]);
+      expect(names(api, "db")).toEqual(["a"]);
+    });
+    api.delete(PODS, "default", "b", { gracePeriodSeconds: 0 });
+    await until(() => expect(names(api, "web")).toEqual([]));
+    await settle();
+    expect(versions(api, "cache")).toEqual(cache);
+  });
+
+  it("follows a Service's selector change, and later pod events go by the new selector", async () => {
+    const api = setup();
+    api.create(SERVICES, service("web"));
+    api.create(PODS, pod("a", { ip: "10.244.1.2" }));
+    api.create(PODS, pod("b", { ip: "10.244.1.3", labels: { app: "web", tier: "canary" } }));
+    api.create(PODS, pod("c", { ip: "10.244.1.4", labels: { app: "db", tier: "canary" } }));
+    await until(() => expect(names(api, "web")).toEqual(["a", "b"]));
+    const svc = api.get(SERVICES, "default", "web");
+    api.update(SERVICES, { ...svc, spec: { ...(svc.spec as object), selector: { app: "web", tier: "canary" } } });
+    await until(() => expect(names(api, "web")).toEqual(["b"]));
+    // The old selector no longer brings pods in; the new one does.
+    api.create(PODS, pod("d", { ip: "10.244.1.5" }));
+    relabel(api, "c", { app: "web", tier: "canary" });
+    await until(() => expect(names(api, "web")).toEqual(["b", "c"]));
+    const svc2 = api.get(SERVICES, "default", "web");
+    api.update(SERVICES, { ...svc2, spec: { ...(svc2.spec as object), selector: { tier: "canary" } } });
+    await until(() => expect(names(api, "web")).toEqual(["b", "c"]));
+    relabel(api, "d", { tier: "canary", other: "x" });
+    await until(() => expect(names(api, "web")).toEqual(["b", "c", "d"]));
+  });
+
+  it("matches multi-label selectors whatever pair a Service is filed under, and keeps namespaces apart", async () => {
+    const api = setup();
+    // Many Services share tier=backend, so later ones are filed under their own app=… pair.
+    for (const n of ["s1", "s2", "s3", "s4"]) api.create(SERVICES, service(n, { selector: { app: n, tier: "backend" } }));
+    api.create(SERVICES, { ...service("s1", { selector: { app: "s1", tier: "backend" } }), metadata: { name: "s1", namespace: "other" } });
+    api.create(PODS, pod("s1-a", { ip: "10.244.1.2", labels: { app: "s1", tier: "backend" } }));
+    api.create(PODS, pod("s1-b", { ip: "10.244.1.3", labels: { app: "s1" } }));
+    api.create(PODS, pod("s3-a", { ip: "10.244.1.4", labels: { app: "s3", tier: "backend", extra: "y" } }));
+    api.create(PODS, pod("lone", { ip: "10.244.1.5", labels: { tier: "backend" } }));
+    api.create(PODS, pod("s1-other", { ip: "10.244.2.2", labels: { app: "s1", tier: "backend" }, namespace: "other" }));
+    await until(() => {
+      expect(names(api, "s1")).toEqual(["s1-a"]);
+      expect(names(api, "s2")).toEqual([]);
+      expect(names(api, "s3")).toEqual(["s3-a"]);
+      expect(names(api, "s4")).toEqual([]);
+      expect(names(api, "s1", "other")).toEqual(["s1-other"]);
+    });
+    relabel(api, "s1-b", { app: "s1", tier: "backend" });
+    relabel(api, "lone", { app: "s4", tier: "backend" });
+    await until(() => {
+      expect(names(api, "s1")).toEqual(["s1-a", "s1-b"]);
+      expect(names(api, "s4")).toEqual(["lone"]);
+      expect(names(api, "s1", "other")).toEqual(["s1-other"]);
+    });
+  });
+
+  it("reads pods and Services from its indexes, not by listing, on pod and Service events", async () => {
+    const api = setup();
+    api.create(SERVICES, service("web"));
+    api.create(PODS, pod("a", { ip: "10.244.1.2" }));
+    await until(() => expect(names(api, "web")).toEqual(["a"]));
+    const list = vi.spyOn(api, "list");
+    api.create(PODS, pod("b", { ip: "10.244.1.3" }));
+    setReady(api, "a", false);
+    const s = api.get(SERVICES, "default", "web");
+    api.update(SERVICES, { ...s, metadata: { ...s.metadata, labels: { team: "x" } } });
+    await until(() => expect(byPod(api, "web")).toEqual({ a: expect.objectContaining({ ready: false }), b: expect.objectContaining({ ready: true }) }));
+    expect(list.mock.calls.map(([r]) => r.kind).filter((k) => k !== "EndpointSlice")).toEqual([]);
+    expect(list.mock.calls.every(([, o]: [ResourceInfo, ListOptions?]) => o?.labelSelector === "kubernetes.io/service-name=web")).toBe(true);
+    list.mockRestore();
+  });
+
+  it("converges when pod events arrive after the Service's, and Service events after the pods'", async () => {
+    const api = setup(new ReorderingApi());
+    api.hold(PODS);
+    api.create(SERVICES, service("web"));
+    api.create(PODS, pod("a", { ip: "10.244.1.2" }));
+    // The controller has not seen the pod yet: an empty placeholder.
+    await until(() => expect(slicesOf(api, "web").map((s) => s.endpoints)).toEqual([[]]));
+    api.release(PODS);
+    await until(() => expect(names(api, "web")).toEqual(["a"]));
+
+    api.hold(SERVICES);
+    api.create(PODS, pod("d1", { ip: "10.244.1.3", labels: { app: "db" } }));
+    api.create(SERVICES, service("db", { selector: { app: "db" } }));
+    const web = api.get(SERVICES, "default", "web");
+    api.update(SERVICES, { ...web, spec: { ...(web.spec as object), selector: { app: "db" } } });
+    await settle();
+    // Nothing yet: the pod event found no Service that selects it in the index.
+    expect(slicesOf(api, "db")).toEqual([]);
+    expect(names(api, "web")).toEqual(["a"]);
+    api.release(SERVICES);
+    await until(() => {
+      expect(names(api, "db")).toEqual(["d1"]);
+      expect(names(api, "web")).toEqual(["d1"]);
+    });
+    // And the index now files the Services under their current selectors.
+    relabel(api, "a", { app: "db" });
+    await until(() => expect(names(api, "web")).toEqual(["a", "d1"]));
+  });
+
+  it("makes no duplicate slices while slice events lag its own writes, and settles when they arrive", async () => {
+    const api = setup(new ReorderingApi());
+    api.hold(SLICES);
+    api.create(SERVICES, service("web"));
+    await until(() => expect(slicesOf(api, "web")).toHaveLength(1));
+    api.create(PODS, pod("a", { ip: "10.244.1.2" }));
+    await until(() => expect(names(api, "web")).toEqual(["a"]));
+    api.create(PODS, pod("b", { ip: "10.244.1.3" }));
+    await until(() => expect(names(api, "web")).toEqual(["a", "b"]));
+    api.delete(PODS, "default", "a", { gracePeriodSeconds: 0 });
+    await until(() => expect(names(api, "web")).toEqual(["b"]));
+    expect(slicesOf(api, "web")).toHaveLength(1);
+    const before = versions(api, "web");
+    api.release(SLICES);
+    await settle();
+    expect(versions(api, "web")).toEqual(before);
+    relabel(api, "b", { app: "other" });
+    await until(() => expect(slicesOf(api, "web").map((s) => s.endpoints)).toEqual([[]]));
+  });
+
+  it("writes nothing on a re-list replaying ADDED for every object, and keeps working after it", async () => {
+    const api = setup(new ReorderingApi());
+    api.create(SERVICES, service("web"));
+    api.create(SERVICES, service("db", { selector: { app: "db" } }));
+    api.create(PODS, pod("a", { ip: "10.244.1.2" }));
+    api.create(PODS, pod("b", { ip: "10.244.1.3" }));
+    await until(() => expect(names(api, "web")).toEqual(["a", "b"]));
+    await settle();
+    const web = versions(api, "web");
+    const db = versions(api, "db");
+    for (const r of [SLICES, PODS, SERVICES, SLICES]) api.relist(r);
+    await settle();
+    expect(versions(api, "web")).toEqual(web);
+    expect(versions(api, "db")).toEqual(db);
+    // Replayed slices were filed once: a pod leaving is noticed, and a pod
+    // that leaves and comes back is listed once.
+    relabel(api, "a", { app: "db" });
+    await until(() => {
+      expect(names(api, "web")).toEqual(["b"]);
+      expect(names(api, "db")).toEqual(["a"]);
+    });
+    api.relist(PODS);
+    relabel(api, "a", { app: "web" });
+    await until(() => {
+      expect(names(api, "web")).toEqual(["a", "b"]);
+      expect(names(api, "db")).toEqual([]);
+    });
+    api.delete(PODS, "default", "b", { gracePeriodSeconds: 0 });
+    await until(() => expect(names(api, "web")).toEqual(["a"]));
+  });
+
+  it("starts from what is there: a restarted controller drops pods that stopped matching while it was away", async () => {
+    const api = setup();
+    api.create(SERVICES, service("web"));
+    api.create(PODS, pod("a", { ip: "10.244.1.2" }));
+    api.create(PODS, pod("b", { ip: "10.244.1.3" }));
+    api.create(PODS, pod("c", { ip: "10.244.1.4" }));
+    await until(() => expect(names(api, "web")).toEqual(["a", "b", "c"]));
+    const first = running[0]!;
+    first.stop();
+    relabel(api, "a", { app: "other" });
+    api.create(PODS, pod("d", { ip: "10.244.1.5" }));
+    await settle();
+    expect(names(api, "web")).toEqual(["a", "b", "c"]);
+    const second = new EndpointSliceController(api);
+    running = [second, ...running.filter((c) => c !== first)];
+    second.start();
+    await until(() => expect(names(api, "web")).toEqual(["b", "c", "d"]));
+    // The slices it found were indexed too: a deleted pod leaves them.
+    api.delete(PODS, "default", "b", { gracePeriodSeconds: 0 });
+    await until(() => expect(names(api, "web")).toEqual(["c", "d"]));
+    expect(slicesOf(api, "web")).toHaveLength(1);
+  });
+
+  it("notices a managed slice relabelled away from its Service", async () => {
+    const api = setup();
+    api.create(SERVICES, service("web"));
+    api.create(PODS, pod("a", { ip: "10.244.1.2" }));
+    await until(() => expect(names(api, "web")).toEqual(["a"]));
+    const [slice] = slicesOf(api, "web");
+    api.update(SLICES, { ...slice!, metadata: { ...slice!.metadata, labels: { ...slice!.metadata.labels, "kubernetes.io/service-name": "elsewhere" } } });
+    // The Service gets a slice again; the relabelled one is no longer its own.
+    await until(() => expect(names(api, "web")).toEqual(["a"]));
+    expect(slicesOf(api, "web").map((s) => s.metadata.name)).not.toContain(slice!.metadata.name);
   });
 });
