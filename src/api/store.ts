@@ -25,8 +25,9 @@ interface Watcher {
   send: (event: WatchEvent) => void;
 }
 
-/** How many past events a watch may resume from before it gets 410 Gone. */
+/** How many past events (at least) a watch may resume from before it gets 410 Gone. */
 const HISTORY_LIMIT = 20_000;
+const HISTORY_TRIM_BATCH = 2_000;
 
 export class Store {
   private revision = 0;
@@ -81,7 +82,8 @@ export class Store {
   private emit(resource: ResourceInfo, type: WatchEventType, object: Stored<KubeObject>): void {
     const event: WatchEvent = { type, object };
     this.history.push({ rv: this.revision, resource, event });
-    if (this.history.length > HISTORY_LIMIT) this.history.splice(0, this.history.length - HISTORY_LIMIT);
+    // Trimmed in batches: dropping one entry per write moves all 20,000 each time.
+    if (this.history.length > HISTORY_LIMIT + HISTORY_TRIM_BATCH) this.history.splice(0, this.history.length - HISTORY_LIMIT);
     for (const w of this.watchers) if (w.resource === resource && matches(w, object)) w.send(event);
   }
 
