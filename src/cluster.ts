@@ -39,6 +39,8 @@ export interface StartOptions {
   testUpstreamDns?: boolean;
   /** kube-proxy mode: iptables (default) or userspace */
   proxyMode?: ProxyMode;
+  /** kube-proxy's --masquerade-all: SNAT every connection to a ClusterIP to the node's address */
+  masqueradeAll?: boolean;
   /** how long to wait for nodes and pods (default 60 s) */
   timeoutMs?: number;
   onProgress?: (message: string) => void;
@@ -135,7 +137,7 @@ export class Cluster {
     for (const u of options.dnsUpstreams ?? []) {
       if (!/^\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?$/.test(u)) throw new KemuError(`--dns-upstream: expected an IPv4 address with an optional :port, got ${JSON.stringify(u)}`);
     }
-    const config: ClusterConfig = { ...DEFAULTS, name, nodes, proxyMode, dnsUpstreams: options.dnsUpstreams ?? [], testUpstreamDns: options.testUpstreamDns ?? false };
+    const config: ClusterConfig = { ...DEFAULTS, name, nodes, proxyMode, masqueradeAll: options.masqueradeAll ?? false, dnsUpstreams: options.dnsUpstreams ?? [], testUpstreamDns: options.testUpstreamDns ?? false };
     const paths = clusterPaths(name);
     mkdirSync(paths.dir, { recursive: true });
     const configPath = `${paths.dir}/start.json`;

@@ -27,6 +27,7 @@ export interface AgentConfig {
   clusterDomain: string;
   clusterDns: string[];
   proxyMode: ProxyMode;
+  masqueradeAll: boolean;
 }
 
 /** Per-namespace sysctls of the node (written from inside its namespace). */
@@ -76,6 +77,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     nodeIPs: [config.nodeIp],
     gatewayIP: gatewayOf(podCidr),
     clusterCIDR: config.clusterCidr,
+    masqueradeAll: config.masqueradeAll,
   });
   await reportReady(api, node);
 

@@ -9,6 +9,8 @@ export interface ClusterConfig {
   name: string;
   nodes: number;
   proxyMode: ProxyMode;
+  /** kube-proxy's --masquerade-all: SNAT every connection to a ClusterIP (iptables mode) */
+  masqueradeAll: boolean;
   /** LoadBalancer IPs, announced to the outside host by routes via the nodes (like BGP-mode MetalLB) */
   loadBalancerPool: string;
   nodePortRange: [number, number];
@@ -25,6 +27,7 @@ export interface ClusterConfig {
 
 export const DEFAULTS: Omit<ClusterConfig, "name" | "nodes"> = {
   proxyMode: "iptables",
+  masqueradeAll: false,
   loadBalancerPool: "172.18.255.0/24",
   nodePortRange: [30000, 32767],
   dnsUpstreams: [],

@@ -101,6 +101,7 @@ export class ControlPlane {
       clusterDomain: this.config.clusterDomain,
       clusterDns: this.config.clusterDns,
       proxyMode: this.config.proxyMode,
+      masqueradeAll: this.config.masqueradeAll,
     };
     const configPath = join(dir, "agent.json");
     writeFileSync(configPath, JSON.stringify(agentConfig, null, 2));

@@ -14,6 +14,8 @@ export interface NodeProxySettings {
   /** the node's cni0 address (the pods' gateway) */
   gatewayIP: string;
   clusterCIDR: string;
+  /** --masquerade-all (iptables mode; in userspace mode backends see the node as the source anyway) */
+  masqueradeAll: boolean;
 }
 
 /** kube-proxy's defaults: minSyncPeriod 1 s, syncPeriod 30 s. */
@@ -26,7 +28,7 @@ export async function startProxy(api: ApiClient, mode: ProxyMode, s: NodeProxySe
     await proxy.start();
     return { stop: async () => proxy.stop() };
   }
-  const proxy = new IptablesProxier(api, { ...s, masqueradeAll: false, minSyncPeriodMs: MIN_SYNC_PERIOD_MS, syncPeriodMs: SYNC_PERIOD_MS });
+  const proxy = new IptablesProxier(api, { ...s, minSyncPeriodMs: MIN_SYNC_PERIOD_MS, syncPeriodMs: SYNC_PERIOD_MS });
   await proxy.start();
   return { stop: async () => proxy.stop() };
 }
