@@ -81,6 +81,13 @@ spec:
     expect(rules).toMatch(/^-A KUBE-POSTROUTING -j MARK --set-xmark 0x4000\/0x0$/m);
     const filter = (await cluster.execOnHost("node-1", ["iptables-save", "-t", "filter"])).stdout;
     expect(filter).toMatch(/^-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP$/m);
+    // The jumps from the built-in chains are there once each (9 in filter, 3 in nat), on every node.
+    for (const node of ["node-1", "node-2"]) {
+      const all = (await cluster.execOnHost(node, ["iptables-save"])).stdout.split("\n");
+      const jumps = all.filter((l) => /^-A (INPUT|FORWARD|OUTPUT|PREROUTING|POSTROUTING) .*-j KUBE-/.test(l));
+      expect(jumps.length).toBe(12 + 2); // + kubelet's KUBE-FIREWALL jumps from INPUT and OUTPUT
+      expect(new Set(jumps).size).toBe(jumps.length);
+    }
   });
 
   it("§6.2 refuses connections at once when a Service has no endpoints", async () => {

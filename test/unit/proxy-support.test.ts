@@ -92,6 +92,31 @@ describe("bounded-frequency runner", () => {
     expect(runs).toBe(2);
     r.stop();
   });
+
+  it("never runs two syncs at once: a run asked for just before runNow is that run, one asked for during a sync follows it", async () => {
+    let active = 0;
+    let most = 0;
+    let runs = 0;
+    const r = new BoundedFrequencyRunner(
+      async () => {
+        runs++;
+        most = Math.max(most, ++active);
+        await new Promise((res) => setTimeout(res, 30));
+        active--;
+      },
+      0,
+      60_000,
+    );
+    r.run(); // e.g. informer events while the proxy starts
+    await r.runNow();
+    expect([runs, most]).toEqual([1, 1]);
+    const during = r.runNow();
+    r.run();
+    await during;
+    await new Promise((res) => setTimeout(res, 80));
+    expect([runs, most]).toEqual([3, 1]);
+    r.stop();
+  });
 });
 
 describe("rollout history", () => {

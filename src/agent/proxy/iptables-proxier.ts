@@ -82,8 +82,16 @@ export class IptablesSyncer {
     this.needFull = true;
   }
 
-  /** Callers run one sync at a time (the proxier's runner does). */
-  async sync(state: ProxyState): Promise<SyncStats> {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** Syncs one at a time, in call order (two at once would both insert the missing jumps). */
+  sync(state: ProxyState): Promise<SyncStats> {
+    const next = this.queue.then(() => this.syncOnce(state));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async syncOnce(state: ProxyState): Promise<SyncStats> {
     const t0 = performance.now();
     // After start-up or a failed restore, one iptables-save tells what exists;
     // later full syncs know their chains and only list the built-in chains.

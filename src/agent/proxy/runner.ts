@@ -29,6 +29,11 @@ export class BoundedFrequencyRunner {
 
   /** Runs a sync now (after any that is in flight) and resolves when it is done; errors are thrown. */
   async runNow(): Promise<void> {
+    // A sync asked for earlier and not started yet is this one.
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     while (this.running) await new Promise((r) => setTimeout(r, 5));
     this.running = true;
     this.lastRun = Date.now();
@@ -59,6 +64,11 @@ export class BoundedFrequencyRunner {
   }
 
   private async execute(): Promise<void> {
+    // Never two syncs at once (runNow may have started one since the timer was set).
+    if (this.running) {
+      this.pending = true;
+      return;
+    }
     this.running = true;
     this.lastRun = Date.now();
     try {
