@@ -29,9 +29,33 @@ interface Watcher {
 const HISTORY_LIMIT = 20_000;
 const HISTORY_TRIM_BATCH = 2_000;
 
+/** A slot for one object; an update replaces obj in place, keeping the slot's position. */
+interface Entry {
+  name: string;
+  obj: Stored<KubeObject>;
+}
+
+/** One namespace's objects of a resource, by name and in list order. */
+interface Bucket {
+  byName: Map<string, Entry>;
+  sorted: Entry[];
+}
+
+/**
+ * A resource's objects: by key for get, and by namespace with names kept
+ * sorted, so a list reads one namespace in order instead of scanning and
+ * sorting the whole resource each time (every controller lists through here).
+ */
+interface Table {
+  byKey: Map<string, Stored<KubeObject>>;
+  buckets: Map<string, Bucket>;
+  /** namespaces (metadata.namespace ?? "") that have a bucket, in list order */
+  namespaces: string[];
+}
+
 export class Store {
   private revision = 0;
-  private readonly tables = new Map<ResourceInfo, Map<string, Stored<KubeObject>>>();
+  private readonly tables = new Map<ResourceInfo, Table>();
   private readonly history: Recorded[] = [];
   private readonly watchers = new Set<Watcher>();
 
@@ -39,34 +63,52 @@ export class Store {
     return String(this.revision);
   }
 
-  private table(resource: ResourceInfo): Map<string, Stored<KubeObject>> {
+  private table(resource: ResourceInfo): Table {
     let t = this.tables.get(resource);
     if (!t) {
-      t = new Map();
+      t = { byKey: new Map(), buckets: new Map(), namespaces: [] };
       this.tables.set(resource, t);
     }
     return t;
   }
 
   get(resource: ResourceInfo, namespace: string | undefined, name: string): Stored<KubeObject> | undefined {
-    return this.table(resource).get(keyOf(resource, namespace, name));
+    return this.table(resource).byKey.get(keyOf(resource, namespace, name));
   }
 
+  /** Objects sorted by namespace, then name (the order kubectl get shows). */
   list(resource: ResourceInfo, namespace?: string, filter?: ObjectFilter): Stored<KubeObject>[] {
+    const t = this.table(resource);
     const out: Stored<KubeObject>[] = [];
-    for (const obj of this.table(resource).values()) {
-      if (namespace && resource.namespaced && obj.metadata.namespace !== namespace) continue;
-      if (filter && !filter(obj)) continue;
-      out.push(obj);
-    }
-    return out.sort(compareByNamespaceAndName);
+    const add = (bucket: Bucket | undefined): void => {
+      if (!bucket) return;
+      if (!filter) {
+        for (const e of bucket.sorted) out.push(e.obj);
+        return;
+      }
+      // The filter visits objects in the order they were stored, which reads a
+      // big table measurably faster than name order; the matches are put in name order after.
+      const matched: Entry[] = [];
+      for (const e of bucket.byName.values()) if (filter(e.obj)) matched.push(e);
+      if (matched.length === 0) return;
+      if (matched.length * 8 < bucket.sorted.length) {
+        // Stable: names that compare equal stay in the order they were stored, as in bucket.sorted.
+        for (const e of matched.sort((a, b) => a.name.localeCompare(b.name))) out.push(e.obj);
+        return;
+      }
+      const keep = new Set(matched);
+      for (const e of bucket.sorted) if (keep.has(e)) out.push(e.obj);
+    };
+    if (namespace && resource.namespaced) add(t.buckets.get(namespace));
+    else for (const ns of t.namespaces) add(t.buckets.get(ns));
+    return out;
   }
 
   /** Stores obj (already complete apart from resourceVersion) and notifies watchers. */
   put(resource: ResourceInfo, obj: Stored<KubeObject>, type: "ADDED" | "MODIFIED"): Stored<KubeObject> {
     this.revision += 1;
     obj.metadata.resourceVersion = String(this.revision);
-    this.table(resource).set(keyOf(resource, obj.metadata.namespace, obj.metadata.name), obj);
+    this.file(this.table(resource), resource, obj);
     this.emit(resource, type, obj);
     return obj;
   }
@@ -74,9 +116,48 @@ export class Store {
   remove(resource: ResourceInfo, obj: Stored<KubeObject>): Stored<KubeObject> {
     this.revision += 1;
     const removed = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(this.revision) } };
-    this.table(resource).delete(keyOf(resource, obj.metadata.namespace, obj.metadata.name));
+    this.unfile(this.table(resource), resource, obj);
     this.emit(resource, "DELETED", removed);
     return removed;
+  }
+
+  private file(t: Table, resource: ResourceInfo, obj: Stored<KubeObject>): void {
+    const key = keyOf(resource, obj.metadata.namespace, obj.metadata.name);
+    const old = t.byKey.get(key);
+    // Only a cluster-scoped object could change namespace under the same key (the API server forbids one there).
+    if (old && bucketOf(old) !== bucketOf(obj)) this.unfile(t, resource, old);
+    t.byKey.set(key, obj);
+    const ns = bucketOf(obj);
+    let bucket = t.buckets.get(ns);
+    if (!bucket) {
+      bucket = { byName: new Map(), sorted: [] };
+      t.buckets.set(ns, bucket);
+      t.namespaces.splice(upperBound(t.namespaces, ns, (x) => x), 0, ns);
+    }
+    const entry = bucket.byName.get(obj.metadata.name);
+    if (entry) {
+      entry.obj = obj;
+      return;
+    }
+    const added: Entry = { name: obj.metadata.name, obj };
+    bucket.byName.set(added.name, added);
+    bucket.sorted.splice(upperBound(bucket.sorted, added.name, (e) => e.name), 0, added);
+  }
+
+  private unfile(t: Table, resource: ResourceInfo, obj: Stored<KubeObject>): void {
+    const key = keyOf(resource, obj.metadata.namespace, obj.metadata.name);
+    const stored = t.byKey.get(key);
+    if (!stored) return;
+    t.byKey.delete(key);
+    const ns = bucketOf(stored);
+    const bucket = t.buckets.get(ns)!;
+    const entry = bucket.byName.get(stored.metadata.name)!;
+    bucket.byName.delete(entry.name);
+    removeSorted(bucket.sorted, entry, (e) => e.name);
+    if (bucket.byName.size === 0) {
+      t.buckets.delete(ns);
+      removeSorted(t.namespaces, ns, (x) => x);
+    }
   }
 
   private emit(resource: ResourceInfo, type: WatchEventType, object: Stored<KubeObject>): void {
@@ -115,7 +196,33 @@ function keyOf(resource: ResourceInfo, namespace: string | undefined, name: stri
   return resource.namespaced ? `${namespace ?? ""}/${name}` : name;
 }
 
-function compareByNamespaceAndName(a: Stored<KubeObject>, b: Stored<KubeObject>): number {
-  const ns = (a.metadata.namespace ?? "").localeCompare(b.metadata.namespace ?? "");
-  return ns !== 0 ? ns : a.metadata.name.localeCompare(b.metadata.name);
+function bucketOf(obj: Stored<KubeObject>): string {
+  return obj.metadata.namespace ?? "";
+}
+
+/**
+ * Index of the first element that sorts after s. Inserting there keeps
+ * strings that compare equal in insertion order, as the stable sort of a
+ * whole table did.
+ */
+function upperBound<T>(sorted: T[], s: string, nameOf: (x: T) => string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (nameOf(sorted[mid]!).localeCompare(s) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function removeSorted<T>(sorted: T[], x: T, nameOf: (x: T) => string): void {
+  // x sits just before its upper bound, or among equal-comparing names before it.
+  const s = nameOf(x);
+  for (let i = upperBound(sorted, s, nameOf) - 1; i >= 0 && nameOf(sorted[i]!).localeCompare(s) === 0; i--) {
+    if (sorted[i] === x) {
+      sorted.splice(i, 1);
+      return;
+    }
+  }
 }

@@ -124,6 +124,67 @@ describe("API server semantics", () => {
     api.create(PODS, pod("d"));
     expect(events).toEqual(["ADDED b", "DELETED b", "ADDED c"]);
   });
+
+  it("lists in namespace-then-name order, whatever the order of writes and deletes", () => {
+    const api = server();
+    for (const name of ["b-ns", "a-ns", "a0", "z"]) api.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+    const namespaces = ["default", "kube-system", "b-ns", "a-ns", "a0", "z"];
+    const names = ["web", "web-1", "web.1", "web-10", "web-2", "a", "a0", "z-z", "0", "db"];
+    // The order the store used to give: scan everything, then sort.
+    const expected = (ns?: string, filter: (name: string) => boolean = () => true) =>
+      [...live]
+        .map((k) => k.split("/") as [string, string])
+        .filter(([n, name]) => (!ns || n === ns) && filter(name))
+        .sort(([na, a], [nb, b]) => na.localeCompare(nb) || a.localeCompare(b))
+        .map(([n, name]) => `${n}/${name}`);
+    const got = (ns?: string, labelSelector?: string, fieldSelector?: string) =>
+      api.list(PODS, { namespace: ns, labelSelector, fieldSelector }).items.map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
+    const live = new Set<string>();
+    let seed = 7;
+    const next = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let step = 0; step < 600; step++) {
+      const ns = namespaces[next(namespaces.length)]!;
+      const name = names[next(names.length)]!;
+      const key = `${ns}/${name}`;
+      if (!live.has(key)) {
+        api.create(PODS, pod(name, { namespace: ns, labels: { app: name.length % 2 ? "odd" : "even" } }));
+        live.add(key);
+      } else if (next(3) === 0) {
+        // An update keeps the object where it was.
+        api.patch(PODS, ns, name, { metadata: { annotations: { step: String(step) } } });
+      } else {
+        api.delete(PODS, ns, name);
+        live.delete(key);
+      }
+      if (step % 25 === 0) {
+        expect(got()).toEqual(expected());
+        expect(got(ns)).toEqual(expected(ns));
+        // Selectors matching some, few, all and none of the objects.
+        expect(got(undefined, "app=odd")).toEqual(expected(undefined, (n) => n.length % 2 === 1));
+        expect(got(undefined, undefined, "metadata.name=web-1")).toEqual(expected(undefined, (n) => n === "web-1"));
+        expect(got(ns, undefined, "metadata.name!=z-z")).toEqual(expected(ns, (n) => n !== "z-z"));
+        expect(got(undefined, "app in (odd,even)")).toEqual(expected());
+        expect(got(undefined, "app=none")).toEqual([]);
+      }
+    }
+    expect(got()).toEqual(expected());
+    for (const ns of namespaces) expect(got(ns)).toEqual(expected(ns));
+    expect(got("nowhere")).toEqual([]);
+    // A selective filter on a big namespace (matches sorted on their own), created out of order.
+    for (let i = 40; i > 0; i--) {
+      api.create(PODS, pod(`bulk-${i}`, { namespace: "z", labels: { bulk: String(i % 10) } }));
+      live.add(`z/bulk-${i}`);
+    }
+    expect(got("z", "bulk=3")).toEqual(["z/bulk-13", "z/bulk-23", "z/bulk-3", "z/bulk-33"]);
+    expect(got(undefined, "bulk in (3,4)")).toEqual(expected("z", (n) => /^bulk-\d*[34]$/.test(n)));
+    expect(got()).toEqual(expected());
+    // Cluster-scoped objects ignore the namespace asked for.
+    expect(api.list(NAMESPACES, { namespace: "default" }).items.map((n) => n.metadata.name)).toEqual(["a-ns", "a0", "b-ns", "default", "kube-system", "z"]);
+    // Lists hand back fresh arrays of the stored objects, updated in place by later writes.
+    const first = api.list(PODS).items;
+    first.pop();
+    expect(api.list(PODS).items).toHaveLength(first.length + 1);
+  });
 });
 
 describe("REST API over a unix socket", () => {
