@@ -1,10 +1,13 @@
-import { describe, it, expect } from "vitest";
+import { describe, it, expect, afterEach, vi } from "vitest";
 import { newReplicaSetTarget, resolveIntOrPercent, scaleDownOld, surgeAndUnavailable, type RsState } from "../../src/controllers/rollout.js";
 import { fnv32a, safeEncode, templateHash } from "../../src/controllers/hash.js";
 import { chooseNode } from "../../src/controllers/scheduler.js";
 import { nextFreeSubnet } from "../../src/controllers/nodeipam.js";
 import { rankForDeletion } from "../../src/controllers/replicaset.js";
-import type { Node, Pod, Stored } from "../../src/api/types.js";
+import type { KubeObject, Node, Pod, Stored } from "../../src/api/types.js";
+import { ApiServer } from "../../src/api/apiserver.js";
+import { resourceByKind } from "../../src/api/resources.js";
+import { GarbageCollector } from "../../src/controllers/garbagecollector.js";
 
 const meta = (name: string, extra: Record<string, unknown> = {}) => ({ name, uid: `uid-${name}`, resourceVersion: "1", creationTimestamp: "2026-01-01T00:00:00Z", ...extra });
 
@@ -113,5 +116,170 @@ describe("replica set scale-down order", () => {
       pod("unscheduled", { phase: "Pending", ready: false }),
     ];
     expect(rankForDeletion(pods).map((p) => p.metadata.name)).toEqual(["unscheduled", "pending", "unready", "restarty", "ready-new", "ready-old"]);
+  });
+});
+
+describe("garbage collector", () => {
+  const NAMESPACES = resourceByKind("Namespace")!;
+  const NODES = resourceByKind("Node")!;
+  const PODS = resourceByKind("Pod")!;
+  const DEPLOYMENTS = resourceByKind("Deployment")!;
+  const REPLICASETS = resourceByKind("ReplicaSet")!;
+
+  let running: GarbageCollector[] = [];
+  afterEach(() => {
+    running.forEach((c) => c.stop());
+    running = [];
+  });
+
+  function server(): ApiServer {
+    const api = new ApiServer();
+    for (const name of ["default", "other"]) api.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+    return api;
+  }
+  function collector(api: ApiServer): GarbageCollector {
+    const gc = new GarbageCollector(api);
+    running.push(gc);
+    gc.start();
+    return gc;
+  }
+
+  type Owner = Stored<KubeObject>;
+  const ref = (o: Owner) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, uid: o.metadata.uid });
+  const template = { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "c", image: "x" }] } };
+  const deployment = (api: ApiServer, name: string): Owner =>
+    api.create(DEPLOYMENTS, { apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace: "default" }, spec: { replicas: 1, selector: { matchLabels: { app: "web" } }, template } });
+  const replicaSet = (api: ApiServer, name: string, owners: Owner[] = []): Owner =>
+    api.create(REPLICASETS, {
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      metadata: { name, namespace: "default", ownerReferences: owners.map(ref) },
+      spec: { replicas: 1, selector: { matchLabels: { app: "web" } }, template },
+    });
+  const ownedPod = (api: ApiServer, name: string, owners: { apiVersion: string; kind: string; name: string; uid: string }[], extra: Record<string, unknown> = {}): Owner =>
+    api.create(PODS, { apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "default", ownerReferences: owners, ...extra }, spec: { containers: [{ name: "c", image: "x" }] } });
+  const podNames = (api: ApiServer, ns?: string) => api.list(PODS, { namespace: ns }).items.map((p) => p.metadata.name);
+  const settle = () => new Promise((r) => setTimeout(r, 20));
+  async function until(check: () => void, timeoutMs = 2000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        check();
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+  }
+
+  it("deletes dependents once their owner is gone, down the chain, from its indexes rather than by listing", async () => {
+    const api = server();
+    collector(api);
+    const d = deployment(api, "web");
+    const rs = replicaSet(api, "web-1", [d]);
+    const keep = replicaSet(api, "keep");
+    ownedPod(api, "a", [ref(rs)]);
+    ownedPod(api, "b", [ref(rs)]);
+    ownedPod(api, "c", [ref(keep)]);
+    ownedPod(api, "free", []);
+    await settle();
+    expect(podNames(api)).toEqual(["a", "b", "c", "free"]);
+    const list = vi.spyOn(api, "list");
+    api.delete(DEPLOYMENTS, "default", "web");
+    await until(() => expect(["a", "b"].map((n) => api.tryGet(PODS, "default", n))).toEqual([undefined, undefined]));
+    expect(list).not.toHaveBeenCalled();
+    expect(podNames(api)).toEqual(["c", "free"]);
+    expect(api.list(REPLICASETS).items.map((r) => r.metadata.name)).toEqual(["keep"]);
+  });
+
+  it("deletes objects naming owners that never existed, including those there before it started", async () => {
+    const api = server();
+    const bogus = { apiVersion: "apps/v1", kind: "ReplicaSet", name: "ghost", uid: "no-such-uid" };
+    ownedPod(api, "before", [bogus]);
+    collector(api);
+    await until(() => expect(podNames(api)).toEqual([]));
+    ownedPod(api, "after", [bogus]);
+    await until(() => expect(podNames(api)).toEqual([]));
+    // An owner reference changed to a missing owner counts too.
+    const rs = replicaSet(api, "web");
+    ownedPod(api, "moved", [ref(rs)]);
+    await settle();
+    api.patch(PODS, "default", "moved", { metadata: { ownerReferences: [bogus] } });
+    await until(() => expect(podNames(api)).toEqual([]));
+  });
+
+  it("goes by uid: an owner recreated under the same name does not own the old dependents, nor a dead owner the new ones", async () => {
+    const api = server();
+    collector(api);
+    const old = replicaSet(api, "web");
+    ownedPod(api, "old-pod", [ref(old)]);
+    ownedPod(api, "renamed", [ref(old)]);
+    await settle();
+    // All before the collector runs: the owner and a dependent replaced under their names.
+    api.delete(REPLICASETS, "default", "web");
+    const fresh = replicaSet(api, "web");
+    api.delete(PODS, "default", "renamed");
+    ownedPod(api, "renamed", [ref(fresh)]);
+    ownedPod(api, "new-pod", [ref(fresh)]);
+    await until(() => expect(podNames(api)).toEqual(["new-pod", "renamed"]));
+    await settle();
+    expect(podNames(api)).toEqual(["new-pod", "renamed"]);
+    expect(api.get(PODS, "default", "renamed").metadata.ownerReferences?.[0]?.uid).toBe(fresh.metadata.uid);
+  });
+
+  it("keeps a dependent while any of its owners is left", async () => {
+    const api = server();
+    collector(api);
+    const a = replicaSet(api, "a");
+    const b = replicaSet(api, "b");
+    ownedPod(api, "shared", [ref(a), ref(b)]);
+    api.delete(REPLICASETS, "default", "a");
+    await settle();
+    expect(podNames(api)).toEqual(["shared"]);
+    api.delete(REPLICASETS, "default", "b");
+    await until(() => expect(podNames(api)).toEqual([]));
+  });
+
+  it("leaves orphaned dependents (propagationPolicy Orphan) and terminating ones alone", async () => {
+    const api = server();
+    collector(api);
+    const rs = replicaSet(api, "web");
+    ownedPod(api, "orphan", [ref(rs)]);
+    ownedPod(api, "finalizing", [ref(rs)], { finalizers: ["example.com/hold"] });
+    api.delete(PODS, "default", "finalizing");
+    api.delete(REPLICASETS, "default", "web", { propagationPolicy: "Orphan" });
+    await settle();
+    expect(podNames(api)).toEqual(["finalizing", "orphan"]);
+    expect(api.get(PODS, "default", "orphan").metadata.ownerReferences).toEqual([]);
+    expect(api.get(PODS, "default", "finalizing").metadata.deletionTimestamp).toBeDefined();
+  });
+
+  it("collects the namespaced dependents of a cluster-scoped owner in every namespace", async () => {
+    const api = server();
+    collector(api);
+    const node = api.create(NODES, { apiVersion: "v1", kind: "Node", metadata: { name: "n1" }, spec: {} });
+    ownedPod(api, "mirror", [ref(node)]);
+    api.create(PODS, { apiVersion: "v1", kind: "Pod", metadata: { name: "elsewhere", namespace: "other", ownerReferences: [ref(node)] }, spec: { containers: [{ name: "c", image: "x" }] } });
+    await settle();
+    expect(podNames(api)).toEqual(["mirror", "elsewhere"]);
+    api.delete(NODES, undefined, "n1");
+    await until(() => expect(podNames(api)).toEqual([]));
+  });
+
+  it("still sweeps the whole store periodically, for what its indexes never saw", () => {
+    const api = server();
+    class Sweeping extends GarbageCollector {
+      sweepNow(): void {
+        this.sync("");
+      }
+    }
+    // Not started: no watches, nothing indexed.
+    const gc = new Sweeping(api);
+    const rs = replicaSet(api, "web");
+    ownedPod(api, "owned", [ref(rs)]);
+    ownedPod(api, "ghost", [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "x", uid: "no-such-uid" }]);
+    gc.sweepNow();
+    expect(podNames(api)).toEqual(["owned"]);
   });
 });
