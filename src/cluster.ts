@@ -2,6 +2,7 @@
 // The CLI is a thin layer over this, and so are the tests.
 import { spawn, type StdioOptions } from "node:child_process";
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from "node:fs";
+import { parseIPv4CIDR } from "./agent/proxy/iptables/net.js";
 import { ApiClient } from "./api/client.js";
 import { applyObjects, type AppliedObject } from "./api/apply.js";
 import { loadManifests, parseManifests, type SourcedObject } from "./api/manifests.js";
@@ -41,6 +42,8 @@ export interface StartOptions {
   proxyMode?: ProxyMode;
   /** kube-proxy's --masquerade-all: SNAT every connection to a ClusterIP to the node's address */
   masqueradeAll?: boolean;
+  /** kube-proxy's --nodeport-addresses: IPv4 CIDRs or "primary" (NodePorts answer only on node addresses inside them) */
+  nodePortAddresses?: string[];
   /** how long to wait for nodes and pods (default 60 s) */
   timeoutMs?: number;
   onProgress?: (message: string) => void;
@@ -122,6 +125,10 @@ export class Cluster {
     if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES) throw new KemuError(`--nodes: must be an integer between 1 and ${MAX_NODES}, got ${options.nodes}`);
     const proxyMode = options.proxyMode ?? "iptables";
     if (!PROXY_MODES.includes(proxyMode)) throw new KemuError(`--proxy-mode: expected one of ${PROXY_MODES.join(", ")}, got ${JSON.stringify(options.proxyMode)}`);
+    const nodePortAddresses = options.nodePortAddresses ?? [];
+    for (const a of nodePortAddresses) {
+      if (a !== "primary" && !parseIPv4CIDR(a)) throw new KemuError(`--nodeport-addresses: expected IPv4 CIDRs (like 172.18.0.0/16) or "primary", got ${JSON.stringify(a)}`);
+    }
     if (!isRoot()) throw new KemuError("kemu needs root: it creates network namespaces (run it with sudo)");
     for (const bin of ["kemu-sandbox", "agnhost"] as const) {
       if (!existsSync(builtinPath(bin))) throw new KemuError(`${builtinPath(bin)} is missing: run npm run build first`);
@@ -137,7 +144,7 @@ export class Cluster {
     for (const u of options.dnsUpstreams ?? []) {
       if (!/^\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?$/.test(u)) throw new KemuError(`--dns-upstream: expected an IPv4 address with an optional :port, got ${JSON.stringify(u)}`);
     }
-    const config: ClusterConfig = { ...DEFAULTS, name, nodes, proxyMode, masqueradeAll: options.masqueradeAll ?? false, dnsUpstreams: options.dnsUpstreams ?? [], testUpstreamDns: options.testUpstreamDns ?? false };
+    const config: ClusterConfig = { ...DEFAULTS, name, nodes, proxyMode, masqueradeAll: options.masqueradeAll ?? false, nodePortAddresses, dnsUpstreams: options.dnsUpstreams ?? [], testUpstreamDns: options.testUpstreamDns ?? false };
     const paths = clusterPaths(name);
     mkdirSync(paths.dir, { recursive: true });
     const configPath = `${paths.dir}/start.json`;

@@ -28,6 +28,7 @@ export interface AgentConfig {
   clusterDns: string[];
   proxyMode: ProxyMode;
   masqueradeAll: boolean;
+  nodePortAddresses: string[];
 }
 
 /** Per-namespace sysctls of the node (written from inside its namespace). */
@@ -78,6 +79,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     gatewayIP: gatewayOf(podCidr),
     clusterCIDR: config.clusterCidr,
     masqueradeAll: config.masqueradeAll,
+    nodePortAddresses: config.nodePortAddresses ?? [],
   });
   await reportReady(api, node);
 

@@ -11,6 +11,8 @@ export interface ClusterConfig {
   proxyMode: ProxyMode;
   /** kube-proxy's --masquerade-all: SNAT every connection to a ClusterIP (iptables mode) */
   masqueradeAll: boolean;
+  /** kube-proxy's --nodeport-addresses: IPv4 CIDRs or "primary"; empty = NodePorts on every node address */
+  nodePortAddresses: string[];
   /** LoadBalancer IPs, announced to the outside host by routes via the nodes (like BGP-mode MetalLB) */
   loadBalancerPool: string;
   nodePortRange: [number, number];
@@ -28,6 +30,7 @@ export interface ClusterConfig {
 export const DEFAULTS: Omit<ClusterConfig, "name" | "nodes"> = {
   proxyMode: "iptables",
   masqueradeAll: false,
+  nodePortAddresses: [],
   loadBalancerPool: "172.18.255.0/24",
   nodePortRange: [30000, 32767],
   dnsUpstreams: [],

@@ -102,6 +102,7 @@ export class ControlPlane {
       clusterDns: this.config.clusterDns,
       proxyMode: this.config.proxyMode,
       masqueradeAll: this.config.masqueradeAll,
+      nodePortAddresses: this.config.nodePortAddresses,
     };
     const configPath = join(dir, "agent.json");
     writeFileSync(configPath, JSON.stringify(agentConfig, null, 2));

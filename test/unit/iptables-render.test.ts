@@ -13,6 +13,7 @@ import {
 } from "../../src/agent/proxy/iptables/names.js";
 import {
   masqueradeMark,
+  nodePortDestinations,
   renderRules,
   type ProxyInput,
 } from "../../src/agent/proxy/iptables/render.js";
@@ -612,5 +613,30 @@ describe("rule counts (upstream's number_generated_rules_test)", () => {
     expect(r.largeClusterMode).toBe(true);
     expect(count(r.filter) + count(r.nat)).toBe(3 + 5 + 2000 * 32 + 1); // filter: KUBE-FORWARD ×3 + KUBE-FIREWALL
     expect(r.natChains).toHaveLength(4 + 2000 * 11);
+  });
+});
+
+describe("--nodeport-addresses", () => {
+  const node = { nodeIPs: ["172.18.0.2"], localAddresses: ["172.18.0.2", "10.244.1.1", "127.0.0.1"] };
+
+  it("picks the node's addresses inside the CIDRs (\"primary\": the node IP); none given or 0.0.0.0/0 means every local address", () => {
+    expect(nodePortDestinations({ ...node, nodePortAddresses: ["172.18.0.0/16"] })).toEqual(["172.18.0.2"]);
+    expect(nodePortDestinations({ ...node, nodePortAddresses: ["10.0.0.0/8", "primary", "172.18.0.2/32"] })).toEqual(["10.244.1.1", "172.18.0.2"]);
+    expect(nodePortDestinations({ ...node, nodePortAddresses: ["127.0.0.0/8"] })).toEqual(["127.0.0.1"]);
+    expect(nodePortDestinations({ ...node, nodePortAddresses: ["127.0.0.0/8"], localhostNodePorts: false })).toEqual([]);
+    expect(nodePortDestinations({ ...node, nodePortAddresses: ["192.0.2.0/24"] })).toEqual([]);
+    expect(nodePortDestinations({ ...node, nodePortAddresses: [] })).toBeUndefined();
+    expect(nodePortDestinations({ ...node, nodePortAddresses: ["172.18.0.0/16", "0.0.0.0/0"] })).toBeUndefined();
+    expect(() => nodePortDestinations({ ...node, nodePortAddresses: ["172.18.0.0"] })).toThrow('expected IPv4 CIDRs or "primary", got "172.18.0.0"');
+  });
+
+  it("turns the KUBE-SERVICES tail into one jump per address, still last", () => {
+    const r = renderRules(input([{ port: port({ name: "np", clusterIP: "10.96.40.4", nodePort: 30080 }), endpoints: [ep("10.244.2.6")] }], { ...node, nodePortAddresses: ["172.18.0.0/16", "127.0.0.0/8"] }));
+    const tail = r.nat.split("\n").filter((l) => l.startsWith("-A KUBE-SERVICES ")).slice(-2);
+    expect(tail).toEqual([
+      `-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -d 172.18.0.2 -j KUBE-NODEPORTS`,
+      `-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -d 127.0.0.1 -j KUBE-NODEPORTS`,
+    ]);
+    expect(r.nat).not.toContain("--dst-type LOCAL -j KUBE-NODEPORTS");
   });
 });

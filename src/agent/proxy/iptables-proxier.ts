@@ -20,6 +20,10 @@ export interface ProxyConfig {
   nodeIPs: string[];
   clusterCIDR: string;
   masqueradeAll: boolean;
+  /** --nodeport-addresses (CIDRs or "primary"; empty: every local address) */
+  nodePortAddresses?: string[];
+  /** the node's addresses those are matched against */
+  localAddresses?: string[];
   minSyncPeriodMs: number;
   syncPeriodMs: number;
 }
@@ -76,7 +80,7 @@ export class IptablesSyncer {
   /** how long the last full sync took (0 before the first) */
   lastFullSyncMs = 0;
 
-  constructor(private readonly config: Pick<ProxyConfig, "nodeName" | "nodeIPs" | "clusterCIDR" | "masqueradeAll">) {}
+  constructor(private readonly config: Pick<ProxyConfig, "nodeName" | "nodeIPs" | "clusterCIDR" | "masqueradeAll" | "nodePortAddresses" | "localAddresses">) {}
 
   forceFullSync(): void {
     this.needFull = true;

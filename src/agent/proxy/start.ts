@@ -16,6 +16,8 @@ export interface NodeProxySettings {
   clusterCIDR: string;
   /** --masquerade-all (iptables mode; in userspace mode backends see the node as the source anyway) */
   masqueradeAll: boolean;
+  /** --nodeport-addresses (iptables mode): CIDRs or "primary"; empty = every local address */
+  nodePortAddresses: string[];
 }
 
 /** kube-proxy's defaults: minSyncPeriod 1 s, syncPeriod 30 s. */
@@ -28,7 +30,9 @@ export async function startProxy(api: ApiClient, mode: ProxyMode, s: NodeProxySe
     await proxy.start();
     return { stop: async () => proxy.stop() };
   }
-  const proxy = new IptablesProxier(api, { ...s, minSyncPeriodMs: MIN_SYNC_PERIOD_MS, syncPeriodMs: SYNC_PERIOD_MS });
+  // The node's own addresses: eth0 on the underlay, cni0 (the pods' gateway), loopback.
+  const localAddresses = [...s.nodeIPs, s.gatewayIP, "127.0.0.1"];
+  const proxy = new IptablesProxier(api, { ...s, localAddresses, minSyncPeriodMs: MIN_SYNC_PERIOD_MS, syncPeriodMs: SYNC_PERIOD_MS });
   await proxy.start();
   return { stop: async () => proxy.stop() };
 }

@@ -14,11 +14,12 @@ export function registerClusterCommands(program: Command): void {
     .option("--nodes <n>", "number of nodes", "2")
     .option("--timeout <duration>", "how long to wait for nodes and pods", "90s")
     .option("--proxy-mode <mode>", "kube-proxy mode: iptables or userspace", "iptables")
+    .option("--nodeport-addresses <cidrs>", "kube-proxy's --nodeport-addresses: NodePorts answer only on node addresses in these IPv4 CIDRs (comma-separated; \"primary\": the node IP)")
     .option("--masquerade-all", "kube-proxy's --masquerade-all: SNAT every connection to a ClusterIP (backends see the node's address)")
     .option("--dns-upstream <addr>", "where cluster DNS forwards other names, ip[:port] (repeatable; none: such names are REFUSED)", collect, [])
     .option("--test-upstream-dns", "run a test DNS server for example.test on the outside host and forward to it")
     .addOption(nameOption())
-    .action(async (opts: { filename: string[]; nodes: string; timeout: string; name?: string; proxyMode: string; masqueradeAll?: boolean; dnsUpstream: string[]; testUpstreamDns?: boolean }) => {
+    .action(async (opts: { filename: string[]; nodes: string; timeout: string; name?: string; proxyMode: string; masqueradeAll?: boolean; nodeportAddresses?: string; dnsUpstream: string[]; testUpstreamDns?: boolean }) => {
       const nodes = Number(opts.nodes);
       if (!/^\d+$/.test(opts.nodes)) throw new KemuError(`--nodes: expected a whole number, got ${JSON.stringify(opts.nodes)}`);
       const started = Date.now();
@@ -29,6 +30,7 @@ export function registerClusterCommands(program: Command): void {
         timeoutMs: parseDuration(opts.timeout, "--timeout"),
         proxyMode: opts.proxyMode as ProxyMode,
         masqueradeAll: opts.masqueradeAll ?? false,
+        nodePortAddresses: opts.nodeportAddresses?.split(",").map((a) => a.trim()),
         dnsUpstreams: opts.dnsUpstream,
         testUpstreamDns: opts.testUpstreamDns,
         onProgress: progress,

@@ -10,11 +10,10 @@
 // - no `-m nfacct` matches (upstream adds them only when the nfacct counters
 //   for its metrics exist): the INVALID drop and the NodePort rules are
 //   otherwise the same;
-// - NodePorts always use `-m addrtype --dst-type LOCAL` (no --nodeport-addresses);
 // - no topology hints; services come out in input order (upstream: map order),
 //   endpoints in upstream's "ip:port" string order;
 import type { EndpointInfo, ServicePortInfo } from "../model.js";
-import { isIPv4 } from "./net.js";
+import { isIPv4, parseIPv4CIDR } from "./net.js";
 import {
   KUBE_EXTERNAL_SERVICES,
   KUBE_FIREWALL,
@@ -43,6 +42,40 @@ export interface ProxyInput {
   randomFully?: boolean;
   /** net.netfilter.nf_conntrack_tcp_be_liberal is set: no DROP of ctstate INVALID; default false */
   conntrackTCPLiberal?: boolean;
+  /**
+   * --nodeport-addresses: IPv4 CIDRs, or "primary" (the first of nodeIPs);
+   * NodePorts then answer only on the node's addresses inside them. Empty or
+   * undefined: on every local address (-m addrtype --dst-type LOCAL).
+   */
+  nodePortAddresses?: string[];
+  /** the node's own addresses that --nodeport-addresses is matched against (its interfaces'; 127.0.0.1 included) */
+  localAddresses?: string[];
+}
+
+/**
+ * Where NodePorts answer under --nodeport-addresses (upstream's
+ * GetNodeIPs): the local addresses inside the CIDRs, in the order given,
+ * without loopback unless localhost NodePorts are on. undefined means every
+ * local address (no CIDRs, or one that matches everything).
+ */
+export function nodePortDestinations(input: Pick<ProxyInput, "nodePortAddresses" | "localAddresses" | "nodeIPs" | "localhostNodePorts">): string[] | undefined {
+  const entries = input.nodePortAddresses ?? [];
+  if (entries.length === 0) return undefined;
+  const out: string[] = [];
+  const add = (ip: string | undefined) => {
+    if (ip && !out.includes(ip) && !(ip.startsWith("127.") && input.localhostNodePorts === false)) out.push(ip);
+  };
+  for (const entry of entries) {
+    if (entry === "primary") {
+      add(input.nodeIPs.find(isIPv4));
+      continue;
+    }
+    const cidr = parseIPv4CIDR(entry);
+    if (!cidr) throw new Error(`nodePortAddresses: expected IPv4 CIDRs or "primary", got ${JSON.stringify(entry)}`);
+    if (cidr.text === "0.0.0.0/0") return undefined;
+    for (const ip of input.localAddresses ?? input.nodeIPs) if (cidr.contains(ip)) add(ip);
+  }
+  return out;
 }
 
 /** The pieces the restore text is assembled from, in upstream's write order. */
@@ -141,11 +174,11 @@ export function renderFixedParts(input: Omit<ProxyInput, "services">, largeClust
     `-A ${KUBE_POSTROUTING} -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${randomFully ? " --random-fully" : ""}`,
     `-A ${KUBE_MARK_MASQ} -j MARK --or-mark ${mark}`,
   ];
-  const natTail = [
-    `-A ${KUBE_SERVICES} -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL${
-      localhostNodePorts ? "" : " ! -d 127.0.0.0/8"
-    } -j ${KUBE_NODEPORTS}`,
-  ];
+  const nodePortComment = `-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"`;
+  const destinations = nodePortDestinations(input);
+  const natTail = destinations
+    ? destinations.map((ip) => `-A ${KUBE_SERVICES} ${nodePortComment} -d ${ip} -j ${KUBE_NODEPORTS}`)
+    : [`-A ${KUBE_SERVICES} ${nodePortComment} -m addrtype --dst-type LOCAL${localhostNodePorts ? "" : " ! -d 127.0.0.0/8"} -j ${KUBE_NODEPORTS}`];
   const filterTail: string[] = [];
   if (!input.conntrackTCPLiberal) filterTail.push(`-A ${KUBE_FORWARD} -m conntrack --ctstate INVALID -j DROP`);
   filterTail.push(
