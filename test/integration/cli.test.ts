@@ -152,5 +152,8 @@ spec:
     expect(badName.stderr).toMatch(/^error: --name: invalid cluster name "Bad_Name"/);
     const noFile = spawnSync(KEMU, ["up", "-f", join(dir, "missing.yaml"), "--name", uniqueClusterName("x")], { encoding: "utf8" });
     expect(noFile.stderr).toMatch(/^error: -f .*missing\.yaml: no such file or directory/);
+    const badCidr = spawnSync(KEMU, ["up", "--nodeport-addresses", "172.18.0.0/16,10.0.0.300/8", "--name", uniqueClusterName("x")], { encoding: "utf8" });
+    expect(badCidr.status).toBe(1);
+    expect(badCidr.stderr).toMatch(/^error: --nodeport-addresses: expected IPv4 CIDRs \(like 172\.18\.0\.0\/16\) or "primary", got "10\.0\.0\.300\/8"/);
   });
 });
