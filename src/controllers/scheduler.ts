@@ -2,7 +2,7 @@
 // nodeSelector and has room for its requests, spreading pods of one owner
 // (and then all pods) across nodes.
 import { Controller, R, splitKey, objectKey } from "./controller.js";
-import type { Node, Pod, Stored } from "../api/types.js";
+import type { Node, Pod, Stored, WatchEventType } from "../api/types.js";
 import { controllerOf, deepCopy, timestamp } from "../api/meta.js";
 import { parseQuantity } from "../api/quantity.js";
 
@@ -12,11 +12,25 @@ export interface NodeFit {
 }
 
 export class Scheduler extends Controller {
+  /**
+   * Pods without a node (what the field selector `spec.nodeName=` selects),
+   * by key. Each pod deletion retries them all, and listing every pod to find
+   * them each time cost most of a big namespace deletion.
+   */
+  private readonly unscheduled = new Map<string, { namespace: string; name: string }>();
+  /** The keys of `unscheduled` in list order, until it next changes. */
+  private ordered?: string[];
+  private unwatchIndex?: () => void;
+
   constructor(api: ConstructorParameters<typeof Controller>[1]) {
     super("default-scheduler", api);
   }
 
   start(): void {
+    // Kept as each event is sent, not a microtask later like watch(), so that
+    // it always holds exactly what listing with the selector would return.
+    this.unwatchIndex = this.api.watch(R.pods, {}, (e) => this.index(e.type, e.object as Stored<Pod>));
+    for (const pod of this.api.list(R.pods).items) this.index("ADDED", pod as Stored<Pod>);
     this.watch(R.pods, (e) => (e.type !== "DELETED" && !(e.object as Stored<Pod>).spec.nodeName ? [objectKey(e.object)] : []));
     // A node becoming Ready, or a pod going away, can make room for pending pods.
     const retryPending = () => this.pendingKeys();
@@ -25,8 +39,27 @@ export class Scheduler extends Controller {
     this.enqueueAll(R.pods);
   }
 
+  override stop(): void {
+    this.unwatchIndex?.();
+    super.stop();
+  }
+
+  private index(type: WatchEventType, pod: Stored<Pod>): void {
+    if (type !== "ADDED" && type !== "MODIFIED" && type !== "DELETED") return;
+    const key = objectKey(pod);
+    const pending = type !== "DELETED" && !pod.spec?.nodeName;
+    if (pending === this.unscheduled.has(key)) return;
+    if (pending) this.unscheduled.set(key, { namespace: pod.metadata.namespace ?? "", name: pod.metadata.name });
+    else this.unscheduled.delete(key);
+    this.ordered = undefined;
+  }
+
+  /** Pending pods in list order (namespace, then name), as the store lists them. */
   private pendingKeys(): string[] {
-    return this.api.list(R.pods, { fieldSelector: "spec.nodeName=" }).items.map(objectKey);
+    this.ordered ??= [...this.unscheduled]
+      .sort(([, a], [, b]) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
+      .map(([key]) => key);
+    return this.ordered;
   }
 
   protected sync(key: string): void {
