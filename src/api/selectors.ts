@@ -408,6 +408,13 @@ function unescapeFieldValue(selector: string, value: string): string {
 const fieldOperators = ["!=", "==", "="] as const;
 
 /**
+ * Each parsed requirement's field split at the dots, so that matching many
+ * objects does not split it again for every one. Kept with the field it was
+ * split from: a requirement whose field was changed since is split afresh.
+ */
+const fieldPaths = new WeakMap<FieldRequirement, { field: string; parts: string[] }>();
+
+/**
  * Parses `--field-selector` syntax: `field=value`, `field==value`,
  * `field!=value`, comma-separated; `\,`, `\=` and `\\` escape in values.
  */
@@ -428,14 +435,20 @@ export function parseFieldSelector(text: string): FieldRequirement[] {
       }
     }
     if (!found) throw new Error(`invalid field selector "${text}": can't understand '${term}' (expected field=value, field==value or field!=value)`);
+    fieldPaths.set(found, { field: found.field, parts: found.field.split(".") });
     reqs.push(found);
   }
   return reqs;
 }
 
-function fieldValue(obj: KubeObject, path: string): string {
+function fieldParts(r: FieldRequirement): string[] {
+  const cached = fieldPaths.get(r);
+  return cached?.field === r.field ? cached.parts : r.field.split(".");
+}
+
+function fieldValue(obj: KubeObject, parts: string[]): string {
   let cur: unknown = obj;
-  for (const part of path.split(".")) {
+  for (const part of parts) {
     if (typeof cur !== "object" || cur === null || Array.isArray(cur)) return "";
     cur = (cur as Record<string, unknown>)[part];
   }
@@ -451,5 +464,5 @@ function fieldValue(obj: KubeObject, path: string): string {
  * `status.phase`, ...); an absent field reads as "".
  */
 export function matchesFieldSelector(reqs: FieldRequirement[], obj: KubeObject): boolean {
-  return reqs.every((r) => (fieldValue(obj, r.field) === r.value) === (r.operator === "="));
+  return reqs.every((r) => (fieldValue(obj, fieldParts(r)) === r.value) === (r.operator === "="));
 }

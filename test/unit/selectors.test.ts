@@ -267,4 +267,20 @@ describe("field selectors", () => {
   ])("%j is %s", (text, expected) => {
     expect(matchesFieldSelector(parseFieldSelector(text), pod)).toBe(expected);
   });
+  it("matches requirements built by hand or changed after parsing, not only parsed ones", () => {
+    expect(matchesFieldSelector([{ field: "spec.nodeName", operator: "=", value: "node-a" }], pod)).toBe(true);
+    expect(matchesFieldSelector([{ field: "status.phase", operator: "!=", value: "Running" }], pod)).toBe(false);
+    const reqs = parseFieldSelector("spec.nodeName=node-a");
+    expect(matchesFieldSelector(reqs, pod)).toBe(true);
+    reqs[0]!.field = "status.phase";
+    expect(matchesFieldSelector(reqs, pod)).toBe(false);
+    reqs[0]!.value = "Running";
+    expect(matchesFieldSelector(reqs, pod)).toBe(true);
+  });
+
+  it("reuses one parsed selector across objects", () => {
+    const reqs = parseFieldSelector("spec.nodeName=");
+    const pods = [pod, { ...pod, spec: {} }, { ...pod, spec: { nodeName: "" } }, { ...pod, spec: null }];
+    expect(pods.map((p) => matchesFieldSelector(reqs, p as KubeObject))).toEqual([false, true, true, true]);
+  });
 });
