@@ -298,7 +298,8 @@ export class Cluster {
       async () => {
         await Promise.all(
           [...pending].map(async (node) => {
-            if ((await this.execOnHost(node, query)).stdout.trim() !== "") pending.delete(node);
+            // dig prints its errors (";; communications error …") on stdout too: only an address counts.
+            if (/^\d+\.\d+\.\d+\.\d+$/m.test((await this.execOnHost(node, query)).stdout)) pending.delete(node);
           }),
         );
         return pending.size === 0;
