@@ -222,7 +222,7 @@ class Dnsmasq {
     this.child = child;
     let stderr = "";
     child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
-    await cluster.waitFor(async () => (await cluster.exec("client", ["dig", "+short", "+time=1", "+tries=1", `@${this.ip}`, probe])).stdout.trim() !== "", {
+    await cluster.waitFor(async () => (await cluster.exec("client", ["dig", "+short", "+time=1", "+tries=1", `@${this.ip}`, probe])).stdout.split("\n").some((l) => /^\d+\.\d+\.\d+\.\d+$/.test(l)), {
       timeoutMs: 20_000,
       intervalMs: 100,
       what: () => `dnsmasq on ${this.ip} to answer ${probe}`,
@@ -356,7 +356,7 @@ export async function benchDns(): Promise<void> {
     if (!nodeIP) throw new Error(`no InternalIP on ${dnsNode}`);
     const servers = { kemu: DNS_IP, ref: nodeIP };
     const lastSmall = `svc-${SMALL - 1}.${ZONE}`;
-    await cluster.waitFor(async () => (await cluster.exec("client", ["dig", "+short", "+time=1", "+tries=1", `@${DNS_IP}`, lastSmall])).stdout.trim() !== "", {
+    await cluster.waitFor(async () => (await cluster.exec("client", ["dig", "+short", "+time=1", "+tries=1", `@${DNS_IP}`, lastSmall])).stdout.split("\n").some((l) => /^\d+\.\d+\.\d+\.\d+$/.test(l)), {
       timeoutMs: 30_000,
       intervalMs: 100,
       what: () => `${lastSmall} to resolve from the client pod`,
@@ -404,7 +404,7 @@ export async function benchDns(): Promise<void> {
     for (let i = 0; i < bulk.length; i += 200) await Promise.all(bulk.slice(i, i + 200).map((s) => cluster.api.create(SERVICES, s)));
     const createS = (performance.now() - t0) / 1000;
     const lastBig = `big-${bulk.length - 1}.${ZONE}`;
-    await cluster.waitFor(async () => (await cluster.exec("client", ["dig", "+short", "+time=1", "+tries=1", `@${DNS_IP}`, lastBig])).stdout.trim() !== "", {
+    await cluster.waitFor(async () => (await cluster.exec("client", ["dig", "+short", "+time=1", "+tries=1", `@${DNS_IP}`, lastBig])).stdout.split("\n").some((l) => /^\d+\.\d+\.\d+\.\d+$/.test(l)), {
       timeoutMs: 120_000,
       intervalMs: 200,
       what: () => `${lastBig} to resolve from the client pod`,
