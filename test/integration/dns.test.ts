@@ -187,7 +187,7 @@ spec:
 
   it("comes back when the DNS pod dies", async () => {
     const [dnsPod] = (await cluster.pods({ namespace: "kube-system", labelSelector: "k8s-app=kube-dns" })) as Pod[];
-    await cluster.api.delete(PODS, "kube-system", dnsPod!.metadata.name, { gracePeriodSeconds: 0 });
+    await cluster.api.delete(PODS, "kube-system", dnsPod!.metadata.name!, { gracePeriodSeconds: 0 });
     await cluster.waitFor(async () => (await short("client", "web")) === (await svcIP("web")), { timeoutMs: 20_000, what: () => "DNS to answer again", intervalMs: 200 });
   });
 });

@@ -2,7 +2,7 @@
 // the behaviour of ../shared/reference/kube-proxy.md §6 it checks ("§6.N").
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { Cluster, resourceByKind } from "../../src/index.js";
-import type { Pod, Service, Stored } from "../../src/index.js";
+import type { Service } from "../../src/index.js";
 import { rootOnly, uniqueClusterName, leftovers, NONE } from "../support/host.js";
 import { netexecDeployment, pausePod } from "../support/workloads.js";
 
