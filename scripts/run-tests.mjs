@@ -1,6 +1,7 @@
-// The README's test command: the main suite (files in parallel), then the
-// final suite (crash recovery, leftover check) alone. Ends with the plain
-// "N passed, N failed" line CI reads.
+// The README's test command: a type check of the tests and benchmarks (they
+// are not part of the build; it counts as one test), the main suite (files
+// in parallel), then the final suite (crash recovery, leftover check) alone.
+// Ends with the plain "N passed, N failed" line CI reads.
 import { spawnSync } from "node:child_process";
 import { readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +12,14 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let exit = 0;
+
+const typecheck = spawnSync("npx", ["tsc", "-p", "tsconfig.test.json"], { stdio: "inherit" });
+if (typecheck.status === 0) passed += 1;
+else {
+  failed += 1;
+  exit = 1;
+  console.error("the type check of the tests failed (npx tsc -p tsconfig.test.json)");
+}
 
 for (const [label, config] of [["main", "vitest.config.ts"], ["final", "vitest.final.config.ts"]]) {
   const out = join(dir, `${label}.json`);
