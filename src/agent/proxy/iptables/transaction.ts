@@ -9,9 +9,10 @@
 // cache_chain_list_insert), so a transaction costs time quadratic in the
 // chains it names — 5.9 s for 1,000 services × 10 endpoints as one
 // transaction, 0.7 s in transactions of about 500 chains (measured with this
-// host's iptables 1.8.9; see transactionChainLimit for the size). Each transaction still leaves every Service
-// consistent: a service's chains are rewritten together, before anything
-// jumps to new ones, and chains are deleted only after the jumps to them.
+// host's iptables 1.8.9; transactionChainLimit sets the size). Each
+// transaction still leaves every Service consistent: a service's chains are
+// rewritten together, before anything jumps to new ones, and chains are
+// deleted only after the jumps to them.
 import { KUBE_PROXY_CANARY } from "./names.js";
 import { chainLine, type ServiceRules } from "./service.js";
 import { jumpTargetChains, renderJumpInserts, type JumpChain } from "./jumps.js";
