@@ -6,6 +6,7 @@ import { benchProxySync } from "./proxy-sync.js";
 import { benchDatapath } from "./datapath.js";
 import { benchRollout } from "./rollout.js";
 import { benchDns } from "./dns.js";
+import { benchControlPlane } from "./controlplane.js";
 
 const BENCHES: Record<string, () => Promise<void>> = {
   startup: benchStartup,
@@ -13,6 +14,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   datapath: benchDatapath,
   rollout: benchRollout,
   dns: benchDns,
+  controlplane: benchControlPlane,
 };
 
 const chosen = process.argv.slice(2);
