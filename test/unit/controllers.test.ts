@@ -1,4 +1,5 @@
 import { describe, it, expect, afterEach, vi } from "vitest";
+import { until, withNamespaces } from "../support/fixtures.js";
 import { newReplicaSetTarget, resolveIntOrPercent, scaleDownOld, surgeAndUnavailable, type RsState } from "../../src/controllers/rollout.js";
 import { fnv32a, safeEncode, templateHash } from "../../src/controllers/hash.js";
 import { chooseNode } from "../../src/controllers/scheduler.js";
@@ -120,7 +121,6 @@ describe("replica set scale-down order", () => {
 });
 
 describe("garbage collector", () => {
-  const NAMESPACES = resourceByKind("Namespace")!;
   const NODES = resourceByKind("Node")!;
   const PODS = resourceByKind("Pod")!;
   const DEPLOYMENTS = resourceByKind("Deployment")!;
@@ -132,11 +132,7 @@ describe("garbage collector", () => {
     running = [];
   });
 
-  function server(): ApiServer {
-    const api = new ApiServer();
-    for (const name of ["default", "other"]) api.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
-    return api;
-  }
+  const server = (): ApiServer => withNamespaces();
   function collector(api: ApiServer): GarbageCollector {
     const gc = new GarbageCollector(api);
     running.push(gc);
@@ -160,18 +156,6 @@ describe("garbage collector", () => {
     api.create(PODS, { apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "default", ownerReferences: owners, ...extra }, spec: { containers: [{ name: "c", image: "x" }] } });
   const podNames = (api: ApiServer, ns?: string) => api.list(PODS, { namespace: ns }).items.map((p) => p.metadata.name);
   const settle = () => new Promise((r) => setTimeout(r, 20));
-  async function until(check: () => void, timeoutMs = 2000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        check();
-        return;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    }
-  }
 
   it("deletes dependents once their owner is gone, down the chain, from its indexes rather than by listing", async () => {
     const api = server();

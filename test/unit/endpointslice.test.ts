@@ -2,6 +2,7 @@
 // Service allocation and the garbage collector), driven by writing Services
 // and Pods with statuses directly.
 import { describe, it, expect, afterEach, vi } from "vitest";
+import { until, withNamespaces } from "../support/fixtures.js";
 import { ApiServer, type ListOptions } from "../../src/api/apiserver.js";
 import { resourceByKind, type ResourceInfo } from "../../src/api/resources.js";
 import type { EndpointSlice, KubeObject, Pod, Stored, WatchEvent } from "../../src/api/types.js";
@@ -18,7 +19,6 @@ import type { Controller } from "../../src/controllers/controller.js";
 const SERVICES = resourceByKind("Service")!;
 const PODS = resourceByKind("Pod")!;
 const SLICES = resourceByKind("EndpointSlice")!;
-const NAMESPACES = resourceByKind("Namespace")!;
 
 let running: Controller[] = [];
 afterEach(() => {
@@ -28,7 +28,7 @@ afterEach(() => {
 
 function setup<A extends ApiServer>(api: A = new ApiServer() as A): A {
   api.addAdmission(new ServiceAllocation());
-  for (const name of ["default", "other"]) api.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+  withNamespaces(api);
   running = [new EndpointSliceController(api), new GarbageCollector(api)];
   running.forEach((c) => c.start());
   return api;
@@ -84,19 +84,6 @@ const endpointsOf = (api: ApiServer, svc: string, ns = "default"): Endpoint[] =>
 
 const byPod = (api: ApiServer, svc: string) => Object.fromEntries(endpointsOf(api, svc).map((e) => [e.targetRef!.name!, e.conditions]));
 
-/** Polls until check() passes (the controller works through its queue asynchronously). */
-async function until(check: () => void, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-}
 
 const settle = () => new Promise((r) => setTimeout(r, 30));
 

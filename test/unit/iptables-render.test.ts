@@ -1,7 +1,8 @@
 // The iptables renderer against upstream kube-proxy's rule text (v1.29–1.31):
 // chain names, per-service chains, top-level chains, partial restores, jumps.
 import { describe, expect, it } from "vitest";
-import type { EndpointInfo, ServicePortInfo } from "../../src/agent/proxy/model.js";
+import type { ServicePortInfo } from "../../src/agent/proxy/model.js";
+import { readyEndpoint, servicePort } from "../support/fixtures.js";
 import {
   endpointChainName,
   isServiceChainName,
@@ -27,28 +28,8 @@ function dedent(text: string): string {
   return lines.map((l) => l.slice(indent)).join("\n");
 }
 
-function port(o: Partial<ServicePortInfo>): ServicePortInfo {
-  return {
-    namespace: "default",
-    name: "web",
-    portName: "http",
-    protocol: "TCP",
-    clusterIP: "10.96.0.10",
-    port: 80,
-    nodePort: 0,
-    externalIPs: [],
-    loadBalancerIPs: [],
-    loadBalancerSourceRanges: [],
-    externalPolicyLocal: false,
-    internalPolicyLocal: false,
-    healthCheckNodePort: 0,
-    ...o,
-  };
-}
-
-function ep(ip: string, o: Partial<EndpointInfo> = {}): EndpointInfo {
-  return { ip, port: 8080, ready: true, serving: true, terminating: false, isLocal: false, ...o };
-}
+const port = servicePort;
+const ep = readyEndpoint;
 
 function input(services: ProxyInput["services"], o: Partial<ProxyInput> = {}): ProxyInput {
   return { nodeName: "node-1", nodeIPs: ["172.18.0.2"], clusterCIDR: "10.244.0.0/16", masqueradeAll: false, masqueradeBit: 14, services, ...o };

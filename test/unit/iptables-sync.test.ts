@@ -2,35 +2,16 @@
 // (sync-plan.ts), how the restore text is cut into transactions
 // (transaction.ts), and the jumps from built-in chains (jumps.ts).
 import { describe, expect, it } from "vitest";
-import type { EndpointInfo, ServicePortInfo } from "../../src/agent/proxy/model.js";
+import type { EndpointInfo } from "../../src/agent/proxy/model.js";
+import { readyEndpoint, servicePort } from "../support/fixtures.js";
 import { JUMP_CHAINS, jumpRuleSpec, jumpSourceChains, missingJumps, renderJumpInserts } from "../../src/agent/proxy/iptables/jumps.js";
 import type { ProxyInput } from "../../src/agent/proxy/iptables/render.js";
 import { parseIptablesSave } from "../../src/agent/proxy/iptables/save.js";
 import { MAX_TOP_LEVEL_EDITS, planSync, type SyncPlan } from "../../src/agent/proxy/iptables/sync-plan.js";
 import { groupServices, renderSyncRestore, transactionChainLimit } from "../../src/agent/proxy/iptables/transaction.js";
 
-function port(o: Partial<ServicePortInfo>): ServicePortInfo {
-  return {
-    namespace: "default",
-    name: "web",
-    portName: "http",
-    protocol: "TCP",
-    clusterIP: "10.96.0.10",
-    port: 80,
-    nodePort: 0,
-    externalIPs: [],
-    loadBalancerIPs: [],
-    loadBalancerSourceRanges: [],
-    externalPolicyLocal: false,
-    internalPolicyLocal: false,
-    healthCheckNodePort: 0,
-    ...o,
-  };
-}
-
-function ep(ip: string): EndpointInfo {
-  return { ip, port: 8080, ready: true, serving: true, terminating: false, isLocal: false };
-}
+const port = servicePort;
+const ep = (ip: string) => readyEndpoint(ip);
 
 function input(services: ProxyInput["services"]): ProxyInput {
   return { nodeName: "node-1", nodeIPs: ["172.18.0.2"], clusterCIDR: "10.244.0.0/16", masqueradeAll: false, masqueradeBit: 14, services };

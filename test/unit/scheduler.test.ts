@@ -1,12 +1,12 @@
 // The scheduler as a controller: which pods it retries when room frees up,
 // how often and in what order (chooseNode itself is in controllers.test.ts).
 import { describe, it, expect, afterEach, vi } from "vitest";
+import { until, withNamespaces } from "../support/fixtures.js";
 import { ApiServer } from "../../src/api/apiserver.js";
 import { resourceByKind } from "../../src/api/resources.js";
 import type { KubeObject, Node, Pod, Stored } from "../../src/api/types.js";
 import { Scheduler } from "../../src/controllers/scheduler.js";
 
-const NAMESPACES = resourceByKind("Namespace")!;
 const NODES = resourceByKind("Node")!;
 const PODS = resourceByKind("Pod")!;
 
@@ -26,11 +26,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-function server(): ApiServer {
-  const api = new ApiServer();
-  for (const name of ["default", "other"]) api.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
-  return api;
-}
+const server = (): ApiServer => withNamespaces();
 function scheduler(api: ApiServer): RecordingScheduler {
   const s = new RecordingScheduler(api);
   running.push(s);
@@ -58,18 +54,6 @@ const get = (api: ApiServer, key: string): Stored<Pod> => {
 const nodeOf = (api: ApiServer, key: string) => get(api, key).spec.nodeName;
 const scheduled = (api: ApiServer, key: string) => get(api, key).status?.conditions?.find((c) => c.type === "PodScheduled");
 const settle = () => new Promise((r) => setTimeout(r, 20));
-async function until(check: () => void, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-}
 
 describe("scheduler retries", () => {
   it("schedules a pending pod once a pod deletion frees capacity", async () => {

@@ -8,6 +8,7 @@ import { DEFAULT_AFFINITY_TIMEOUT_SECONDS, RoundRobinBalancer } from "../../src/
 import { ENDPOINT_DIAL_TIMEOUTS_MS, openProxySocket, UDP_BUFFER_BYTES } from "../../src/agent/proxy/userspace/proxysocket.js";
 import { portalJumpRules, renderPortalRules, UserspaceProxier, type ServicePortState } from "../../src/agent/proxy/userspace/proxier.js";
 import { servicePortKey, type EndpointInfo, type ServicePortInfo } from "../../src/agent/proxy/model.js";
+import { readyEndpoint, servicePort as defaultServicePort } from "../support/fixtures.js";
 
 const LOCAL = "127.0.0.1";
 /** Fisher-Yates with j = i every time: the shuffle keeps the given order. */
@@ -156,28 +157,12 @@ async function eventually<T>(fn: () => T, want: T, timeoutMs = 2000): Promise<T>
   return fn();
 }
 
-function servicePort(o: Partial<ServicePortInfo> = {}): ServicePortInfo {
-  return {
-    namespace: "default",
-    name: "web",
-    portName: "http",
-    protocol: "TCP",
-    clusterIP: "10.96.0.20",
-    port: 80,
-    nodePort: 0,
-    externalIPs: [],
-    loadBalancerIPs: [],
-    loadBalancerSourceRanges: [],
-    externalPolicyLocal: false,
-    internalPolicyLocal: false,
-    healthCheckNodePort: 0,
-    ...o,
-  };
-}
+// This file's Services live on 10.96.0.20; endpoints are written "ip:port".
+const servicePort = (o: Partial<ServicePortInfo> = {}) => defaultServicePort({ clusterIP: "10.96.0.20", ...o });
 
 function endpoint(ep: string, o: Partial<EndpointInfo> = {}): EndpointInfo {
   const [ip, port] = ep.split(":");
-  return { ip: ip!, port: Number(port), ready: true, serving: true, terminating: false, isLocal: false, ...o };
+  return readyEndpoint(ip!, { port: Number(port), ...o });
 }
 
 function proxier(o: Partial<ConstructorParameters<typeof UserspaceProxier>[0]> = {}): UserspaceProxier {
