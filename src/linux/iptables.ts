@@ -1,5 +1,5 @@
-// Small iptables operations outside iptables-restore: rules that live in
-// built-in chains, which kube-proxy inserts one by one only when missing.
+// Small iptables operations outside iptables-restore: rules in built-in
+// chains that flannel and the userspace proxy insert only when missing.
 import { run } from "./exec.js";
 
 /** Runs each `iptables … -I/-A …` argv unless the same rule is there already (checked with -C). */
@@ -14,7 +14,3 @@ export async function insertUnlessPresent(rules: string[][]): Promise<void> {
   }
 }
 
-/** `iptables -N` for each chain; an existing chain is fine. */
-export async function ensureChains(rules: string[][]): Promise<void> {
-  for (const argv of rules) await run("iptables", ["-w", "5", ...argv], { okCodes: [1] });
-}

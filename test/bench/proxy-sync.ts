@@ -90,7 +90,8 @@ type InnerArgs = { mode: "restore"; n: number; layout: "kemu" | "single" } | { m
 /** A fresh namespace, a full sync's rules loaded by a bare iptables-restore, as kemu writes them or as one nat transaction. */
 async function innerRestore(n: number, layout: "kemu" | "single"): Promise<{ ms: number }> {
   const services = makeSyntheticInput(n, ENDPOINTS).services;
-  const text = layout === "kemu" ? renderSyncRestore(planSync(undefined, input(services), new Set())) : renderRules(input(services)).filter + renderRules(input(services)).nat;
+  const rules = layout === "single" ? renderRules(input(services)) : undefined;
+  const text = rules ? rules.filter + rules.nat : renderSyncRestore(planSync(undefined, input(services), new Set()));
   const [ms] = await timed(() => iptablesRestore(text));
   return { ms };
 }

@@ -122,8 +122,9 @@ export class IptablesSyncer {
     const udp = udpView(state.services);
     await runConntrackCleanup(planConntrackCleanup(this.udp, udp)).catch((err: Error) => console.error(`conntrack: ${err.message}`));
     this.udp = udp;
-    if (plan.full) this.lastFullSyncMs = performance.now() - t0;
-    this.lastStats = { full: plan.full, durationMs: performance.now() - t0, restoreBytes: text.length, services: state.services.length, rewritten: plan.rewrite.length };
+    const durationMs = performance.now() - t0;
+    if (plan.full) this.lastFullSyncMs = durationMs;
+    this.lastStats = { full: plan.full, durationMs, restoreBytes: text.length, services: state.services.length, rewritten: plan.rewrite.length };
     return this.lastStats;
   }
 }
