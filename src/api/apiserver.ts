@@ -254,7 +254,7 @@ function podGracePeriod(pod: Stored<KubeObject>, options: DeleteOptions): number
 }
 
 function hasGeneration(resource: ResourceInfo): boolean {
-  return resource.kind !== "Pod" && resource.kind !== "Namespace" && resource.kind !== "Node" && resource.kind !== "EndpointSlice";
+  return resource.kind !== "Pod" && resource.kind !== "Namespace" && resource.kind !== "Node" && resource.kind !== "EndpointSlice" && resource.kind !== "Lease";
 }
 
 export function qualifiedPlural(resource: ResourceInfo): string {

@@ -28,6 +28,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   resource("ReplicaSet", "replicasets", "apps", true, ["rs"]),
   resource("StatefulSet", "statefulsets", "apps", true, ["sts"]),
   resource("EndpointSlice", "endpointslices", "discovery.k8s.io", true),
+  resource("Lease", "leases", "coordination.k8s.io", true),
 ];
 
 export function apiVersionOf(info: ResourceInfo): string {

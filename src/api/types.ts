@@ -17,6 +17,7 @@ import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { IReplicaSet } from "kubernetes-models/apps/v1/ReplicaSet";
 import type { IStatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import type { IEndpointSlice } from "kubernetes-models/discovery.k8s.io/v1/EndpointSlice";
+import type { ILease } from "kubernetes-models/coordination.k8s.io/v1/Lease";
 
 export type ObjectMeta = IIoK8sApimachineryPkgApisMetaV1ObjectMeta;
 export type LabelSelector = IIoK8sApimachineryPkgApisMetaV1LabelSelector;
@@ -64,6 +65,7 @@ export type StatefulSet = Omit<IStatefulSet, "metadata"> & { metadata: ObjectMet
   spec: NonNullable<IStatefulSet["spec"]>;
 };
 export type EndpointSlice = Omit<IEndpointSlice, "metadata"> & { metadata: ObjectMeta } & KubeObject;
+export type Lease = Omit<ILease, "metadata"> & { metadata: ObjectMeta } & KubeObject;
 
 /** A list as the API returns it (kind "PodList", "List", ...). */
 export interface KubeList<T extends KubeObject = KubeObject> {

@@ -518,6 +518,15 @@ const namespaceColumns: Columns = {
   },
 };
 
+const leaseColumns: Columns = {
+  headers: ["NAME", "HOLDER", "AGE"],
+  wideHeaders: [],
+  row(obj, now) {
+    const holder = (obj.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? "";
+    return { cells: [meta(obj).name ?? "", holder, since(meta(obj).creationTimestamp, now)], wide: [] };
+  },
+};
+
 const defaultColumns: Columns = {
   headers: ["NAME", "AGE"],
   wideHeaders: [],
@@ -550,6 +559,8 @@ const COLUMNS = new Map<string, Columns>([
   ["namespaces", namespaceColumns],
   ["namespace", namespaceColumns],
   ["ns", namespaceColumns],
+  ["leases", leaseColumns],
+  ["lease", leaseColumns],
 ]);
 
 // ---------------------------------------------------------------------------

@@ -131,7 +131,7 @@ describe("name and format checks", () => {
 describe("validateObject dispatch", () => {
   it("rejects unknown kinds", () => {
     expect(errs({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } })).toEqual([
-      'kind: Unsupported value: "ConfigMap": supported values: "Deployment", "EndpointSlice", "Namespace", "Node", "Pod", "ReplicaSet", "Service", "StatefulSet"',
+      'kind: Unsupported value: "ConfigMap": supported values: "Deployment", "EndpointSlice", "Lease", "Namespace", "Node", "Pod", "ReplicaSet", "Service", "StatefulSet"',
     ]);
     expect(supportedKinds).toEqual(["Deployment", "EndpointSlice", "Namespace", "Node", "Pod", "ReplicaSet", "Service", "StatefulSet"]);
   });
@@ -948,6 +948,19 @@ describe("container command and args types", () => {
     expect(validateObject(pod).map(String)).toEqual([
       "spec.containers[0].command[0]: Invalid value: true: must be a string (quote it in YAML)",
       "spec.containers[0].args[1]: Invalid value: 3: must be a string (quote it in YAML)",
+    ]);
+  });
+});
+
+describe("Lease (coordination.k8s.io/v1)", () => {
+  const lease = (spec: Record<string, unknown>) => ({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: "node-1", namespace: "kube-node-lease" }, spec });
+  it("accepts a node heartbeat", () => {
+    expect(validateObject(lease({ holderIdentity: "node-1", leaseDurationSeconds: 40, renewTime: "2026-12-07T10:00:00.000000Z" }))).toEqual([]);
+  });
+  it("refuses a non-positive duration and negative transitions, as upstream's ValidateLeaseSpec", () => {
+    expect(validateObject(lease({ leaseDurationSeconds: 0, leaseTransitions: -1 })).map(String)).toEqual([
+      "spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0",
+      "spec.leaseTransitions: Invalid value: -1: must be greater than or equal to 0",
     ]);
   });
 });

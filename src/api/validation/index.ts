@@ -17,6 +17,7 @@ import { validateServiceSpec } from "./service.js";
 import { validateEndpointSliceBody } from "./endpointslice.js";
 import { validateNodeBody } from "./node.js";
 import { validateNamespaceBody } from "./namespace.js";
+import { validateLeaseBody } from "./lease.js";
 
 export { validateObjectMeta, validateObjectMetaUpdate } from "./metadata.js";
 export { validatePodSpec, validatePodTemplateSpec } from "./pod.js";
@@ -40,6 +41,7 @@ const kinds: Record<string, KindRules> = {
   ReplicaSet: { apiVersion: "apps/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateReplicaSetSpec },
   StatefulSet: { apiVersion: "apps/v1", namespaced: true, nameFn: nameIsDNSLabel, body: validateStatefulSetSpec },
   EndpointSlice: { apiVersion: "discovery.k8s.io/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateEndpointSliceBody },
+  Lease: { apiVersion: "coordination.k8s.io/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateLeaseBody },
 };
 
 /** The kinds validateObject knows, sorted. */
