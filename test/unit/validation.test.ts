@@ -133,7 +133,7 @@ describe("validateObject dispatch", () => {
     expect(errs({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } })).toEqual([
       'kind: Unsupported value: "ConfigMap": supported values: "Deployment", "EndpointSlice", "Lease", "Namespace", "Node", "Pod", "ReplicaSet", "Service", "StatefulSet"',
     ]);
-    expect(supportedKinds).toEqual(["Deployment", "EndpointSlice", "Namespace", "Node", "Pod", "ReplicaSet", "Service", "StatefulSet"]);
+    expect(supportedKinds).toEqual(["Deployment", "EndpointSlice", "Lease", "Namespace", "Node", "Pod", "ReplicaSet", "Service", "StatefulSet"]);
   });
 
   it("rejects a wrong apiVersion for a known kind", () => {
