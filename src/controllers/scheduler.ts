@@ -1,10 +1,11 @@
-// The scheduler: binds each pending pod to a node that is Ready, matches its
-// nodeSelector and has room for its requests, spreading pods of one owner
-// (and then all pods) across nodes.
+// The scheduler: binds each pending pod to a node that is Ready, whose
+// taints it tolerates, that matches its nodeSelector and has room for its
+// requests, spreading pods of one owner (and then all pods) across nodes.
 import { Controller, R, splitKey, objectKey } from "./controller.js";
 import type { Node, Pod, Stored, WatchEventType } from "../api/types.js";
 import { controllerOf, deepCopy, timestamp } from "../api/meta.js";
 import { parseQuantity } from "../api/quantity.js";
+import { untoleratedTaints } from "./nodelifecycle/taints.js";
 
 export interface NodeFit {
   node: Stored<Node>;
@@ -122,6 +123,8 @@ export function chooseNode(pod: Stored<Pod>, nodes: Stored<Node>[], pods: Stored
   for (const node of nodes) {
     if (!isReady(node)) { note("node(s) were not ready"); continue; }
     if (node.spec?.unschedulable) { note("node(s) were unschedulable"); continue; }
+    const [taint] = untoleratedTaints(pod, node, ["NoSchedule", "NoExecute"]);
+    if (taint) { note(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ""}}`); continue; }
     const selector = pod.spec.nodeSelector ?? {};
     if (!Object.entries(selector).every(([k, v]) => node.metadata.labels?.[k] === v)) { note("node(s) didn't match Pod's node affinity/selector"); continue; }
     const onNode = pods.filter((p) => p.spec.nodeName === node.metadata.name && p.status?.phase !== "Succeeded" && p.status?.phase !== "Failed");
