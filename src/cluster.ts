@@ -13,7 +13,7 @@ import { clusterPaths, DEFAULTS, MAX_NODES, PROXY_MODES, type ClusterConfig, typ
 import { clustersOnHost, removeArtefacts } from "./linux/cleanup.js";
 import { netnsNames, netnsPath, validateClusterName } from "./linux/names.js";
 import { builtinPath, cliEntry } from "./paths.js";
-import { podStatusReason } from "./cli/printers.js";
+import { podStatusReason } from "./api/podstatus.js";
 
 const PODS = resourceByKind("Pod")!;
 const NODES = resourceByKind("Node")!;
