@@ -1,18 +1,17 @@
 // The node agent: one process per emulated node, running inside the node's
 // network namespace. It prepares the node's networking (forwarding, the cni0
 // gateway address, host-gw routes), reports the node Ready, and runs the kubelet.
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ApiClient } from "../api/client.js";
 import { resourceByKind } from "../api/resources.js";
 import type { Node, Stored } from "../api/types.js";
-import { timestamp } from "../api/meta.js";
-import { ipBatch } from "../linux/exec.js";
+import { ipBatch, run } from "../linux/exec.js";
 import { gatewayOf, prefixLength } from "../linux/addressing.js";
 import { HostGwRoutes, installIpMasq } from "./flannel.js";
 import { Kubelet } from "./kubelet/kubelet.js";
 import { startProxy, type RunningProxy } from "./proxy/start.js";
+import { NodeHeartbeat } from "./heartbeat.js";
 import type { ProxyMode } from "../daemon/config.js";
 
 const NODES = resourceByKind("Node")!;
@@ -29,6 +28,8 @@ export interface AgentConfig {
   proxyMode: ProxyMode;
   masqueradeAll: boolean;
   nodePortAddresses: string[];
+  /** the node Lease's duration (renewed every quarter of it) */
+  leaseDurationSeconds?: number;
 }
 
 /** Per-namespace sysctls of the node (written from inside its namespace). */
@@ -49,7 +50,14 @@ export async function runAgent(config: AgentConfig): Promise<void> {
   const podCidr = node.spec!.podCIDR!;
 
   // cni0 only holds the pods' gateway address (flannel's .1): pods are routed, not bridged to it.
-  await ipBatch(["link add cni0 type bridge", `addr add ${gatewayOf(podCidr)}/${prefixLength(podCidr)} dev cni0`, "link set cni0 up"]);
+  // An agent restarted after a crash finds it already there.
+  const cni0 = await run("ip", ["-o", "addr", "show", "dev", "cni0"], { okCodes: [1] }).catch(() => "");
+  const gateway = `${gatewayOf(podCidr)}/${prefixLength(podCidr)}`;
+  await ipBatch([
+    ...(cni0 ? [] : ["link add cni0 type bridge"]),
+    ...(cni0.includes(` ${gateway} `) ? [] : [`addr add ${gateway} dev cni0`]),
+    "link set cni0 up",
+  ]);
   const nodeDir = join(config.stateDir, "nodes", config.nodeName);
   mkdirSync(nodeDir, { recursive: true });
   // flannel's own record of the lease, in its usual format.
@@ -81,12 +89,14 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     masqueradeAll: config.masqueradeAll,
     nodePortAddresses: config.nodePortAddresses ?? [],
   });
-  await reportReady(api, node);
+  const heartbeat = new NodeHeartbeat(api, { nodeName: config.nodeName, leaseDurationSeconds: config.leaseDurationSeconds ?? 40 });
+  await heartbeat.start();
 
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    heartbeat.stop();
     routes.stop();
     await proxy.stop();
     await kubelet.stopAll().catch((err: Error) => console.error(`agent: ${err.message}`));
@@ -108,48 +118,5 @@ async function waitForPodCidr(api: ApiClient, name: string): Promise<Stored<Node
     if (node.spec?.podCIDR) return node;
     if (i > 500) throw new Error(`node ${name} got no podCIDR from the node IPAM controller`);
     await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-async function reportReady(api: ApiClient, node: Stored<Node>): Promise<void> {
-  const now = timestamp();
-  const capacity = { cpu: String(cpus().length), memory: `${Math.floor(totalmem() / 1024)}Ki`, pods: "110", "ephemeral-storage": "100Gi" };
-  const conditions = [
-    ["MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"],
-    ["DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"],
-    ["PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"],
-    ["Ready", "True", "KubeletReady", "kubelet is posting ready status"],
-  ].map(([type, status, reason, message]) => ({ type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: now }));
-  await api.update(NODES, {
-    apiVersion: "v1",
-    kind: "Node",
-    metadata: { name: node.metadata.name },
-    status: {
-      ...(node.status ?? {}),
-      capacity,
-      allocatable: capacity,
-      conditions,
-      nodeInfo: {
-        ...(node.status?.nodeInfo ?? {}),
-        kubeletVersion: "v1.31.0-kemu",
-        kubeProxyVersion: "v1.31.0-kemu",
-        containerRuntimeVersion: "kemu://0.1.0",
-        operatingSystem: "linux",
-        architecture: process.arch === "x64" ? "amd64" : process.arch,
-        osImage: osImage(),
-        kernelVersion: readFileSync("/proc/sys/kernel/osrelease", "utf8").trim(),
-        machineID: "",
-        systemUUID: "",
-        bootID: "",
-      },
-    },
-  }, { subresource: "status" });
-}
-
-function osImage(): string {
-  try {
-    return /^PRETTY_NAME="?([^"\n]*)"?/m.exec(readFileSync("/etc/os-release", "utf8"))?.[1] ?? "Linux";
-  } catch {
-    return "Linux";
   }
 }

@@ -25,6 +25,11 @@ export interface ClusterConfig {
   underlayCidr: string;
   clusterDomain: string;
   clusterDns: string[];
+  /** kube-controller-manager's --node-monitor-grace-period: a node silent this long turns Unknown (also the node Lease's duration) */
+  nodeMonitorGracePeriodSeconds: number;
+  /** kube-apiserver's --default-not-ready-toleration-seconds / --default-unreachable-toleration-seconds */
+  defaultNotReadyTolerationSeconds: number;
+  defaultUnreachableTolerationSeconds: number;
 }
 
 export const DEFAULTS: Omit<ClusterConfig, "name" | "nodes"> = {
@@ -40,6 +45,9 @@ export const DEFAULTS: Omit<ClusterConfig, "name" | "nodes"> = {
   underlayCidr: "172.18.0.0/16",
   clusterDomain: "cluster.local",
   clusterDns: ["10.96.0.10"],
+  nodeMonitorGracePeriodSeconds: 40,
+  defaultNotReadyTolerationSeconds: 300,
+  defaultUnreachableTolerationSeconds: 300,
 };
 
 export const MAX_NODES = 50;

@@ -15,6 +15,9 @@ import { NodeIpamController } from "../controllers/nodeipam.js";
 import { GarbageCollector } from "../controllers/garbagecollector.js";
 import { NamespaceController } from "../controllers/namespace.js";
 import { EndpointSliceController } from "../controllers/endpointslice.js";
+import { NodeLifecycleController } from "../controllers/nodelifecycle/monitor.js";
+import { TaintEvictionController } from "../controllers/nodelifecycle/eviction.js";
+import { DefaultTolerationSeconds } from "../controllers/nodelifecycle/default-tolerations.js";
 import type { Controller } from "../controllers/controller.js";
 import { ServiceAllocation, defaultKubernetesService } from "../controllers/allocation/index.js";
 import { announceLoadBalancerPool, createTopology, describeTopology } from "../linux/topology.js";
@@ -25,6 +28,7 @@ import { cliEntry } from "../paths.js";
 import { clusterPaths, type ClusterConfig } from "./config.js";
 import { servePodLog } from "./logs.js";
 import { coreDnsAddon } from "./addons.js";
+import { nextAgentRestart } from "./supervisor.js";
 import type { AgentConfig } from "../agent/main.js";
 
 const NAMESPACES = resourceByKind("Namespace")!;
@@ -38,12 +42,16 @@ export class ControlPlane {
   private rest?: RestServer;
   private controllers: Controller[] = [];
   private readonly agents = new Map<string, ChildProcess>();
+  /** restarts of each node's agent since it last ran stably (see supervisor.ts) */
+  private readonly agentRestarts = new Map<string, number>();
+  private readonly restartTimers = new Set<NodeJS.Timeout>();
   private readonly outsidePrograms: ChildProcess[] = [];
   private stopping?: Promise<void>;
 
   constructor(readonly config: ClusterConfig) {
     this.paths = clusterPaths(config.name);
     this.api.addAdmission(new ServiceAllocation(config));
+    this.api.addAdmission(new DefaultTolerationSeconds(config.defaultNotReadyTolerationSeconds, config.defaultUnreachableTolerationSeconds));
   }
 
   nodeNames(): string[] {
@@ -77,6 +85,8 @@ export class ControlPlane {
       new GarbageCollector(this.api),
       new NamespaceController(this.api),
       new EndpointSliceController(this.api),
+      new NodeLifecycleController(this.api, { gracePeriodMs: config.nodeMonitorGracePeriodSeconds * 1000 }),
+      new TaintEvictionController(this.api),
     ];
     for (const c of this.controllers) c.start();
 
@@ -103,6 +113,7 @@ export class ControlPlane {
       proxyMode: this.config.proxyMode,
       masqueradeAll: this.config.masqueradeAll,
       nodePortAddresses: this.config.nodePortAddresses,
+      leaseDurationSeconds: this.config.nodeMonitorGracePeriodSeconds,
     };
     const configPath = join(dir, "agent.json");
     writeFileSync(configPath, JSON.stringify(agentConfig, null, 2));
@@ -114,9 +125,19 @@ export class ControlPlane {
     });
     closeSync(log);
     if (child.pid) writeFileSync(join(this.paths.pids, `agent-${nodeName}`), `${child.pid}\n`);
+    const startedAt = Date.now();
     child.on("exit", (code, signal) => {
       this.agents.delete(nodeName);
-      if (!this.stopping) console.error(`agent ${nodeName} exited (${signal ?? code}); see ${join(dir, "agent.log")}`);
+      if (this.stopping) return;
+      // The supervisor: a dead agent is started again; it adopts its pods' sandboxes and containers.
+      const { delayMs, restarts } = nextAgentRestart({ restarts: this.agentRestarts.get(nodeName) ?? 0, uptimeMs: Date.now() - startedAt });
+      this.agentRestarts.set(nodeName, restarts);
+      console.error(`agent ${nodeName} exited (${signal ?? code}); restarting it${delayMs ? ` in ${delayMs / 1000}s` : ""} (restart ${restarts}); see ${join(dir, "agent.log")}`);
+      const timer = setTimeout(() => {
+        this.restartTimers.delete(timer);
+        if (!this.stopping) this.startAgent(nodeName, nodeIp);
+      }, delayMs);
+      this.restartTimers.add(timer);
     });
     this.agents.set(nodeName, child);
   }
@@ -143,6 +164,7 @@ export class ControlPlane {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       for (const c of this.controllers) c.stop();
+      for (const t of this.restartTimers) clearTimeout(t);
       const agentPids = [...this.agents.values()].map((a) => a.pid).filter((p): p is number => p !== undefined);
       for (const a of this.agents.values()) a.kill("SIGTERM");
       for (const p of this.outsidePrograms) p.kill("SIGTERM");
