@@ -6,11 +6,18 @@ import type { ResourceInfo } from "./resources.js";
 import { apiVersionOf, resourceByKind, RESOURCES } from "./resources.js";
 import { ApiError, type FieldError } from "./errors.js";
 import type { KubeObject, Stored, StoredMeta, WatchEvent } from "./types.js";
-import { newUid, randomSuffix, timestamp, deepCopy } from "./meta.js";
+import { newUid, randomSuffix, timestamp, deepCopy, withoutNulls } from "./meta.js";
 import { applyMergePatch } from "./mergepatch.js";
 import { applyDefaults } from "./defaults.js";
 import { validateObject } from "./validation/index.js";
+import { typeCheck } from "./typecheck.js";
+import { DEFAULT_MAX_PODS, MAX_OBJECT_BYTES } from "./limits.js";
 import { parseLabelSelector, matchesRequirements, parseFieldSelector, matchesFieldSelector } from "./selectors.js";
+
+export interface ApiServerOptions {
+  /** Pods the cluster may hold (a host-protection limit; benches lift it). Default DEFAULT_MAX_PODS. */
+  maxPods?: number;
+}
 
 export interface ListOptions {
   namespace?: string;
@@ -38,7 +45,16 @@ export interface Admission {
   admitCreate?(resource: ResourceInfo, obj: Stored<KubeObject>, dryRun: boolean): FieldError[] | void;
   admitUpdate?(resource: ResourceInfo, obj: Stored<KubeObject>, old: Stored<KubeObject>, dryRun: boolean): FieldError[] | void;
   released?(resource: ResourceInfo, obj: Stored<KubeObject>): void;
+  /** Remembers what the admission holds; calling the result puts it back (a transaction that failed). */
+  checkpoint?(): () => void;
 }
+
+/**
+ * Namespaces that may not be deleted: upstream's NamespaceLifecycle admission
+ * protects default, kube-system and kube-public; kemu also protects
+ * kube-node-lease, where node heartbeats live (upstream would recreate it).
+ */
+export const IMMORTAL_NAMESPACES: ReadonlySet<string> = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
 
 const NAMESPACES = RESOURCES.find((r) => r.kind === "Namespace")!;
 const PODS = RESOURCES.find((r) => r.kind === "Pod")!;
@@ -46,6 +62,11 @@ const PODS = RESOURCES.find((r) => r.kind === "Pod")!;
 export class ApiServer {
   readonly store = new Store();
   private readonly admissions: Admission[] = [];
+  readonly maxPods: number;
+
+  constructor(options: ApiServerOptions = {}) {
+    this.maxPods = options.maxPods ?? DEFAULT_MAX_PODS;
+  }
 
   addAdmission(admission: Admission): void {
     this.admissions.push(admission);
@@ -82,6 +103,13 @@ export class ApiServer {
     if (resource.namespaced) this.requireActiveNamespace(meta.namespace!);
     const name = defaulted.metadata!.name!;
     if (this.store.get(resource, defaulted.metadata!.namespace, name)) throw ApiError.alreadyExists(qualifiedPlural(resource), name);
+    if (resource === PODS && this.store.count(PODS) >= this.maxPods) {
+      throw ApiError.forbidden(
+        qualifiedPlural(resource),
+        name,
+        `the cluster already holds ${this.maxPods} pods, kemu's limit (every pod runs as processes on this host)`,
+      );
+    }
 
     const stored = defaulted as Stored<KubeObject>;
     stored.metadata = {
@@ -94,6 +122,7 @@ export class ApiServer {
     } as StoredMeta;
     delete stored.metadata.deletionTimestamp;
     this.runAdmission(resource, (a) => a.admitCreate?.(resource, stored, options.dryRun === true), stored);
+    checkSize(resource, stored);
     if (options.dryRun) return stored;
     return deepCopy(this.store.put(resource, stored, "ADDED"));
   }
@@ -110,7 +139,7 @@ export class ApiServer {
 
     let next: Stored<KubeObject>;
     if (options.subresource === "status") {
-      next = { ...deepCopy(old), status: deepCopy(obj.status) };
+      next = { ...deepCopy(old), status: obj.status };
     } else {
       const defaulted = applyDefaults(obj);
       this.check(resource, defaulted, old);
@@ -136,6 +165,7 @@ export class ApiServer {
       }
       this.runAdmission(resource, (a) => a.admitUpdate?.(resource, next, old, options.dryRun === true), next);
     }
+    checkSize(resource, next);
     if (options.dryRun) return next;
     // A terminating object whose last finalizer is gone is removed for good.
     if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length && resource !== PODS) {
@@ -146,13 +176,18 @@ export class ApiServer {
 
   /** JSON merge patch (also used for strategic-merge requests: kemu has no patch strategies). */
   patch(resource: ResourceInfo, namespace: string | undefined, name: string, patch: unknown, options: WriteOptions = {}): Stored<KubeObject> {
+    if (typeof patch !== "object" || patch === null || Array.isArray(patch)) {
+      throw new ApiError("BadRequest", "the patch must be a JSON object (kemu applies JSON merge patches)");
+    }
     const old = this.get(resource, namespace, name);
     const merged = applyMergePatch(old, patch) as KubeObject;
-    merged.metadata = { ...(merged.metadata ?? {}), name, namespace: old.metadata.namespace };
+    // A metadata of the wrong type is left for the type check to name.
+    if (merged.metadata === undefined || isPlainObject(merged.metadata)) merged.metadata = { ...(merged.metadata ?? {}), name, namespace: old.metadata.namespace };
     return this.update(resource, merged, namespace, options);
   }
 
   delete(resource: ResourceInfo, namespace: string | undefined, name: string, options: DeleteOptions = {}): Stored<KubeObject> {
+    if (resource === NAMESPACES && IMMORTAL_NAMESPACES.has(name)) throw ApiError.forbidden("namespaces", name, "this namespace may not be deleted");
     const obj = this.get(resource, namespace, name);
     if (options.dryRun) return obj;
     if (options.propagationPolicy === "Orphan") this.orphanDependents(obj);
@@ -202,8 +237,24 @@ export class ApiServer {
     }
   }
 
+  /**
+   * Runs fn as one all-or-nothing change (kemu's apply): if it throws, every
+   * write is undone, every admission's allocations are given back, and no
+   * watcher hears of anything.
+   */
+  transaction<T>(fn: () => T): T {
+    const restores = this.admissions.map((a) => a.checkpoint?.());
+    try {
+      return this.store.transaction(fn);
+    } catch (err) {
+      for (const restore of restores.reverse()) restore?.();
+      throw err;
+    }
+  }
+
+  /** A copy of the input with kind and apiVersion checked, null fields dropped, the JSON types checked, and the namespace filled in. */
   private normalise(resource: ResourceInfo, input: KubeObject, namespace: string | undefined): KubeObject {
-    const obj = deepCopy(input);
+    const obj = withoutNulls(input);
     const expected = apiVersionOf(resource);
     if (obj.kind && obj.kind !== resource.kind) {
       throw new ApiError("BadRequest", `the kind of the provided object (${obj.kind}) does not match the resource (${resource.plural})`);
@@ -213,6 +264,8 @@ export class ApiServer {
     }
     obj.kind = resource.kind;
     obj.apiVersion = expected;
+    const typeErrors = typeCheck(obj);
+    if (typeErrors.length) throw ApiError.invalid(resource.kind, resource.group, displayName(obj), typeErrors);
     obj.metadata = { ...(obj.metadata ?? {}) };
     if (resource.namespaced) {
       const ns = obj.metadata.namespace ?? namespace ?? "default";
@@ -241,6 +294,27 @@ export class ApiServer {
     if (ns.metadata.deletionTimestamp) {
       throw new ApiError("Forbidden", `unable to create new content in namespace ${namespace} because it is being terminated`);
     }
+  }
+}
+
+/** The name an error shows for an object whose metadata may be of any type. */
+function displayName(obj: KubeObject): string {
+  const meta = isPlainObject(obj.metadata) ? (obj.metadata as Record<string, unknown>) : {};
+  return typeof meta.name === "string" ? meta.name : typeof meta.generateName === "string" ? meta.generateName : "";
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** etcd's request limit, as kemu's store applies it to an object about to be written. */
+function checkSize(resource: ResourceInfo, obj: KubeObject): void {
+  const bytes = Buffer.byteLength(JSON.stringify(obj));
+  if (bytes > MAX_OBJECT_BYTES) {
+    throw new ApiError(
+      "RequestEntityTooLarge",
+      `${resource.group ? `${resource.kind}.${resource.group}` : resource.kind} "${displayName(obj)}" is too large to store: ${bytes} bytes, more than the limit of ${MAX_OBJECT_BYTES} (etcd's default request size)`,
+    );
   }
 }
 

@@ -48,7 +48,19 @@ export const fieldErrors = {
     new FieldError("TooLong", field, value, `may not be more than ${max} bytes`),
 };
 
-export type StatusReason = "Invalid" | "NotFound" | "AlreadyExists" | "Conflict" | "BadRequest" | "Forbidden" | "Gone" | "MethodNotAllowed" | "Timeout" | "InternalError";
+export type StatusReason =
+  | "Invalid"
+  | "NotFound"
+  | "AlreadyExists"
+  | "Conflict"
+  | "BadRequest"
+  | "Forbidden"
+  | "Gone"
+  | "MethodNotAllowed"
+  | "RequestEntityTooLarge"
+  | "UnsupportedMediaType"
+  | "Timeout"
+  | "InternalError";
 
 const codeOf: Record<StatusReason, number> = {
   Invalid: 422,
@@ -60,6 +72,8 @@ const codeOf: Record<StatusReason, number> = {
   Timeout: 504,
   Gone: 410,
   MethodNotAllowed: 405,
+  RequestEntityTooLarge: 413,
+  UnsupportedMediaType: 415,
   InternalError: 500,
 };
 
@@ -123,6 +137,11 @@ export class ApiError extends Error {
 
   static alreadyExists(resource: string, name: string): ApiError {
     return new ApiError("AlreadyExists", `${resource} "${name}" already exists`, { name, kind: resource });
+  }
+
+  /** `namespaces "kube-system" is forbidden: this namespace may not be deleted`, as upstream's NewForbidden words it. */
+  static forbidden(resource: string, name: string, why: string): ApiError {
+    return new ApiError("Forbidden", `${resource} "${name}" is forbidden: ${why}`, { name, kind: resource });
   }
 
   static conflict(resource: string, name: string, why: string): ApiError {

@@ -47,3 +47,16 @@ export function namespacedName(obj: KubeObject): string {
 export function deepCopy<T>(value: T): T {
   return structuredClone(value);
 }
+
+/**
+ * A copy of a decoded JSON value without its null members: to the API server
+ * `"field": null` means the field is unset (Go's decoder leaves it zero), so
+ * `creationTimestamp: null` in a generated manifest is no type error.
+ */
+export function withoutNulls<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v: unknown) => withoutNulls(v)) as T;
+  if (typeof value !== "object" || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = withoutNulls(v);
+  return out as T;
+}

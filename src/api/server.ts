@@ -7,6 +7,8 @@ import type { ApiServer } from "./apiserver.js";
 import { ApiError } from "./errors.js";
 import { RESOURCES, apiVersionOf, resourceByPlural, type ResourceInfo } from "./resources.js";
 import type { KubeObject, WatchEvent } from "./types.js";
+import { decodeBody, readBody } from "./body.js";
+import { APPLY_PATH, applyAll, parseApplyRequest } from "./apply-all.js";
 
 /** Extra routes the daemon adds (pod logs, kemu's own control endpoints). */
 export interface ExtraRoutes {
@@ -54,7 +56,7 @@ export class RestServer {
     private readonly extra: ExtraRoutes = {},
   ) {
     this.server = http.createServer((req, res) => {
-      this.handle(req, res).catch((err: unknown) => sendError(res, err));
+      this.handle(req, res).catch((err: unknown) => sendError(req, res, err));
     });
     this.server.keepAliveTimeout = 60_000;
   }
@@ -76,10 +78,14 @@ export class RestServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://kemu");
     const method = req.method ?? "GET";
-    const body = method === "GET" || method === "HEAD" ? undefined : await readJson(req);
+    const body = method === "GET" || method === "HEAD" ? undefined : decodeBody((await readBody(req)).toString("utf8"), req.headers["content-type"], method);
 
     if (url.pathname === "/healthz" || url.pathname === "/readyz" || url.pathname === "/livez") return sendText(res, 200, "ok");
     if (url.pathname === "/version") return sendJson(res, 200, { major: "1", minor: "31", gitVersion: "v1.31.0-kemu", platform: "linux/amd64" });
+    if (url.pathname === APPLY_PATH) {
+      if (method !== "POST") throw new ApiError("MethodNotAllowed", `${method} is not supported on ${APPLY_PATH}`);
+      return sendJson(res, 200, applyAll(this.api, parseApplyRequest(body)));
+    }
     if (url.pathname.startsWith("/kemu/") && this.extra.kemu) return sendJson(res, 200, await this.extra.kemu(url.pathname, method, body));
     if (url.pathname === "/api" || url.pathname === "/apis" || isGroupVersionPath(url.pathname)) return sendJson(res, 200, discovery(url.pathname));
 
@@ -116,7 +122,8 @@ export class RestServer {
       case "PUT": {
         const obj = asObject(body);
         if (obj.metadata?.name && obj.metadata.name !== name) throw new ApiError("BadRequest", `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
-        obj.metadata = { ...(obj.metadata ?? {}), name };
+        // A metadata of the wrong type is left for the type check to name.
+        if (obj.metadata === undefined || (typeof obj.metadata === "object" && obj.metadata !== null && !Array.isArray(obj.metadata))) obj.metadata = { ...(obj.metadata ?? {}), name };
         return sendJson(res, 200, this.api.update(resource, obj, namespace, { dryRun, subresource: sub }));
       }
       case "PATCH":
@@ -193,19 +200,6 @@ function asObject(body: unknown): KubeObject {
   return body as KubeObject;
 }
 
-async function readJson(req: http.IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  if (chunks.length === 0) return undefined;
-  const text = Buffer.concat(chunks).toString("utf8");
-  if (!text.trim()) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new ApiError("BadRequest", `the request body is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
 export function sendJson(res: http.ServerResponse, code: number, value: unknown): void {
   const text = JSON.stringify(value);
   res.writeHead(code, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
@@ -217,12 +211,31 @@ function sendText(res: http.ServerResponse, code: number, text: string): void {
   res.end(text);
 }
 
-function sendError(res: http.ServerResponse, err: unknown): void {
-  const apiErr = err instanceof ApiError ? err : new ApiError("InternalError", `internal error: ${(err as Error).stack ?? String(err)}`);
+/**
+ * Answers with a Status. An unexpected error is logged with its stack (the
+ * daemon log) and the client gets one line: stack traces never leave the process.
+ */
+function sendError(req: http.IncomingMessage, res: http.ServerResponse, err: unknown): void {
+  let apiErr: ApiError;
+  if (err instanceof ApiError) apiErr = err;
+  else {
+    console.error(`api: ${req.method ?? "?"} ${req.url ?? "?"}: ${(err as Error)?.stack ?? String(err)}`);
+    apiErr = new ApiError("InternalError", `Internal error occurred: ${oneLine(err)}`);
+  }
   if (res.headersSent) {
     res.end();
     return;
   }
+  // A body refused unread is not read to its end: the connection goes instead.
+  if (apiErr.reason === "RequestEntityTooLarge" && !req.readableEnded) {
+    res.setHeader("Connection", "close");
+    res.on("finish", () => req.destroy());
+  }
   const status = apiErr.toStatus();
   sendJson(res, status.code, status);
+}
+
+function oneLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split("\n")[0]!.slice(0, 200);
 }

@@ -53,11 +53,19 @@ interface Table {
   namespaces: string[];
 }
 
+/** Writes made inside a transaction: how to undo them, and their events until the commit. */
+interface Transaction {
+  revision: number;
+  undo: (() => void)[];
+  events: Recorded[];
+}
+
 export class Store {
   private revision = 0;
   private readonly tables = new Map<ResourceInfo, Table>();
   private readonly history: Recorded[] = [];
   private readonly watchers = new Set<Watcher>();
+  private txn?: Transaction;
 
   get resourceVersion(): string {
     return String(this.revision);
@@ -74,6 +82,35 @@ export class Store {
 
   get(resource: ResourceInfo, namespace: string | undefined, name: string): Stored<KubeObject> | undefined {
     return this.table(resource).byKey.get(keyOf(resource, namespace, name));
+  }
+
+  /** How many objects of a resource are stored. */
+  count(resource: ResourceInfo): number {
+    return this.table(resource).byKey.size;
+  }
+
+  /**
+   * Runs fn as one all-or-nothing change: if it throws, every write it made
+   * is undone (resourceVersions included) and no watcher hears of any; if it
+   * returns, watchers get its events in order. A transaction inside another
+   * is part of the outer one.
+   */
+  transaction<T>(fn: () => T): T {
+    if (this.txn) return fn();
+    const txn: Transaction = { revision: this.revision, undo: [], events: [] };
+    this.txn = txn;
+    let result: T;
+    try {
+      result = fn();
+    } catch (err) {
+      this.txn = undefined;
+      for (const undo of txn.undo.reverse()) undo();
+      this.revision = txn.revision;
+      throw err;
+    }
+    this.txn = undefined;
+    for (const rec of txn.events) this.deliver(rec);
+    return result;
   }
 
   /** Objects sorted by namespace, then name (the order kubectl get shows). */
@@ -108,7 +145,12 @@ export class Store {
   put(resource: ResourceInfo, obj: Stored<KubeObject>, type: "ADDED" | "MODIFIED"): Stored<KubeObject> {
     this.revision += 1;
     obj.metadata.resourceVersion = String(this.revision);
-    this.file(this.table(resource), resource, obj);
+    const t = this.table(resource);
+    if (this.txn) {
+      const before = t.byKey.get(keyOf(resource, obj.metadata.namespace, obj.metadata.name));
+      this.txn.undo.push(() => (before ? this.file(t, resource, before) : this.unfile(t, resource, obj)));
+    }
+    this.file(t, resource, obj);
     this.emit(resource, type, obj);
     return obj;
   }
@@ -116,7 +158,12 @@ export class Store {
   remove(resource: ResourceInfo, obj: Stored<KubeObject>): Stored<KubeObject> {
     this.revision += 1;
     const removed = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(this.revision) } };
-    this.unfile(this.table(resource), resource, obj);
+    const t = this.table(resource);
+    if (this.txn) {
+      const before = t.byKey.get(keyOf(resource, obj.metadata.namespace, obj.metadata.name));
+      if (before) this.txn.undo.push(() => this.file(t, resource, before));
+    }
+    this.unfile(t, resource, obj);
     this.emit(resource, "DELETED", removed);
     return removed;
   }
@@ -161,8 +208,15 @@ export class Store {
   }
 
   private emit(resource: ResourceInfo, type: WatchEventType, object: Stored<KubeObject>): void {
-    const event: WatchEvent = { type, object };
-    this.history.push({ rv: this.revision, resource, event });
+    const rec: Recorded = { rv: this.revision, resource, event: { type, object } };
+    if (this.txn) this.txn.events.push(rec);
+    else this.deliver(rec);
+  }
+
+  private deliver(rec: Recorded): void {
+    const { resource, event } = rec;
+    const object = event.object;
+    this.history.push(rec);
     // Trimmed in batches: dropping one entry per write moves all 20,000 each time.
     if (this.history.length > HISTORY_LIMIT + HISTORY_TRIM_BATCH) this.history.splice(0, this.history.length - HISTORY_LIMIT);
     for (const w of this.watchers) if (w.resource === resource && matches(w, object)) w.send(event);

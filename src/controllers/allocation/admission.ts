@@ -97,6 +97,17 @@ export class ServiceAllocation implements Admission {
     this.loadBalancerIPs = new LoadBalancerPool(options.loadBalancerPool ?? DEFAULT_LOAD_BALANCER_POOL);
   }
 
+  /** Remembers every allocation; calling the result puts them all back (an apply that failed as a whole). */
+  checkpoint(): () => void {
+    const restores = [this.clusterIPs.checkpoint(), this.nodePorts.checkpoint(), this.loadBalancerIPs.checkpoint()];
+    const held = new Map([...this.held].map(([uid, h]) => [uid, { ...h, nodePorts: [...h.nodePorts] }]));
+    return () => {
+      for (const restore of restores) restore();
+      this.held.clear();
+      for (const [uid, h] of held) this.held.set(uid, h);
+    };
+  }
+
   /** What the Service with this UID holds (a copy), if anything. */
   holdings(uid: string): Holdings | undefined {
     const h = this.held.get(uid);

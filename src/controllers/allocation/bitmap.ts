@@ -93,6 +93,16 @@ export class Bitmap {
     return slot;
   }
 
+  /** Remembers which slots are used; calling the result puts the bitmap back to that. */
+  checkpoint(): () => void {
+    const words = this.words.slice();
+    const used = this.used;
+    return () => {
+      this.words.set(words);
+      this.used = used;
+    };
+  }
+
   /** Every used slot, lowest first. */
   *slots(): IterableIterator<number> {
     for (let w = 0; w < this.words.length; w++) {

@@ -96,6 +96,11 @@ export class ClusterIpAllocator {
     if (offset !== undefined) this.bitmap.release(offset);
   }
 
+  /** Remembers what is allocated; calling the result puts it back (a failed transaction). */
+  checkpoint(): () => void {
+    return this.bitmap.checkpoint();
+  }
+
   /** Every allocated address, lowest first. */
   allocated(): string[] {
     return [...this.bitmap.slots()].map((o) => numberToIPv4(this.first + o));

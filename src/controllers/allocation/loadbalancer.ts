@@ -88,6 +88,11 @@ export class LoadBalancerPool {
     if (slot !== undefined) this.bitmap.release(slot);
   }
 
+  /** Remembers what is allocated; calling the result puts it back (a failed transaction). */
+  checkpoint(): () => void {
+    return this.bitmap.checkpoint();
+  }
+
   /** Every reserved address, in pool order. */
   allocated(): string[] {
     return [...this.bitmap.slots()].map((s) => this.ipOf(s));

@@ -72,6 +72,11 @@ export class NodePortAllocator {
     if (this.contains(port)) this.bitmap.release(port - this.portRange[0]);
   }
 
+  /** Remembers what is allocated; calling the result puts it back (a failed transaction). */
+  checkpoint(): () => void {
+    return this.bitmap.checkpoint();
+  }
+
   /** Every allocated port, lowest first. */
   allocated(): number[] {
     return [...this.bitmap.slots()].map((o) => this.portRange[0] + o);

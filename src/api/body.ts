@@ -1,0 +1,55 @@
+// Reading a request body the way kube-apiserver bounds it: never more than
+// the limit is held in memory (a larger body is refused while it is read),
+// only JSON media types are decoded, and nesting is checked right after
+// parsing, before any recursive code sees the value.
+import type http from "node:http";
+import { ApiError } from "./errors.js";
+import { MAX_NESTING_DEPTH, MAX_REQUEST_BODY_BYTES, bodyTooLargeMessage, nestingDepth, tooDeepMessage } from "./limits.js";
+
+/** Media types kemu decodes, per verb (kemu has no JSON patch and no YAML bodies). */
+const JSON_TYPES = ["application/json"];
+const PATCH_TYPES = ["application/merge-patch+json", "application/strategic-merge-patch+json", "application/json"];
+
+/** Reads the whole body, refusing with 413 as soon as it passes `limit` bytes. */
+export async function readBody(req: http.IncomingMessage, limit = MAX_REQUEST_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) throw new ApiError("RequestEntityTooLarge", bodyTooLargeMessage(limit));
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new ApiError("RequestEntityTooLarge", bodyTooLargeMessage(limit));
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The media type without parameters, lower-cased ("" when absent). */
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
+/**
+ * Decodes a body: undefined when empty; 415 for a media type kemu does not
+ * decode; 400 for text that is not JSON or nests too deeply.
+ */
+export function decodeBody(text: string, contentType: string | undefined, method: string, maxDepth = MAX_NESTING_DEPTH): unknown {
+  if (!text.trim()) return undefined;
+  const type = mediaType(contentType);
+  const accepted = method === "PATCH" ? PATCH_TYPES : JSON_TYPES;
+  // A body without a Content-Type is read as JSON, as kemu's own clients always sent it.
+  if (type !== "" && !accepted.includes(type)) {
+    throw new ApiError(
+      "UnsupportedMediaType",
+      `the body of the request was in an unknown format - accepted media types include: ${accepted.join(", ")}`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ApiError("BadRequest", `the request body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (nestingDepth(value, maxDepth) > maxDepth) throw new ApiError("BadRequest", tooDeepMessage(maxDepth));
+  return value;
+}

@@ -1,0 +1,184 @@
+// The JSON types of an object checked against upstream's OpenAPI schema,
+// before defaulting and validation (which, like every controller, assume the
+// types are right). The compiled schema validators come from the
+// kubernetes-models package (generated from upstream's OpenAPI); kemu keeps
+// the errors about JSON types and integer ranges and leaves `required` and
+// `enum` to its own validators, which word them like upstream.
+//
+// Upstream answers a wrong type with a 400 decoder error naming the first
+// problem; kemu answers 422 Invalid with every wrong type and its field path
+// (docs/api-behaviours.md).
+import { Pod } from "kubernetes-models/v1/Pod";
+import { Service } from "kubernetes-models/v1/Service";
+import { Node } from "kubernetes-models/v1/Node";
+import { Namespace } from "kubernetes-models/v1/Namespace";
+import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { ReplicaSet } from "kubernetes-models/apps/v1/ReplicaSet";
+import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
+import { EndpointSlice } from "kubernetes-models/discovery.k8s.io/v1/EndpointSlice";
+import { Lease } from "kubernetes-models/coordination.k8s.io/v1/Lease";
+import { FieldError } from "./errors.js";
+import type { KubeObject } from "./types.js";
+
+/** One schema error as ajv reports it. */
+export interface SchemaError {
+  instancePath: string;
+  keyword: string;
+  params: { type?: string; format?: string };
+}
+
+interface Checkable {
+  prototype: { validate(): void };
+}
+
+/** A kind's compiled schema; adding a served kind is one line here. */
+const schemas: Record<string, Checkable> = {
+  Pod,
+  Service,
+  Node,
+  Namespace,
+  Deployment,
+  ReplicaSet,
+  StatefulSet,
+  EndpointSlice,
+  Lease,
+};
+
+/** Kinds typeCheck knows. */
+export const typeCheckedKinds: readonly string[] = Object.keys(schemas).sort();
+
+/** The raw schema errors of obj (none for a kind without a schema). */
+export function schemaErrors(obj: KubeObject): SchemaError[] {
+  const model = schemas[obj.kind];
+  if (!model) return [];
+  try {
+    // The validator reads `this`; calling it on obj itself avoids the model's deep copy.
+    model.prototype.validate.call(obj);
+    return [];
+  } catch (err) {
+    const errors = (err as { errors?: SchemaError[] }).errors;
+    if (!Array.isArray(errors)) throw err;
+    return errors;
+  }
+}
+
+/** Wrong JSON types and out-of-range integers in obj, as field errors with Kubernetes paths ([] when the types are right). */
+export function typeCheck(obj: KubeObject): FieldError[] {
+  const errors = schemaErrors(obj);
+  return errors.length ? typeErrorsFrom(errors, obj) : [];
+}
+
+/** Formats kept: integer ranges. Strings' formats (quantity, date-time, byte) are left to kemu's validators. */
+const RANGES: Record<string, string> = {
+  int32: "must be an integer from -2147483648 to 2147483647 (32 bits)",
+  int64: "must be an integer from -9223372036854775808 to 9223372036854775807 (64 bits)",
+};
+
+const NOUNS: Record<string, string> = {
+  object: "an object",
+  array: "a list",
+  string: "a string",
+  integer: "an integer",
+  number: "a number",
+  boolean: "a boolean (true or false)",
+};
+const ORDER = ["integer", "number", "string", "boolean", "object", "array"];
+
+/** Pure: ajv's errors for obj → one FieldError per wrong field, in the order found. */
+export function typeErrorsFrom(errors: SchemaError[], obj: unknown): FieldError[] {
+  const byPath = new Map<string, SchemaError[]>();
+  for (const e of errors) {
+    const list = byPath.get(e.instancePath);
+    if (list) list.push(e);
+    else byPath.set(e.instancePath, [e]);
+  }
+  const out: FieldError[] = [];
+  for (const [pointer, errs] of byPath) {
+    const value = valueAt(obj, pointer);
+    const detail = describe(errs, value);
+    if (detail) out.push(new WrongType(fieldPath(pointer, obj), value, detail));
+  }
+  return out;
+}
+
+/** What is wrong at one path, or undefined when nothing kemu checks is. */
+function describe(errs: SchemaError[], value: unknown): string | undefined {
+  const types = new Set(errs.filter((e) => e.keyword === "type").map((e) => e.params.type!));
+  const range = errs.find((e) => e.keyword === "format" && RANGES[e.params.format ?? ""]);
+  if (errs.some((e) => e.keyword === "oneOf")) {
+    // IntOrString, Quantity: a branch that failed on its format had the right type.
+    if (errs.some((e) => e.keyword === "format")) return range ? RANGES[range.params.format!] : undefined;
+    return `must be ${[...types].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b)).map((t) => NOUNS[t] ?? t).join(" or ")}`;
+  }
+  if (types.size > 0) return `must be ${NOUNS[[...types][0]!] ?? [...types][0]}`;
+  return range ? RANGES[range.params.format!] : undefined;
+}
+
+/** Fields whose keys are data (label names, resource names), shown as `labels[app]` as upstream's field paths do. */
+const MAP_FIELDS = new Set([
+  "labels",
+  "annotations",
+  "nodeSelector",
+  "matchLabels",
+  "limits",
+  "requests",
+  "capacity",
+  "allocatable",
+  "overhead",
+  "deprecatedTopology",
+  "volumeAttributes",
+  "options",
+]);
+
+/** Pure: a JSON pointer into obj as a Kubernetes field path: /spec/containers/0/command → spec.containers[0].command. */
+export function fieldPath(pointer: string, obj: unknown): string {
+  if (pointer === "") return "<root>";
+  const serviceSelector = (obj as { kind?: unknown } | null)?.kind === "Service";
+  let path = "";
+  let node: unknown = obj;
+  let field = "";
+  for (const seg of segments(pointer)) {
+    const isMap = MAP_FIELDS.has(field) || (serviceSelector && path === "spec.selector");
+    if (Array.isArray(node) || isMap) {
+      path += `[${seg}]`;
+    } else {
+      path += path === "" ? seg : `.${seg}`;
+      field = seg;
+    }
+    if (isMap) field = "";
+    node = node !== null && typeof node === "object" ? (node as Record<string, unknown>)[seg] : undefined;
+  }
+  return path;
+}
+
+function segments(pointer: string): string[] {
+  return pointer === "" ? [] : pointer.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+}
+
+function valueAt(obj: unknown, pointer: string): unknown {
+  let node = obj;
+  for (const seg of segments(pointer)) {
+    node = node !== null && typeof node === "object" ? (node as Record<string, unknown>)[seg] : undefined;
+  }
+  return node;
+}
+
+/** Longest value shown in an error; longer ones are cut, as a 100,000-entry map should not fill a terminal. */
+const SHOWN_VALUE = 80;
+
+/** Pure: a value as an error shows it (JSON), cut to SHOWN_VALUE characters. */
+export function abbreviate(value: unknown): string {
+  const text = value === undefined ? "null" : JSON.stringify(value);
+  return text.length > SHOWN_VALUE ? `${text.slice(0, SHOWN_VALUE - 3)}...` : text;
+}
+
+/** `spec.replicas: Invalid value: "3": must be an integer`, with the value abbreviated. */
+class WrongType extends FieldError {
+  constructor(field: string, value: unknown, detail: string) {
+    super("Invalid", field, value, detail);
+  }
+
+  override toString(): string {
+    return `${this.field}: Invalid value: ${abbreviate(this.value)}: ${this.detail}`;
+  }
+}
