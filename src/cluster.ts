@@ -1,19 +1,23 @@
 // The library API: start a cluster, apply manifests, exec in pods, wait, stop.
 // The CLI is a thin layer over this, and so are the tests.
-import { spawn, type StdioOptions } from "node:child_process";
+import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from "node:fs";
 import { parseIPv4CIDR } from "./agent/proxy/iptables/net.js";
-import { ApiClient } from "./api/client.js";
+import { ApiClient, ApiConnectionError } from "./api/client.js";
 import { applyObjects, type AppliedObject } from "./api/apply.js";
 import { loadManifests, parseManifests, type SourcedObject } from "./api/manifests.js";
 import { resourceByKind } from "./api/resources.js";
-import type { Deployment, KubeObject, Node, Pod, ReplicaSet, Stored } from "./api/types.js";
+import type { Container, Deployment, KubeObject, Node, Pod, ReplicaSet, Stored } from "./api/types.js";
 import { ApiError } from "./api/errors.js";
 import { clusterPaths, DEFAULTS, MAX_NODES, PROXY_MODES, type ClusterConfig, type ProxyMode } from "./daemon/config.js";
-import { clustersOnHost, removeArtefacts } from "./linux/cleanup.js";
+import { clustersOnHost, footprint, isEmptyFootprint, removeArtefacts } from "./linux/cleanup.js";
 import { netnsNames, netnsPath, validateClusterName } from "./linux/names.js";
+import { hostProcesses, isDaemonOf, pidIsDaemonOf } from "./linux/processes.js";
+import { describeControlPlaneDeath, lastMeaningfulLine } from "./control-plane-death.js";
 import { builtinPath, cliEntry } from "./paths.js";
-import { podStatusReason } from "./api/podstatus.js";
+import { containerCannotStart, describeContainerProblem, podStatusReason } from "./api/podstatus.js";
+import { enterArgv, hostAccounts } from "./agent/kubelet/runtime.js";
+import { containerIdentity, identityArgs } from "./agent/kubelet/security-context.js";
 
 const PODS = resourceByKind("Pod")!;
 const NODES = resourceByKind("Node")!;
@@ -24,6 +28,22 @@ export class KemuError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "KemuError";
+  }
+}
+
+/**
+ * Why Cluster.start gave up after the control plane was started. With
+ * keepOnFailure the cluster (or what the dead control plane left) is kept.
+ */
+export type StartupFailure = "pods-not-ready" | "container-cannot-start" | "control-plane-died";
+
+export class StartupError extends KemuError {
+  constructor(
+    message: string,
+    readonly failure: StartupFailure,
+  ) {
+    super(message);
+    this.name = "StartupError";
   }
 }
 
@@ -44,13 +64,22 @@ export interface StartOptions {
   masqueradeAll?: boolean;
   /** kube-proxy's --nodeport-addresses: IPv4 CIDRs or "primary" (NodePorts answer only on node addresses inside them) */
   nodePortAddresses?: string[];
+  /** kube-controller-manager's --node-monitor-grace-period in seconds (default 40): a node silent this long turns NotReady */
+  nodeMonitorGracePeriodSeconds?: number;
+  /** kube-apiserver's --default-unreachable-toleration-seconds (default 300): how long pods stay on an unreachable node */
+  defaultUnreachableTolerationSeconds?: number;
+  /** kube-apiserver's --default-not-ready-toleration-seconds (default 300) */
+  defaultNotReadyTolerationSeconds?: number;
   /** how long to wait for nodes and pods (default 60 s) */
   timeoutMs?: number;
   onProgress?: (message: string) => void;
   /**
-   * When nodes are up but pods do not get ready in time, keep the cluster for
-   * inspection (the CLI does) instead of removing it (the default for library use).
+   * When pods do not get ready in time, a container cannot start, or the
+   * control plane dies, keep the cluster (or what is left of it) for
+   * inspection, as the CLI does, instead of removing it (the default for library use).
    */
+  keepOnFailure?: boolean;
+  /** @deprecated the former name of keepOnFailure */
   keepOnPodTimeout?: boolean;
 }
 
@@ -71,28 +100,52 @@ export function isRoot(): boolean {
   return process.getuid?.() === 0;
 }
 
-function daemonAlive(name: string): boolean {
-  const { config } = clusterPaths(name);
-  if (!existsSync(config)) return false;
+/**
+ * Whether the cluster's control plane runs: a live process that is this
+ * cluster's daemon by its command line, found by the recorded PIDs (checked,
+ * since a PID can be reused) or, before they are written, on /proc. Needs no
+ * signal permission, so a user who is not root learns the truth too.
+ */
+export function daemonAlive(name: string): boolean {
+  const paths = clusterPaths(name);
+  if (!existsSync(paths.dir)) return false;
+  const recorded = [readPid(paths.config, true), readPid(`${paths.pids}/daemon`, false)].filter((p): p is number => p !== undefined);
+  if (recorded.some((pid) => pidIsDaemonOf(pid, name))) return true;
+  // Nothing (valid) recorded yet: the daemon may be starting.
+  return recorded.length === 0 && hostProcesses().some((p) => isDaemonOf(p.argv, name));
+}
+
+function readPid(file: string, json: boolean): number | undefined {
   try {
-    const { pid } = JSON.parse(readFileSync(config, "utf8")) as { pid: number };
-    process.kill(pid, 0);
-    return true;
+    const text = readFileSync(file, "utf8");
+    const pid = json ? (JSON.parse(text) as { pid?: unknown }).pid : Number(text.trim());
+    return typeof pid === "number" && Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
-/** The cluster a command means: the given name, else the only running cluster, else "kemu". */
+/** KEMU_CLUSTER, validated (an error names the variable), or undefined when unset or empty. */
+export function clusterFromEnvironment(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env.KEMU_CLUSTER;
+  if (value === undefined || value === "") return undefined;
+  const problem = validateClusterName(value, "KEMU_CLUSTER");
+  if (problem) throw new KemuError(problem);
+  return value;
+}
+
+/** The cluster a command means: --name, else KEMU_CLUSTER, else the only running cluster, else "kemu". */
 export function resolveClusterName(given?: string): string {
-  if (given) {
+  if (given !== undefined) {
     const problem = validateClusterName(given);
     if (problem) throw new KemuError(problem);
     return given;
   }
-  const running = clustersOnHost().filter(daemonAlive);
+  const fromEnv = clusterFromEnvironment();
+  if (fromEnv) return fromEnv;
+  const running = runningClusters();
   if (running.length === 1) return running[0]!;
-  if (running.length > 1) throw new KemuError(`several clusters are running (${running.join(", ")}): choose one with --name`);
+  if (running.length > 1) throw new KemuError(`several clusters are running (${running.join(", ")}): choose one with --name or KEMU_CLUSTER`);
   return "kemu";
 }
 
@@ -103,6 +156,8 @@ export function runningClusters(): string[] {
 export class Cluster {
   readonly api: ApiClient;
   readonly paths: ReturnType<typeof clusterPaths>;
+  /** While starting: why every wait must give up now (the control plane died). */
+  private abortIf?: () => string | undefined;
 
   private constructor(readonly name: string) {
     this.paths = clusterPaths(name);
@@ -131,20 +186,27 @@ export class Cluster {
     }
     if (!isRoot()) throw new KemuError("kemu needs root: it creates network namespaces (run it with sudo)");
     for (const bin of ["kemu-sandbox", "agnhost"] as const) {
-      if (!existsSync(builtinPath(bin))) throw new KemuError(`${builtinPath(bin)} is missing: run npm run build first`);
+      if (!existsSync(builtinPath(bin))) {
+        throw new KemuError(
+          `kemu's C helpers are not built (${builtinPath(bin)} is missing): they are compiled when kemu is installed or built, which needs a C compiler. ` +
+            "Install one (apt-get install -y gcc), then run `npm rebuild kemu` where kemu is installed, or `npm run build` in a clone.",
+        );
+      }
     }
     if (!existsSync(cliEntry())) throw new KemuError(`${cliEntry()} is missing: run npm run build first`);
     // Read every manifest before anything is created: a bad file changes nothing.
     const sourced = [...loadManifests(options.files ?? []), ...toSourced(options.manifests ?? [])];
     if (daemonAlive(name)) throw new KemuError(`cluster "${name}" is already running (stop it with: kemu down --name ${name})`);
-    if (existsSync(clusterPaths(name).dir) || clustersOnHost().includes(name)) await removeArtefacts(name);
+    // What a crashed cluster of this name left (and only that: never another cluster's).
+    if (!isEmptyFootprint(footprint(name))) await removeArtefacts(name);
 
     const progress = options.onProgress ?? (() => undefined);
     const timeoutMs = options.timeoutMs ?? 60_000;
     for (const u of options.dnsUpstreams ?? []) {
       if (!/^\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?$/.test(u)) throw new KemuError(`--dns-upstream: expected an IPv4 address with an optional :port, got ${JSON.stringify(u)}`);
     }
-    const config: ClusterConfig = { ...DEFAULTS, name, nodes, proxyMode, masqueradeAll: options.masqueradeAll ?? false, nodePortAddresses, dnsUpstreams: options.dnsUpstreams ?? [], testUpstreamDns: options.testUpstreamDns ?? false };
+    const nodeLifecycle = nodeLifecycleSettings(options);
+    const config: ClusterConfig = { ...DEFAULTS, name, nodes, proxyMode, masqueradeAll: options.masqueradeAll ?? false, nodePortAddresses, dnsUpstreams: options.dnsUpstreams ?? [], testUpstreamDns: options.testUpstreamDns ?? false, ...nodeLifecycle };
     const paths = clusterPaths(name);
     mkdirSync(paths.dir, { recursive: true });
     const configPath = `${paths.dir}/start.json`;
@@ -156,11 +218,13 @@ export class Cluster {
     progress(`starting control plane (pid ${daemon.pid}, log ${paths.daemonLog})`);
 
     const cluster = new Cluster(name);
+    // Every wait of the start-up gives up at once when the control plane dies.
+    const died = () => controlPlaneDeath(daemon, paths.daemonLog);
+    cluster.abortIf = died;
     try {
       await cluster.waitFor(async () => existsSync(paths.socket) && (await cluster.api.request("GET", "/healthz").then(() => true, () => false)), {
         timeoutMs,
         what: () => `the API server (see ${paths.daemonLog})`,
-        abortIf: () => (daemon.exitCode !== null ? `the control plane exited with code ${daemon.exitCode}: ${tail(paths.daemonLog)}` : undefined),
       });
       progress(`API server listening on ${paths.socket}`);
       await cluster.waitForNodes(timeoutMs, nodes);
@@ -172,12 +236,19 @@ export class Cluster {
       await cluster.waitForWorkloads(timeoutMs, progress);
       await cluster.waitForClusterDns(nodes, config.clusterDns[0]!, config.clusterDomain, timeoutMs);
       progress("cluster DNS answers on every node");
+      cluster.abortIf = undefined;
       return cluster;
-    } catch (err) {
-      if (options.keepOnPodTimeout && err instanceof KemuError && err.message.includes("pods not ready")) {
+    } catch (caught) {
+      cluster.abortIf = undefined;
+      const err = await explainStartupError(caught, died);
+      const flag = name === "kemu" ? "" : ` --name ${name}`;
+      if ((options.keepOnFailure ?? options.keepOnPodTimeout) && err instanceof StartupError) {
+        cluster.api.close();
+        if (err.failure === "control-plane-died") {
+          throw new StartupError(`${err.message}\nWhat it left is kept: its log is ${paths.daemonLog}; remove it all with \`kemu down${flag}\`.`, err.failure);
+        }
         // The cluster itself is fine: keep it for inspection.
-        const flag = name === "kemu" ? "" : ` --name ${name}`;
-        throw new KemuError(`${err.message}\nThe cluster is still running: look with \`kemu get pods -o wide${flag}\`, remove it with \`kemu down${flag}\`.`);
+        throw new StartupError(`${err.message}\nThe cluster is still running: look with \`kemu get pods -o wide${flag}\`, remove it with \`kemu down${flag}\`.`, err.failure);
       }
       await cluster.stop().catch(() => removeArtefacts(name));
       throw err;
@@ -200,23 +271,25 @@ export class Cluster {
     return (await this.api.list<Pod>(PODS, options)).items;
   }
 
-  /** The host PID of a container's PID 1, which is what nsenter needs. */
+  /** The host PID of a container's PID 1, which is what entering the container needs. */
   async containerPid(podName: string, options: ExecOptions = {}): Promise<number> {
-    const pod = await this.pod(podName, options.namespace ?? "default");
-    const statuses = pod.status?.containerStatuses ?? [];
-    // Like kubectl, the first container unless one is named.
-    const name = options.container ?? pod.spec.containers[0]?.name;
-    const status = statuses.find((s) => s.name === name);
-    if (!status) throw new KemuError(`container ${name} not found in pod ${podName}`);
-    const pid = /^kemu:\/\/(\d+)$/.exec(status.containerID ?? "")?.[1];
-    if (!status.state?.running || !pid) throw new KemuError(`unable to exec: container ${name} in pod ${podName} is not running (${podStatusReason(pod)})`);
-    return Number(pid);
+    return runningContainer(await this.pod(podName, options.namespace ?? "default"), options.container).pid;
   }
 
-  /** argv for running a command inside a pod's container. */
+  /**
+   * argv for running a command inside a pod's container: its namespaces and,
+   * as `kubectl exec`, its user, groups, capabilities and workingDir.
+   */
   async execArgv(podName: string, argv: string[], options: ExecOptions = {}): Promise<string[]> {
-    const pid = await this.containerPid(podName, options);
-    return ["nsenter", "-t", String(pid), "-n", "-u", "-m", "-p", ...argv];
+    const pod = await this.pod(podName, options.namespace ?? "default");
+    const { pid, container } = runningContainer(pod, options.container);
+    let identity;
+    try {
+      identity = containerIdentity(pod, container, hostAccounts());
+    } catch (err) {
+      throw new KemuError(`unable to exec: ${(err as Error).message}`);
+    }
+    return enterArgv(pid, identityArgs(identity), argv, container.workingDir);
   }
 
   /** argv for running a command on a node or on the outside host. */
@@ -244,14 +317,26 @@ export class Cluster {
   /** Polls until check returns true; the error names what was awaited. */
   async waitFor(
     check: () => Promise<boolean> | boolean,
-    options: { timeoutMs?: number; what: () => string | Promise<string>; abortIf?: () => string | undefined; intervalMs?: number },
+    options: {
+      timeoutMs?: number;
+      what: () => string | Promise<string>;
+      abortIf?: () => string | undefined;
+      intervalMs?: number;
+      /** the error thrown on a timeout (default: a KemuError) */
+      onTimeout?: (message: string) => Error;
+    },
   ): Promise<void> {
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);
     for (;;) {
       if (await check()) return;
+      const died = this.abortIf?.();
+      if (died) throw new StartupError(died, "control-plane-died");
       const abort = options.abortIf?.();
       if (abort) throw new KemuError(abort);
-      if (Date.now() > deadline) throw new KemuError(`timed out after ${Math.round((options.timeoutMs ?? 30_000) / 1000)}s waiting for ${await options.what()}`);
+      if (Date.now() > deadline) {
+        const message = `timed out after ${Math.round((options.timeoutMs ?? 30_000) / 1000)}s waiting for ${await options.what()}`;
+        throw options.onTimeout?.(message) ?? new KemuError(message);
+      }
       await new Promise((r) => setTimeout(r, options.intervalMs ?? 25));
     }
   }
@@ -308,13 +393,21 @@ export class Cluster {
     );
   }
 
-  /** Every Deployment and ReplicaSet at its replica count and every pod Ready. */
+  /**
+   * Every Deployment and ReplicaSet at its replica count and every pod Ready.
+   * Gives up at once when a container cannot start for a reason that will not
+   * fix itself (CreateContainerConfigError, a program that cannot be executed…).
+   */
   async waitForWorkloads(timeoutMs = 60_000, progress: (m: string) => void = () => undefined): Promise<void> {
     let pending: string[] = [];
     let lastReport = "";
     await this.waitFor(
       async () => {
         const [deps, rss, pods] = await Promise.all([this.api.list<Deployment>(DEPLOYMENTS), this.api.list<ReplicaSet>(REPLICASETS), this.api.list<Pod>(PODS)]);
+        for (const p of pods.items) {
+          const problem = p.metadata.deletionTimestamp ? undefined : containerCannotStart(p);
+          if (problem) throw new StartupError(describeContainerProblem(p, problem), "container-cannot-start");
+        }
         pending = [
           ...deps.items.filter((d) => (d.status?.readyReplicas ?? 0) < (d.spec.replicas ?? 1) || (d.status?.updatedReplicas ?? 0) < (d.spec.replicas ?? 1)).map((d) => `deployment/${d.metadata.name} (${d.status?.readyReplicas ?? 0}/${d.spec.replicas ?? 1} ready)`),
           ...rss.items.filter((r) => (r.status?.readyReplicas ?? 0) < (r.spec.replicas ?? 1)).map((r) => `replicaset/${r.metadata.name}`),
@@ -328,7 +421,11 @@ export class Cluster {
         lastReport = report;
         return pending.length === 0;
       },
-      { timeoutMs, what: () => `pods not ready: ${pending.slice(0, 10).join(", ")}${pending.length > 10 ? ` and ${pending.length - 10} more` : ""}` },
+      {
+        timeoutMs,
+        what: () => `pods not ready: ${pending.slice(0, 10).join(", ")}${pending.length > 10 ? ` and ${pending.length - 10} more` : ""}`,
+        onTimeout: (message) => new StartupError(message, "pods-not-ready"),
+      },
     );
   }
 
@@ -351,8 +448,9 @@ function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    // EPERM: it exists, it is just not ours to signal.
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
@@ -360,12 +458,44 @@ function toSourced(items: (KubeObject | string)[]): SourcedObject[] {
   return items.flatMap((item, i) => (typeof item === "string" ? parseManifests(item, `manifest ${i + 1}`) : [{ object: item, source: `object ${i + 1}` }]));
 }
 
-function tail(file: string): string {
+/** Why the control plane we started is gone, or undefined while it runs. */
+function controlPlaneDeath(daemon: ChildProcess, logPath: string): string | undefined {
+  if (daemon.exitCode === null && daemon.signalCode === null) return undefined;
+  let log = "";
   try {
-    return readFileSync(file, "utf8").trim().split("\n").slice(-5).join("\n");
+    log = readFileSync(logPath, "utf8");
   } catch {
-    return "";
+    /* no log: said below */
   }
+  return describeControlPlaneDeath({ code: daemon.exitCode, signal: daemon.signalCode }, lastMeaningfulLine(log), logPath);
+}
+
+/**
+ * A connection error during start-up usually means the control plane just
+ * died: its socket fails a moment before its exit is seen, so look for the
+ * death a little while before passing the connection error on.
+ */
+async function explainStartupError(err: unknown, died: () => string | undefined): Promise<unknown> {
+  if (!(err instanceof ApiConnectionError)) return err;
+  const deadline = Date.now() + 2_000;
+  for (;;) {
+    const death = died();
+    if (death) return new StartupError(death, "control-plane-died");
+    if (Date.now() > deadline) return err;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A container of the pod and its PID 1; like kubectl, the first container unless one is named. */
+function runningContainer(pod: Stored<Pod>, containerName: string | undefined): { pid: number; container: Container } {
+  const podName = pod.metadata.name;
+  const name = containerName ?? pod.spec.containers[0]?.name;
+  const container = pod.spec.containers.find((c) => c.name === name);
+  const status = (pod.status?.containerStatuses ?? []).find((s) => s.name === name);
+  if (!container || !status) throw new KemuError(`container ${name} not found in pod ${podName}`);
+  const pid = /^kemu:\/\/(\d+)$/.exec(status.containerID ?? "")?.[1];
+  if (!status.state?.running || !pid) throw new KemuError(`unable to exec: container ${name} in pod ${podName} is not running (${podStatusReason(pod)})`);
+  return { pid: Number(pid), container };
 }
 
 function runCaptured(argv: string[], options: { input?: string; timeoutMs?: number }): Promise<ExecResult> {
@@ -387,3 +517,17 @@ function runCaptured(argv: string[], options: { input?: string; timeoutMs?: numb
 }
 
 export { ApiError };
+
+/** The node lifecycle's timings from the start options, checked (a grace period under 2 s would flap under load). */
+function nodeLifecycleSettings(o: StartOptions): Pick<ClusterConfig, "nodeMonitorGracePeriodSeconds" | "defaultUnreachableTolerationSeconds" | "defaultNotReadyTolerationSeconds"> {
+  const check = (value: number | undefined, flag: string, min: number, fallback: number): number => {
+    if (value === undefined) return fallback;
+    if (!Number.isInteger(value) || value < min || value > 86_400) throw new KemuError(`${flag}: expected whole seconds between ${min} and 86400, got ${JSON.stringify(value)}`);
+    return value;
+  };
+  return {
+    nodeMonitorGracePeriodSeconds: check(o.nodeMonitorGracePeriodSeconds, "--node-monitor-grace-period", 2, DEFAULTS.nodeMonitorGracePeriodSeconds),
+    defaultUnreachableTolerationSeconds: check(o.defaultUnreachableTolerationSeconds, "--default-unreachable-toleration-seconds", 0, DEFAULTS.defaultUnreachableTolerationSeconds),
+    defaultNotReadyTolerationSeconds: check(o.defaultNotReadyTolerationSeconds, "--default-not-ready-toleration-seconds", 0, DEFAULTS.defaultNotReadyTolerationSeconds),
+  };
+}

@@ -45,7 +45,7 @@ export class ApiClient implements ListWatchSource {
               reject(status?.kind === "Status" ? ApiError.fromStatus(status) : new ApiError("InternalError", `${method} ${path}: HTTP ${res.statusCode}: ${text}`));
             } else resolve(parsed as T);
           });
-          res.on("error", reject);
+          res.on("error", (err: NodeJS.ErrnoException) => reject(connectionError(this.socketPath, err)));
         },
       );
       req.on("error", (err: NodeJS.ErrnoException) => reject(connectionError(this.socketPath, err)));
@@ -139,7 +139,7 @@ export class ApiClient implements ListWatchSource {
         }
       });
       res.on("end", () => end());
-      res.on("error", (err) => end(err));
+      res.on("error", (err: NodeJS.ErrnoException) => end(connectionError(this.socketPath, err)));
       res.on("close", () => end());
     });
     req.on("error", (err: NodeJS.ErrnoException) => end(connectionError(this.socketPath, err)));
@@ -155,9 +155,30 @@ function query(params: Record<string, string | undefined>): string {
   return s ? `?${s}` : "";
 }
 
-function connectionError(socketPath: string, err: NodeJS.ErrnoException): Error {
-  if (err.code === "ENOENT" || err.code === "ECONNREFUSED") {
-    return new Error(`cannot reach the kemu API at ${socketPath} (${err.code}): is the cluster running? (kemu up)`);
+/** The API socket could not be reached or dropped the connection: one line that says why, never a stack. */
+export class ApiConnectionError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly socketPath: string,
+  ) {
+    super(message);
+    this.name = "ApiConnectionError";
   }
-  return err;
+}
+
+function connectionError(socketPath: string, err: NodeJS.ErrnoException): Error {
+  switch (err.code) {
+    case "ENOENT":
+    case "ECONNREFUSED":
+      return new ApiConnectionError(`cannot reach the kemu API at ${socketPath} (${err.code}): is the cluster running? (kemu up)`, err.code, socketPath);
+    case "EACCES":
+    case "EPERM":
+      return new ApiConnectionError(`permission denied: cannot connect to the kemu API at ${socketPath} (${err.code}): run kemu as root (sudo)`, err.code, socketPath);
+    case "ECONNRESET":
+    case "EPIPE":
+      return new ApiConnectionError(`the kemu API at ${socketPath} closed the connection (${err.code}): did its control plane stop?`, err.code, socketPath);
+    default:
+      return err;
+  }
 }

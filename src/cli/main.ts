@@ -67,4 +67,12 @@ function packageVersion(): string {
   }
 }
 
-program.parseAsync(process.argv).catch(fail);
+// The internal programs write to log files that people read after a crash: they keep the stack.
+const INTERNAL = new Set(["daemon", "agent", "dns", "test-dns"]);
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (INTERNAL.has(process.argv[2] ?? "")) {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  }
+  fail(err);
+});

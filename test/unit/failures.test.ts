@@ -1,0 +1,67 @@
+// What a user reads when something fails: one line, no stack trace unless
+// KEMU_DEBUG=1, and a dead control plane named with the line of its log that matters.
+import { describe, expect, it } from "vitest";
+import { describeFailure } from "../../src/cli/output.js";
+import { KemuError, StartupError, clusterFromEnvironment } from "../../src/cluster.js";
+import { ApiConnectionError } from "../../src/api/client.js";
+import { describeControlPlaneDeath, lastMeaningfulLine } from "../../src/control-plane-death.js";
+
+describe("describeFailure", () => {
+  it("prints expected errors in one line without a stack", () => {
+    expect(describeFailure(new KemuError("--nodes: must be an integer"), false)).toBe("error: --nodes: must be an integer\n");
+    const refused = new ApiConnectionError("cannot reach the kemu API at /run/kemu/c/api.sock (ECONNREFUSED): is the cluster running? (kemu up)", "ECONNREFUSED", "/run/kemu/c/api.sock");
+    expect(describeFailure(refused, false)).toBe(`error: ${refused.message}\n`);
+  });
+
+  it("prints a system error with a code in one line, and says to use root for EACCES", () => {
+    const err = Object.assign(new Error("EACCES: permission denied, open '/run/kemu/c/cluster.json'"), { code: "EACCES" });
+    expect(describeFailure(err, false)).toBe("error: EACCES: permission denied, open '/run/kemu/c/cluster.json': run kemu as root (sudo)\n");
+    const reset = Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
+    expect(describeFailure(reset, false)).toBe("error: read ECONNRESET\n");
+  });
+
+  it("keeps stacks for KEMU_DEBUG=1 and points to it for unexpected errors", () => {
+    const bug = new TypeError("x.find is not a function");
+    expect(describeFailure(bug, false)).toBe("error: x.find is not a function\n(this looks like a bug in kemu: run again with KEMU_DEBUG=1 to see where it happened)\n");
+    expect(describeFailure(bug, true)).toContain("\n    at ");
+    expect(describeFailure(new StartupError("the control plane died", "control-plane-died"), true)).toContain("    at ");
+  });
+});
+
+describe("a dead control plane in one line", () => {
+  it("picks the error of a crash, not its stack frames nor Node.js's footer", () => {
+    const crash = [
+      "file:///opt/kemu/dist/controllers/replicaset.js:10",
+      "        const owner = pod.metadata.ownerReferences?.find((r) => r.controller);",
+      "                                                   ^",
+      "",
+      "TypeError: pod.metadata.ownerReferences?.find is not a function",
+      "    at ReplicaSetController.sync (file:///opt/kemu/dist/controllers/replicaset.js:10:52)",
+      "    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)",
+      "",
+      "Node.js v20.20.2",
+      "",
+    ].join("\n");
+    expect(lastMeaningfulLine(crash)).toBe("TypeError: pod.metadata.ownerReferences?.find is not a function");
+    expect(lastMeaningfulLine("started\nnode-1 created\n")).toBe("node-1 created");
+    expect(lastMeaningfulLine("\n\n")).toBeUndefined();
+  });
+
+  it("says how it ended", () => {
+    expect(describeControlPlaneDeath({ code: null, signal: "SIGKILL" }, "node-1 created", "/run/kemu/c/daemon.log")).toBe(
+      "the control plane died during start-up (killed by SIGKILL); its log ends: node-1 created",
+    );
+    expect(describeControlPlaneDeath({ code: 1, signal: null }, undefined, "/run/kemu/c/daemon.log")).toBe(
+      "the control plane died during start-up (exited with code 1); its log (/run/kemu/c/daemon.log) is empty",
+    );
+  });
+});
+
+describe("KEMU_CLUSTER", () => {
+  it("is used when set, ignored when empty, and named when invalid", () => {
+    expect(clusterFromEnvironment({ KEMU_CLUSTER: "dev" })).toBe("dev");
+    expect(clusterFromEnvironment({ KEMU_CLUSTER: "" })).toBeUndefined();
+    expect(clusterFromEnvironment({})).toBeUndefined();
+    expect(() => clusterFromEnvironment({ KEMU_CLUSTER: "Dev_1" })).toThrow(/^KEMU_CLUSTER: invalid cluster name "Dev_1"/);
+  });
+});
