@@ -1,7 +1,9 @@
 // kemu up / kemu down
 import type { Command } from "commander";
-import { Cluster, KemuError, isRoot, resolveClusterName } from "../../cluster.js";
-import { removeArtefacts, clustersOnHost } from "../../linux/cleanup.js";
+import { Cluster, KemuError, clusterFromEnvironment, daemonAlive, isRoot, resolveClusterName } from "../../cluster.js";
+import { clustersWithArtefacts, footprint, isEmptyFootprint, removeArtefacts } from "../../linux/cleanup.js";
+import { hostProcesses } from "../../linux/processes.js";
+import { describeDownAll, planDown, planDownAll } from "./down-plan.js";
 import { collect, nameOption, parseDuration } from "../options.js";
 import type { ProxyMode } from "../../daemon/config.js";
 import { endProgress, progress } from "../output.js";
@@ -24,7 +26,7 @@ export function registerClusterCommands(program: Command): void {
       if (!/^\d+$/.test(opts.nodes)) throw new KemuError(`--nodes: expected a whole number, got ${JSON.stringify(opts.nodes)}`);
       const started = Date.now();
       const cluster = await Cluster.start({
-        name: opts.name ?? "kemu",
+        name: opts.name ?? clusterFromEnvironment() ?? "kemu",
         nodes,
         files: opts.filename,
         timeoutMs: parseDuration(opts.timeout, "--timeout"),
@@ -34,7 +36,7 @@ export function registerClusterCommands(program: Command): void {
         dnsUpstreams: opts.dnsUpstream,
         testUpstreamDns: opts.testUpstreamDns,
         onProgress: progress,
-        keepOnPodTimeout: true,
+        keepOnFailure: true,
       });
       endProgress();
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -50,23 +52,40 @@ export function registerClusterCommands(program: Command): void {
     .command("down")
     .description("stop a cluster and remove everything it created on the host")
     .addOption(nameOption())
-    .option("--all", "remove every kemu cluster and artefact on this host, even after a crash")
-    .action(async (opts: { name?: string; all?: boolean }) => {
-      if (!isRoot()) throw new KemuError("kemu down needs root");
+    .option("--all", "remove what crashed clusters left on this host (clusters still running are listed, not stopped)")
+    .option("--force", "with --all: stop the running clusters too")
+    .action(async (opts: { name?: string; all?: boolean; force?: boolean }) => {
+      if (opts.all && opts.name !== undefined) throw new KemuError("--all and --name: give one of them");
+      if (opts.force && !opts.all) throw new KemuError("--force: only with --all (kemu down --name C always stops C)");
+      if (!isRoot()) throw new KemuError("permission denied: kemu down removes network namespaces and processes: run kemu as root (sudo)");
       if (opts.all) {
-        const clusters = clustersOnHost();
-        for (const name of clusters) await stopQuietly(name);
-        const removed = await removeArtefacts();
-        process.stdout.write(`removed ${clusters.length} cluster(s), ${removed.netns.length} leftover namespace(s), ${removed.pids.length} leftover process(es)\n`);
+        const plan = planDownAll(
+          clustersWithArtefacts().map((name) => ({ name, running: daemonAlive(name) })),
+          opts.force ?? false,
+        );
+        for (const name of plan.stop) await stopCluster(name);
+        for (const name of plan.clean) await removeArtefacts(name);
+        process.stdout.write(describeDownAll(plan));
         return;
       }
       const name = resolveClusterName(opts.name);
-      await stopQuietly(name);
-      process.stdout.write(`Cluster "${name}" removed.\n`);
+      const action = planDown(daemonAlive(name), !isEmptyFootprint(footprint(name)));
+      if (action === "unknown") {
+        const others = clustersWithArtefacts(hostProcesses());
+        throw new KemuError(`no cluster named "${name}" on this host${others.length ? ` (there are: ${others.join(", ")})` : " (there are no kemu clusters here)"}`);
+      }
+      if (action === "stop") {
+        await stopCluster(name);
+        process.stdout.write(`Cluster "${name}" removed.\n`);
+      } else {
+        await removeArtefacts(name);
+        process.stdout.write(`Cluster "${name}" removed (its control plane was not running: removed what it left).\n`);
+      }
     });
 }
 
-async function stopQuietly(name: string): Promise<void> {
+/** Asks the control plane to stop (it stops its pods gracefully), then removes whatever is left. */
+async function stopCluster(name: string): Promise<void> {
   try {
     await Cluster.connect(name).stop();
   } catch {
