@@ -5,6 +5,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+    // records the cluster names of this run for the final leftover check
+    globalSetup: ["test/support/run-dir.ts"],
     pool: "forks",
     maxWorkers: 2,
     testTimeout: 60_000,

@@ -1,11 +1,12 @@
 import { defineConfig } from "vitest/config";
 
-// Runs after the main suite, alone: the crash test uses `kemu down --all`,
-// which would take down other files' clusters, and the leftover check must
-// see the host after everything else has finished.
+// Runs after the main suite, alone: the leftover check must see the host
+// after everything else has finished (it looks only at this run's clusters).
 export default defineConfig({
   test: {
     include: ["test/final/**/*.test.ts"],
+    // records the cluster names of this run for the final leftover check
+    globalSetup: ["test/support/run-dir.ts"],
     pool: "forks",
     fileParallelism: false,
     testTimeout: 120_000,

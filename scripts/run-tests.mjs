@@ -1,6 +1,8 @@
 // The README's test command: a type check of the tests and benchmarks (they
 // are not part of the build; it counts as one test), the main suite (files
-// in parallel), then the final suite (crash recovery, leftover check) alone.
+// in parallel), then the final suite (the leftover check) alone. Both vitest
+// runs share a run directory where every cluster name the tests use is
+// recorded, so the leftover check looks at this run's clusters only.
 // Ends with the plain "N passed, N failed" line CI reads.
 import { spawnSync } from "node:child_process";
 import { readFileSync, mkdtempSync, rmSync } from "node:fs";
@@ -8,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const dir = mkdtempSync(join(tmpdir(), "kemu-results-"));
+const env = { ...process.env, KEMU_TEST_RUN_DIR: dir };
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -25,6 +28,7 @@ for (const [label, config] of [["main", "vitest.config.ts"], ["final", "vitest.f
   const out = join(dir, `${label}.json`);
   const r = spawnSync("npx", ["vitest", "run", "--config", config, "--reporter=default", "--reporter=json", `--outputFile.json=${out}`, ...process.argv.slice(2)], {
     stdio: "inherit",
+    env,
   });
   try {
     const results = JSON.parse(readFileSync(out, "utf8"));

@@ -1,8 +1,11 @@
-// Helpers shared by the root-only tests: unique cluster names, the root
-// namespace's state for before/after comparison, and the leftover scan.
+// Helpers shared by the root-only tests: unique cluster names (recorded for
+// the final leftover check), the root namespace's state for before/after
+// comparison, and the leftover scan of one cluster.
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { clusterOfNetns } from "../../src/linux/names.js";
 
 export const isRoot = process.getuid?.() === 0;
 let warned = false;
@@ -16,8 +19,30 @@ export function rootOnly(): boolean {
   return isRoot;
 }
 
+/** Where a test run records its cluster names (set by scripts/run-tests.mjs or test/support/run-dir.ts). */
+export const RUN_DIR_ENV = "KEMU_TEST_RUN_DIR";
+
 export function uniqueClusterName(prefix = "t"): string {
-  return `${prefix}${randomBytes(4).toString("hex")}`;
+  return recordClusterName(`${prefix}${randomBytes(4).toString("hex")}`);
+}
+
+/** Records a cluster name this run uses (uniqueClusterName does; call it for names made otherwise). */
+export function recordClusterName(name: string): string {
+  const dir = process.env[RUN_DIR_ENV];
+  // One short O_APPEND write per name: safe from parallel test processes.
+  if (dir) appendFileSync(join(dir, "clusters"), `${name}\n`);
+  return name;
+}
+
+/** The cluster names this test run has used so far (undefined when no run directory is set). */
+export function recordedClusterNames(): string[] | undefined {
+  const dir = process.env[RUN_DIR_ENV];
+  if (!dir) return undefined;
+  try {
+    return [...new Set(readFileSync(join(dir, "clusters"), "utf8").split("\n").filter(Boolean))].sort();
+  } catch {
+    return [];
+  }
 }
 
 function sh(cmd: string, args: string[]): string {
@@ -38,16 +63,25 @@ export function rootNamespaceState(): string {
 export interface Leftovers {
   netns: string[];
   etcNetns: string[];
-  links: string[];
   processes: string[];
+  stateDir: string[];
 }
 
-/** Everything named kemu-<cluster>- (or every kemu artefact) still on the host. */
-export function leftovers(cluster?: string): Leftovers {
-  const prefix = cluster ? `kemu-${cluster}-` : "kemu-";
-  const netns = sh("ip", ["netns", "list"]).split("\n").map((l) => l.split(" ")[0]!).filter((n) => n.startsWith(prefix));
-  const etcNetns = existsSync("/etc/netns") ? readdirSync("/etc/netns").filter((n) => n.startsWith(prefix)) : [];
-  const links = sh("ip", ["-o", "link", "show"]).split("\n").filter((l) => / kemu|: uplink-|: veth[0-9a-f]{8}[@:]/.test(l));
+/**
+ * A name kemu-<cluster>-… that is this cluster's: any such name except those
+ * that are, by their exact shape, another cluster's (kemu-c-b-node-1 is c-b's,
+ * not c's). Names of no known shape count, so a new kind of artefact is not missed.
+ */
+function mine(name: string, cluster: string): boolean {
+  if (!name.startsWith(`kemu-${cluster}-`)) return false;
+  const owner = clusterOfNetns(name);
+  return owner === undefined || owner === cluster;
+}
+
+/** What of one cluster is still on the host: namespaces, /etc/netns entries, kemu processes, its state directory. */
+export function leftovers(cluster: string): Leftovers {
+  const netns = sh("ip", ["netns", "list"]).split("\n").map((l) => l.split(" ")[0]!).filter((n) => mine(n, cluster));
+  const etcNetns = existsSync("/etc/netns") ? readdirSync("/etc/netns").filter((n) => mine(n, cluster)) : [];
   const processes: string[] = [];
   for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     let cmd = "";
@@ -56,11 +90,12 @@ export function leftovers(cluster?: string): Leftovers {
     } catch {
       continue;
     }
-    const ours = /build\/native\/(kemu-sandbox|agnhost)|dist\/cli\/main\.js (daemon|agent) /.test(cmd);
-    const inCluster = !cluster || cmd.includes(`/run/kemu/${cluster}/`) || cmd.includes(`kemu-${cluster}-`);
+    const ours = /build\/native\/(kemu-sandbox|agnhost)|dist\/cli\/main\.js (daemon|agent|dns|test-dns)( |$)/.test(cmd);
+    const inCluster = cmd.includes(`/run/kemu/${cluster}/`) || cmd.split(" ").some((arg) => /\/run\/netns\/(kemu-[^ /]+)$/.test(arg) && mine(arg.slice(arg.lastIndexOf("/") + 1), cluster));
     if (ours && inCluster) processes.push(`${pid}: ${cmd.trim()}`);
   }
-  return { netns, etcNetns, links, processes };
+  const stateDir = existsSync(`/run/kemu/${cluster}`) ? [`/run/kemu/${cluster}`] : [];
+  return { netns, etcNetns, processes, stateDir };
 }
 
-export const NONE: Leftovers = { netns: [], etcNetns: [], links: [], processes: [] };
+export const NONE: Leftovers = { netns: [], etcNetns: [], processes: [], stateDir: [] };
