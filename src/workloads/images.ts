@@ -1,7 +1,13 @@
 // There is no container runtime: an image decides which program a container
 // runs. Well-known test images map to kemu's built-in programs; any other
 // image runs the container's command as a program of the host.
-import { builtinPath, cliEntry } from "../paths.js";
+//
+// Containers do not see kemu's install directory nor /run (the API sockets
+// live there). A built-in gets back exactly the host paths it needs,
+// read-only: agnhost its binary; CoreDNS (kemu's resolver, a Node.js program)
+// Node.js, kemu's code and the cluster's API socket. A user's image never does.
+import { basename, dirname } from "node:path";
+import { builtinPath, cliEntry, PACKAGE_ROOT } from "../paths.js";
 import type { Container } from "../api/types.js";
 
 export interface ResolvedProgram {
@@ -9,6 +15,8 @@ export interface ResolvedProgram {
   args: string[];
   /** "builtin" for kemu's own programs, "host" for a host program */
   kind: "builtin" | "host";
+  /** Host paths the program needs to see read-only at the same place (none for host programs). */
+  readOnlyPaths: string[];
 }
 
 /** What a built-in may need to know about its cluster. */
@@ -44,23 +52,38 @@ export function resolveProgram(container: Container, expand: (s: string) => stri
   const args = (container.args ?? []).map(expand);
   if (!image) throw new ImageError("InvalidImageName", `container "${container.name}": image is empty`);
 
+  const agnhost = builtinPath("agnhost");
+  const host = (): ResolvedProgram => ({ file: command[0]!, args: [...command.slice(1), ...args], kind: "host", readOnlyPaths: [] });
   if (isAgnhost(image)) {
-    const agnhost = builtinPath("agnhost");
-    if (command.length === 0) return { file: agnhost, args, kind: "builtin" };
-    if (/(^|\/)agnhost$/.test(command[0]!)) return { file: agnhost, args: [...command.slice(1), ...args], kind: "builtin" };
-    return { file: command[0]!, args: [...command.slice(1), ...args], kind: "host" };
+    if (command.length === 0) return { file: agnhost, args, kind: "builtin", readOnlyPaths: [agnhost] };
+    if (/(^|\/)agnhost$/.test(command[0]!)) return { file: agnhost, args: [...command.slice(1), ...args], kind: "builtin", readOnlyPaths: [agnhost] };
+    return host();
   }
   // CoreDNS images run kemu's resolver; it reads the cluster through the API socket.
   if (COREDNS.test(image) && command.length === 0) {
-    const socket = args.includes("--api-socket") || !context.apiSocket ? [] : ["--api-socket", context.apiSocket];
-    return { file: process.execPath, args: [cliEntry(), "dns", ...socket, ...args], kind: "builtin" };
+    const socketArg = args.indexOf("--api-socket");
+    const socket = socketArg >= 0 ? args[socketArg + 1] : context.apiSocket;
+    const extra = socketArg >= 0 || !context.apiSocket ? [] : ["--api-socket", context.apiSocket];
+    return {
+      file: process.execPath,
+      args: [cliEntry(), "dns", ...extra, ...args],
+      kind: "builtin",
+      readOnlyPaths: [process.execPath, ...kemuCodePaths(), ...(socket ? [socket] : [])],
+    };
   }
-  if (PAUSE.test(image) && command.length === 0) return { file: builtinPath("agnhost"), args: ["pause"], kind: "builtin" };
+  if (PAUSE.test(image) && command.length === 0) return { file: agnhost, args: ["pause"], kind: "builtin", readOnlyPaths: [agnhost] };
   if (command.length === 0) {
     throw new ImageError(
       "CreateContainerConfigError",
       `image "${image}" has no built-in program in kemu and the container sets no command: set command (and args) to the host program to run`,
     );
   }
-  return { file: command[0]!, args: [...command.slice(1), ...args], kind: "host" };
+  return host();
+}
+
+/** kemu's install directory, and the node_modules it is installed in (its dependencies may be hoisted there). */
+export function kemuCodePaths(root: string = PACKAGE_ROOT): string[] {
+  let up = dirname(root);
+  if (basename(up).startsWith("@")) up = dirname(up);
+  return basename(up) === "node_modules" ? [root, up] : [root];
 }

@@ -3,8 +3,8 @@ import { initialBackoff, onContainerExit, shouldRestart, INITIAL_BACKOFF_MS, MAX
 import { renderHostsFile, renderResolvConf } from "../../src/agent/kubelet/podfiles.js";
 import { buildEnv, expandVars } from "../../src/agent/kubelet/env.js";
 import { computePodStatus, podPhase, terminatedReason, type ContainerFacts } from "../../src/agent/kubelet/status.js";
-import { resolveProgram, ImageError } from "../../src/workloads/images.js";
-import { builtinPath } from "../../src/paths.js";
+import { resolveProgram, ImageError, kemuCodePaths } from "../../src/workloads/images.js";
+import { builtinPath, cliEntry, PACKAGE_ROOT } from "../../src/paths.js";
 import type { Pod } from "../../src/api/types.js";
 
 const pod = (spec: Partial<Pod["spec"]> = {}, meta: Pod["metadata"] = {}): Pod =>
@@ -120,14 +120,24 @@ describe("pod status", () => {
 });
 
 describe("images map to programs", () => {
-  it("agnhost runs the built-in with its args, with or without the /agnhost entrypoint", () => {
-    expect(resolveProgram({ name: "c", image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: ["netexec", "--http-port=8080"] })).toEqual({ file: builtinPath("agnhost"), args: ["netexec", "--http-port=8080"], kind: "builtin" });
+  it("agnhost runs the built-in with its args, with or without the /agnhost entrypoint; it sees its own binary only", () => {
+    const agnhost = builtinPath("agnhost");
+    expect(resolveProgram({ name: "c", image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: ["netexec", "--http-port=8080"] })).toEqual({ file: agnhost, args: ["netexec", "--http-port=8080"], kind: "builtin", readOnlyPaths: [agnhost] });
     expect(resolveProgram({ name: "c", image: "agnhost", command: ["/agnhost", "serve-hostname"], args: ["--port=9376"] }).args).toEqual(["serve-hostname", "--port=9376"]);
-    expect(resolveProgram({ name: "c", image: "registry.k8s.io/pause:3.9" })).toEqual({ file: builtinPath("agnhost"), args: ["pause"], kind: "builtin" });
+    expect(resolveProgram({ name: "c", image: "registry.k8s.io/pause:3.9" })).toEqual({ file: agnhost, args: ["pause"], kind: "builtin", readOnlyPaths: [agnhost] });
   });
 
-  it("other images run the command as a host program; without a command they fail clearly", () => {
-    expect(resolveProgram({ name: "c", image: "busybox", command: ["sh", "-c"], args: ["echo $(X)"] }, (s) => s.replace("$(X)", "hi"))).toEqual({ file: "sh", args: ["-c", "echo hi"], kind: "host" });
+  it("CoreDNS runs kemu's resolver, which alone gets Node.js, kemu's code and the API socket", () => {
+    const p = resolveProgram({ name: "coredns", image: "registry.k8s.io/coredns/coredns:v1.11.1", args: ["-conf", "x"] }, undefined, { apiSocket: "/run/kemu/c/api.sock" });
+    expect(p).toEqual({ file: process.execPath, args: [cliEntry(), "dns", "--api-socket", "/run/kemu/c/api.sock", "-conf", "x"], kind: "builtin", readOnlyPaths: [process.execPath, PACKAGE_ROOT, "/run/kemu/c/api.sock"] });
+    expect(kemuCodePaths("/srv/app/node_modules/kemu")).toEqual(["/srv/app/node_modules/kemu", "/srv/app/node_modules"]);
+    expect(kemuCodePaths("/srv/app/node_modules/@acme/kemu")).toEqual(["/srv/app/node_modules/@acme/kemu", "/srv/app/node_modules"]);
+    expect(kemuCodePaths("/home/me/kemu")).toEqual(["/home/me/kemu"]);
+  });
+
+  it("other images run the command as a host program and see nothing of kemu; without a command they fail clearly", () => {
+    expect(resolveProgram({ name: "c", image: "busybox", command: ["sh", "-c"], args: ["echo $(X)"] }, (s) => s.replace("$(X)", "hi"))).toEqual({ file: "sh", args: ["-c", "echo hi"], kind: "host", readOnlyPaths: [] });
+    expect(resolveProgram({ name: "c", image: "agnhost", command: ["sh", "-c", "id"] }).readOnlyPaths).toEqual([]);
     expect(() => resolveProgram({ name: "c", image: "nginx:1.27" })).toThrow(ImageError);
     expect(() => resolveProgram({ name: "c", image: "nginx:1.27" })).toThrow(/image "nginx:1.27" has no built-in program in kemu and the container sets no command/);
   });

@@ -202,9 +202,15 @@ describe("exec probe", () => {
     expect(r).toEqual({ result: "failure", output: "container is not running", error: true });
   });
 
-  it.runIf(process.getuid?.() === 0)("enters the container with nsenter (as root: our own namespaces)", async () => {
+  it.runIf(process.getuid?.() === 0)("enters the container with kemu-sandbox --enter (as root: our own namespaces)", async () => {
     const r = await runProbe({ exec: { command: ["sh", "-c", "echo inside; exit 0"] } }, target({ containerPid: process.pid }));
     expect(r).toEqual({ result: "success", output: "inside\n" });
+  });
+
+  it.runIf(process.getuid?.() === 0)("runs the command with the container's identity and workingDir, as kubectl exec does", async () => {
+    const identity = ["--uid", "1000", "--gid", "1000", "--groups", "1000", "--caps", "none", "--no-new-privs"];
+    const r = await runProbe({ exec: { command: ["sh", "-c", "id -u; pwd; grep NoNewPrivs /proc/self/status"] } }, target({ containerPid: process.pid, identity, cwd: "/usr" }));
+    expect(r).toEqual({ result: "success", output: "1000\n/usr\nNoNewPrivs:\t1\n" });
   });
 });
 

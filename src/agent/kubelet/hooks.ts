@@ -4,7 +4,7 @@
 // the time the hook took counts against the grace period (the caller
 // subtracts it, see graceAfterPreStop).
 import type { ILifecycleHandler } from "kubernetes-models/v1/LifecycleHandler";
-import { httpGet, nsenterRunner, prepareHttpGet, type CommandRunner, type ProbeTarget } from "./probe.js";
+import { enterRunner, httpGet, prepareHttpGet, type CommandRunner, type ProbeTarget } from "./probe.js";
 
 export type LifecycleHandler = ILifecycleHandler;
 
@@ -22,7 +22,7 @@ export interface HookResult {
 }
 
 export interface HookOptions {
-  /** Command runner for exec hooks (default: nsenter into the container). */
+  /** Command runner for exec hooks (default: enter the container with its identity). */
   runCommand?: CommandRunner;
   /** Where failures are reported (default console.error). */
   log?: (message: string) => void;
@@ -52,7 +52,7 @@ export async function runLifecycleHandler(handler: LifecycleHandler, target: Pro
   if (handler.exec) {
     const command = handler.exec.command ?? [];
     const shown = `[${command.join(" ")}]`;
-    const r = await (options.runCommand ?? nsenterRunner)(command, target, timeoutMs);
+    const r = await (options.runCommand ?? enterRunner)(command, target, timeoutMs);
     if (r.timedOut) return done(false, true, `Exec lifecycle hook (${shown}) for Container ${container} in Pod ${pod} did not complete within ${timeoutMs}ms`);
     if (r.spawnError !== undefined) return done(false, false, `Exec lifecycle hook (${shown}) for Container ${container} in Pod ${pod} failed - error: ${r.spawnError}, message: ""`);
     if (r.exitCode !== 0) {

@@ -16,7 +16,9 @@ import { allocatePodIp, gatewayOf, prefixLength } from "../../linux/addressing.j
 import { netnsNames, podVethName } from "../../linux/names.js";
 import { resolveProgram, ImageError } from "../../workloads/images.js";
 import { createSandbox, destroySandbox, type SandboxSpec } from "./sandbox.js";
-import { launchContainer, readContainerPid } from "./runtime.js";
+import { hostAccounts, launchContainer, readContainerPid } from "./runtime.js";
+import { containerIdentity, identityArgs, SecurityContextError } from "./security-context.js";
+import { prepareVolumeMounts, VolumeError } from "./volumes.js";
 import { renderHostsFile, renderResolvConf } from "./podfiles.js";
 import { buildEnv, expandVars } from "./env.js";
 import { computePodStatus, terminatedReason, type ContainerFacts, type ContainerState } from "./status.js";
@@ -50,6 +52,8 @@ interface ContainerRun {
   backoff: BackoffState;
   startedAtMs: number;
   env?: Record<string, string>;
+  /** The launcher's identity options of the running container, for exec probes and hooks. */
+  identity?: string[];
   restartTimer?: NodeJS.Timeout;
   exited?: Promise<void>;
   /** set while the kubelet itself is stopping the container (failed liveness/startup probe) */
@@ -161,6 +165,8 @@ class PodWorker {
       startedAtMs: run.startedAtMs,
       containerPorts: (run.spec.ports ?? []).map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: p.protocol })),
       env: run.env,
+      identity: run.identity,
+      cwd: run.spec.workingDir,
     };
   }
 
@@ -258,6 +264,8 @@ class PodWorker {
       const links = serviceEnv(this.kubelet.services.list(), this.pod.metadata.namespace ?? "default", { enableServiceLinks: this.pod.spec.enableServiceLinks ?? true });
       const env = buildEnv(this.pod, spec, { podIp: this.sandbox.ip, hostIp: config.nodeIp, nodeName: config.nodeName }, links);
       const program = resolveProgram(spec, (s) => expandVars(s, env), { apiSocket: this.kubelet.api.socketPath });
+      const identity = containerIdentity(this.pod, spec, hostAccounts());
+      const volumes = prepareVolumeMounts(this.pod, spec, this.dir);
       const launched = launchContainer({
         podDir: this.dir,
         netns: this.sandbox.netns,
@@ -268,10 +276,14 @@ class PodWorker {
         args: program.args,
         env,
         cwd: spec.workingDir,
+        identity,
+        readOnlyPaths: program.readOnlyPaths,
+        volumes,
       });
       run.child = launched.child;
       run.hostPid = undefined;
       run.env = env;
+      run.identity = identityArgs(identity);
       run.killReason = undefined;
       run.startedAtMs = Date.now();
       run.state = { kind: "running", startedAt: timestamp(run.startedAtMs) };
@@ -298,7 +310,7 @@ class PodWorker {
       };
       readPid(0);
     } catch (err) {
-      const reason = err instanceof ImageError ? err.reason : "CreateContainerError";
+      const reason = err instanceof ImageError || err instanceof SecurityContextError || err instanceof VolumeError ? err.reason : "CreateContainerError";
       run.state = { kind: "waiting", reason, message: (err as Error).message };
       // Configuration errors are retried, as the kubelet does, in case the pod is fixed.
       run.restartTimer = setTimeout(() => this.restartContainer(run), 10_000);

@@ -4,7 +4,7 @@
 //
 // The kubelet runs inside the node's network namespace, so plain sockets to
 // the pod IP reach the pod; exec probes enter the container with
-// `nsenter -t <PID 1> -n -u -m -p`.
+// `kemu-sandbox --enter <PID 1>` and the container's own identity.
 import { spawn, type ChildProcess } from "node:child_process";
 import * as http from "node:http";
 import * as http2 from "node:http2";
@@ -14,6 +14,7 @@ import type { IProbe } from "kubernetes-models/v1/Probe";
 import type { IHTTPGetAction } from "kubernetes-models/v1/HTTPGetAction";
 import type { IGRPCAction } from "kubernetes-models/v1/GRPCAction";
 import { expandVars } from "./env.js";
+import { enterArgv } from "./runtime.js";
 
 export type Probe = IProbe;
 export type HTTPGetAction = IHTTPGetAction;
@@ -47,6 +48,10 @@ export interface ProbeTarget {
   startedAtMs?: number;
   /** The container's environment: exec probes run with it and `$(VAR)` in their command is expanded from it. */
   env?: Record<string, string>;
+  /** The launcher's identity options of the container (user, groups, capabilities): exec handlers run as the container does. */
+  identity?: string[];
+  /** The container's workingDir: exec handlers start there. */
+  cwd?: string;
 }
 
 export interface ProbeResult {
@@ -75,7 +80,7 @@ export interface CommandResult {
 
 /**
  * Runs a command "in the container". The default enters the container with
- * nsenter; tests inject one that runs the command directly.
+ * the launcher; tests inject one that runs the command directly.
  */
 export type CommandRunner = (command: string[], target: ProbeTarget, timeoutMs: number) => Promise<CommandResult>;
 
@@ -90,7 +95,7 @@ class ProbeSetupError extends Error {}
 export async function runProbe(probe: Probe, target: ProbeTarget, options: RunProbeOptions = {}): Promise<ProbeResult> {
   const timeoutMs = Math.max(1, probe.timeoutSeconds ?? 1) * 1000;
   try {
-    if (probe.exec) return await execProbe(probe.exec.command ?? [], target, timeoutMs, options.runCommand ?? nsenterRunner);
+    if (probe.exec) return await execProbe(probe.exec.command ?? [], target, timeoutMs, options.runCommand ?? enterRunner);
     if (probe.httpGet) return await httpProbe(probe.httpGet, target, timeoutMs);
     if (probe.tcpSocket) {
       const port = resolvePort(probe.tcpSocket.port, target.containerPorts);
@@ -142,21 +147,20 @@ export function goDuration(ms: number): string {
 
 // ---------------------------------------------------------------- exec
 
-export function nsenterArgv(containerPid: number, command: string[]): string[] {
-  return ["nsenter", "-t", String(containerPid), "-n", "-u", "-m", "-p", "--", ...command];
-}
-
-/** The default runner: the command runs in the container's network, UTS, mount and PID namespaces. */
-export const nsenterRunner: CommandRunner = async (command, target, timeoutMs) => {
+/**
+ * The default runner: the command runs in the container's namespaces (network,
+ * UTS, IPC, mount, PID) with the container's user, groups and capabilities.
+ */
+export const enterRunner: CommandRunner = async (command, target, timeoutMs) => {
   if (target.containerPid === undefined) return { exitCode: null, output: "", timedOut: false, spawnError: "container is not running" };
-  return runCommand(nsenterArgv(target.containerPid, command), { timeoutMs, env: target.env });
+  return runCommand(enterArgv(target.containerPid, target.identity ?? [], command, target.cwd), { timeoutMs, env: target.env });
 };
 
 /**
  * Runs argv with stdout+stderr captured (at most maxOutput bytes). On timeout
- * the whole process group is killed: nsenter forks the command into the PID
- * namespace and does not pass signals on, so killing nsenter alone would
- * leave the command running.
+ * the whole process group is killed: the launcher forks the command into the
+ * PID namespace, and a SIGKILL cannot be passed on, so killing the launcher
+ * alone would leave the command running.
  */
 export function runCommand(argv: string[], options: { timeoutMs: number; env?: Record<string, string>; maxOutput?: number }): Promise<CommandResult> {
   const max = options.maxOutput ?? MAX_OUTPUT_BYTES;
