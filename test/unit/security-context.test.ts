@@ -17,6 +17,7 @@ import {
 } from "../../src/agent/kubelet/security-context.js";
 import { launcherArgs } from "../../src/agent/kubelet/runtime.js";
 import { PACKAGE_ROOT } from "../../src/paths.js";
+import { validateObject } from "../../src/api/validation/index.js";
 import type { Container, Pod } from "../../src/api/types.js";
 
 const pod = (securityContext: object = {}, container: Partial<Container> = {}): Pod =>
@@ -208,6 +209,46 @@ describe("launcher arguments", () => {
       "--pidfile", "/run/kemu/c/pods/u-1/app.pid",
       "--cwd", "/data",
       "--", "/bin/sh", "-c", "true",
+    ]);
+  });
+});
+
+describe("API validation (ValidatePodSecurityContext, ValidateSecurityContext, validateHostPathVolumeSource)", () => {
+  const errors = (spec: object) =>
+    validateObject({ apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "default" }, spec: { containers: [{ name: "c", image: "x" }], ...spec } }).map(String);
+  const RANGE = "must be between 0 and 2147483647, inclusive";
+
+  it("checks user and group ids of the pod and its containers", () => {
+    expect(errors({ securityContext: { runAsUser: -1, runAsGroup: 2147483648, fsGroup: -5, supplementalGroups: [1, -2] } })).toEqual([
+      `spec.securityContext.fsGroup: Invalid value: -5: ${RANGE}`,
+      `spec.securityContext.runAsUser: Invalid value: -1: ${RANGE}`,
+      `spec.securityContext.runAsGroup: Invalid value: 2147483648: ${RANGE}`,
+      `spec.securityContext.supplementalGroups[1]: Invalid value: -2: ${RANGE}`,
+    ]);
+    expect(errors({ containers: [{ name: "c", image: "x", securityContext: { runAsUser: 2147483648, runAsGroup: -1 } }] })).toEqual([
+      `spec.containers[0].securityContext.runAsUser: Invalid value: 2147483648: ${RANGE}`,
+      `spec.containers[0].securityContext.runAsGroup: Invalid value: -1: ${RANGE}`,
+    ]);
+    expect(errors({ securityContext: { runAsUser: 0, runAsGroup: 2147483647, fsGroup: 0, fsGroupChangePolicy: "Always" } })).toEqual([]);
+    expect(errors({ securityContext: { fsGroupChangePolicy: "Never" } })).toEqual(['spec.securityContext.fsGroupChangePolicy: Unsupported value: "Never": supported values: "OnRootMismatch", "Always"']);
+  });
+
+  it("refuses allowPrivilegeEscalation: false with privileged or CAP_SYS_ADMIN", () => {
+    const sc = { allowPrivilegeEscalation: false, privileged: true, capabilities: { add: ["CAP_SYS_ADMIN"] } };
+    expect(errors({ containers: [{ name: "c", image: "x", securityContext: sc }] })).toEqual([
+      `spec.containers[0].securityContext: Invalid value: ${JSON.stringify(sc)}: cannot set \`allowPrivilegeEscalation\` to false and \`privileged\` to true`,
+      `spec.containers[0].securityContext: Invalid value: ${JSON.stringify(sc)}: cannot set \`allowPrivilegeEscalation\` to false and \`capabilities.Add\` CAP_SYS_ADMIN`,
+    ]);
+    // Upstream compares the exact string: SYS_ADMIN without the prefix passes the API.
+    expect(errors({ containers: [{ name: "c", image: "x", securityContext: { allowPrivilegeEscalation: false, capabilities: { add: ["SYS_ADMIN"] } } }] })).toEqual([]);
+    expect(errors({ containers: [{ name: "c", image: "x", securityContext: { allowPrivilegeEscalation: true, privileged: true } }] })).toEqual([]);
+  });
+
+  it("checks hostPath volumes: a path without '..', a known type", () => {
+    expect(errors({ volumes: [{ name: "a", hostPath: { path: "" } }, { name: "b", hostPath: { path: "/x/../etc" } }, { name: "c", hostPath: { path: "/x", type: "Pipe" } }] })).toEqual([
+      "spec.volumes[0].hostPath.path: Required value",
+      `spec.volumes[1].hostPath.path: Invalid value: "/x/../etc": must not contain '..'`,
+      'spec.volumes[2].hostPath.type: Unsupported value: "Pipe": supported values: "", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File", "FileOrCreate", "Socket"',
     ]);
   });
 });

@@ -23,6 +23,7 @@ import {
 import { validateAnnotations, validateLabelName, validateLabels } from "./labels.js";
 import { validateIP } from "./net.js";
 import { validateResourceRequirements } from "./resources.js";
+import { validateHostPathVolumeSource, validatePodSecurityContext, validateSecurityContext } from "./securitycontext.js";
 import { arr, asObj, child, index, isInt, notFound, obj, str, unset, validateNonnegative, type Obj } from "./util.js";
 
 const dns1123Label = (value: string, path: string) => isDNS1123Label(value).map((msg) => fieldErrors.invalid(path, value, msg));
@@ -321,6 +322,7 @@ function validateContainerCommon(c: Obj, volumes: Set<string>, path: string): Fi
     errs.push(fieldErrors.notSupported(child(path, "imagePullPolicy"), c.imagePullPolicy, ["Always", "IfNotPresent", "Never"]));
   }
   errs.push(...validateResourceRequirements(c.resources, child(path, "resources")));
+  errs.push(...validateSecurityContext(c.securityContext, child(path, "securityContext")));
   return errs;
 }
 
@@ -401,6 +403,7 @@ function validateVolumes(list: unknown, path: string): { names: Set<string>; err
     if (names.has(name)) el.push(fieldErrors.duplicate(namePath, name));
     if (el.length === 0) names.add(name);
     errs.push(...el);
+    errs.push(...validateHostPathVolumeSource(obj(raw).hostPath, child(index(path, i), "hostPath")));
   });
   return { names, errs };
 }
@@ -512,6 +515,7 @@ export function validatePodSpec(specValue: unknown, path: string): FieldError[] 
   const gracePeriod = isInt(spec.terminationGracePeriodSeconds) ? spec.terminationGracePeriodSeconds : 30;
   const volumes = validateVolumes(spec.volumes, child(path, "volumes"));
   errs.push(...volumes.errs);
+  errs.push(...validatePodSecurityContext(spec.securityContext, child(path, "securityContext")));
   errs.push(...validateContainers(spec.containers, volumes.names, gracePeriod, child(path, "containers")));
   errs.push(...validateInitContainers(spec.initContainers, spec.containers, volumes.names, gracePeriod, child(path, "initContainers")));
   errs.push(...validateHostNetworkPorts(spec, path));
