@@ -145,17 +145,19 @@ describe.skipIf(!rootOnly())("container lifecycle", () => {
   });
 
   it("runs preStop before SIGTERM on deletion", async () => {
-    // Containers share the host's file system (but /tmp, resolv.conf and hosts are their own).
+    // The host is read-only to containers: the trace reaches it through a hostPath volume.
     const trace = join(mkdtempSync("/var/tmp/kemu-hook-"), "trace");
     await cluster.apply(
       podYaml(
         "hooked",
         `  terminationGracePeriodSeconds: 10
+  volumes: [{ name: trace, hostPath: { path: ${dirname(trace)}, type: Directory } }]
   containers:
     - name: c
       image: busybox
-      command: [sh, -c, 'trap "echo term >> ${trace}; exit 0" TERM; while true; do sleep 0.1; done']
-      lifecycle: { preStop: { exec: { command: [sh, -c, "echo prestop >> ${trace}; sleep 1"] } } }
+      command: [sh, -c, 'trap "echo term >> /trace/trace; exit 0" TERM; while true; do sleep 0.1; done']
+      volumeMounts: [{ name: trace, mountPath: /trace }]
+      lifecycle: { preStop: { exec: { command: [sh, -c, "echo prestop >> /trace/trace; sleep 1"] } } }
 `,
       ),
     );
