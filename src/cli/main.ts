@@ -10,6 +10,14 @@ import { registerRolloutCommands } from "./commands/rollout.js";
 import { registerIptablesCommand } from "./commands/iptables.js";
 import { fail } from "./output.js";
 
+// `kemu get pods | head`: a reader that went away ends the command quietly, as a pipe should.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
+}
+
 const program = new Command("kemu")
   .description("Kubernetes networking on one Linux host: nodes and pods are network namespaces, Services are real rules")
   .version(packageVersion())

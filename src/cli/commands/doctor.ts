@@ -34,7 +34,12 @@ export async function runDoctor(): Promise<Check[]> {
   await tool("conntrack", ["--version"], "conntrack");
   await tool("curl", ["--version"], "curl");
   await tool("dig", ["-v"], "dnsutils");
-  checks.push({ name: "native helpers built", ok: existsSync(builtinPath("kemu-sandbox")) && existsSync(builtinPath("agnhost")), fix: "npm run build (needs a C compiler: apt-get install -y gcc)" });
+  await tool(process.env.CC || "cc", ["--version"], "gcc libc6-dev");
+  checks.push({
+    name: "C helpers built (kemu-sandbox, agnhost)",
+    ok: existsSync(builtinPath("kemu-sandbox")) && existsSync(builtinPath("agnhost")),
+    fix: "they are compiled when kemu is installed or built, with a C compiler (apt-get install -y gcc libc6-dev): then `npm rebuild kemu` where kemu is installed, or `npm run build` in a clone",
+  });
   if (!isRoot()) return checks;
 
   const ns = `kemu-doctor-${randomBytes(3).toString("hex")}`;
