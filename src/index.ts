@@ -1,5 +1,5 @@
 // kemu as a library: what the CLI and test suites use.
-export { Cluster, KemuError, isRoot, resolveClusterName, runningClusters, type StartOptions, type ExecResult, type ExecOptions } from "./cluster.js";
+export { Cluster, KemuError, StartupError, isRoot, resolveClusterName, runningClusters, type StartOptions, type StartupFailure, type ExecResult, type ExecOptions } from "./cluster.js";
 export { ApiClient } from "./api/client.js";
 export { ApiError, FieldError } from "./api/errors.js";
 export { ApplyError } from "./api/apply.js";
