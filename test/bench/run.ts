@@ -7,6 +7,7 @@ import { benchDatapath } from "./datapath.js";
 import { benchRollout } from "./rollout.js";
 import { benchDns } from "./dns.js";
 import { benchControlPlane } from "./controlplane.js";
+import { benchHealing } from "./healing.js";
 
 const BENCHES: Record<string, () => Promise<void>> = {
   startup: benchStartup,
@@ -15,6 +16,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   rollout: benchRollout,
   dns: benchDns,
   controlplane: benchControlPlane,
+  healing: benchHealing,
 };
 
 const chosen = process.argv.slice(2);

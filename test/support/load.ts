@@ -28,3 +28,38 @@ export interface LoadResult {
   errors: Record<string, number>;
   p99: number;
 }
+
+/**
+ * A paced HTTP load to run inside a pod: `rate` requests a second for
+ * `seconds`, each on a new connection with a 1 s timeout, started on
+ * schedule whether or not earlier ones finished (an open-loop client, so an
+ * outage shows as failures, not as a slower client). Prints, as JSON, the
+ * counts and the send time (ms from the start) of every failed request.
+ */
+export function pacedLoadScript(url: string, rate: number, seconds: number): string {
+  return `
+const http = require("http");
+const total = ${Math.round(rate * seconds)}, gap = ${1000 / rate}, t0 = Date.now();
+let ok = 0, done = 0; const failures = []; const errors = {};
+function fail(at, why) { failures.push(at); errors[why] = (errors[why] || 0) + 1; }
+function one(i) {
+  const at = Date.now() - t0;
+  const req = http.get(${JSON.stringify(url)}, { agent: false, timeout: 1000 }, (res) => {
+    res.resume();
+    res.on("end", () => { if (res.statusCode === 200) ok++; else fail(at, "HTTP " + res.statusCode); finish(); });
+  });
+  req.on("timeout", () => req.destroy(new Error("timeout")));
+  req.on("error", (e) => { fail(at, e.code || e.message); finish(); });
+}
+function finish() { if (++done === total) console.log(JSON.stringify({ ok, failed: failures.length, errors, failures })); }
+for (let i = 0; i < total; i++) setTimeout(() => one(i), i * gap);
+`;
+}
+
+export interface PacedLoadResult {
+  ok: number;
+  failed: number;
+  errors: Record<string, number>;
+  /** when each failed request was sent, in ms from the start */
+  failures: number[];
+}

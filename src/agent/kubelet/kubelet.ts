@@ -2,9 +2,8 @@
 // the sandbox, runs the containers, restarts them by restartPolicy with
 // back-off, reports status, and on deletion stops them gracefully
 // (SIGTERM, terminationGracePeriodSeconds, SIGKILL) before removing the pod.
-import { mkdirSync, rmSync, writeFileSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import type { ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { ApiClient } from "../../api/client.js";
 import { Informer } from "../../api/informer.js";
 import { resourceByKind } from "../../api/resources.js";
@@ -27,6 +26,9 @@ import { Semaphore } from "../semaphore.js";
 import { ProbeManager, type ContainerProbeStatus } from "./prober.js";
 import type { ProbeTarget } from "./probe.js";
 import { graceAfterPreStop, runPreStop } from "./hooks.js";
+import { adoptedProcess, processStartTime, readExitFile, spawnedProcess, type ContainerProcess } from "./process.js";
+import { exitFilePath, readRecoveredPods, writeContainerRecord, writeSandboxRecord, type ContainerRecord, type RecoveredPod } from "./records.js";
+import { run as runCommand } from "../../linux/exec.js";
 
 const PODS = resourceByKind("Pod")!;
 const SERVICES = resourceByKind("Service")!;
@@ -43,7 +45,8 @@ export interface KubeletConfig {
 
 interface ContainerRun {
   spec: Container;
-  child?: ChildProcess;
+  /** the running launcher: started by this agent, or adopted from one that died */
+  proc?: ContainerProcess;
   hostPid?: number;
   state: ContainerState;
   lastState?: ContainerState;
@@ -69,6 +72,8 @@ export class Kubelet {
   private lastIp?: string;
   /** Bounds concurrent `ip` executions when many pods arrive at once. */
   readonly netSetup = new Semaphore(8);
+  /** What an earlier agent of this node left running, by pod UID, until its pod claims it. */
+  private recovered = new Map<string, RecoveredPod>();
 
   constructor(
     readonly api: ApiClient,
@@ -80,9 +85,38 @@ export class Kubelet {
   }
 
   async start(): Promise<void> {
-    mkdirSync(join(this.config.stateDir, "pods"), { recursive: true });
+    const podsDir = join(this.config.stateDir, "pods");
+    mkdirSync(podsDir, { recursive: true });
+    // An agent restarted after a crash adopts the sandboxes and containers the dead one left.
+    this.recovered = readRecoveredPods(podsDir, this.config.nodeName);
+    for (const r of this.recovered.values()) this.usedIps.add(r.sandbox.ip);
+    if (this.recovered.size) console.error(`kubelet: found ${this.recovered.size} pod sandbox(es) of an earlier agent on ${this.config.nodeName}`);
     await this.services.start();
     await this.informer.start();
+    // The first list has created a worker for every pod still bound here; the rest are orphans.
+    await this.removeOrphans();
+  }
+
+  /** The sandbox an earlier agent recorded for this pod, handed over once. */
+  takeRecovered(uid: string): RecoveredPod | undefined {
+    const r = this.recovered.get(uid);
+    this.recovered.delete(uid);
+    return r;
+  }
+
+  /** Sandboxes of pods that were deleted (or moved) while no agent ran: their containers and namespaces go. */
+  private async removeOrphans(): Promise<void> {
+    const orphans = [...this.recovered.values()];
+    this.recovered.clear();
+    for (const o of orphans) {
+      console.error(`kubelet: removing the sandbox of ${o.sandbox.namespace}/${o.sandbox.name}, which is no longer bound to ${this.config.nodeName}`);
+      for (const c of o.containers.values()) {
+        if (processStartTime(c.launcherPid) === c.launcherStartTime) process.kill(c.launcherPid, "SIGKILL");
+      }
+      await destroySandbox({ netns: o.sandbox.netns, veth: podVethName(o.sandbox.uid) }).catch((err: Error) => console.error(`kubelet: ${err.message}`));
+      this.releaseIp(o.sandbox.ip);
+      rmSync(o.dir, { recursive: true, force: true });
+    }
   }
 
   private onPod(type: "ADDED" | "MODIFIED" | "DELETED", pod: Stored<Pod>): void {
@@ -130,7 +164,9 @@ class PodWorker {
   private sandboxReady = false;
   private sandboxError?: string;
   private readonly containers = new Map<string, ContainerRun>();
-  private readonly startTime = timestamp();
+  private readonly startTime: string;
+  /** set until the sandbox and containers an earlier agent left for this pod are taken over */
+  private adopted?: RecoveredPod;
   private lastStatus = "";
   private statusTimer?: NodeJS.Timeout;
   private readonly probes: ProbeManager;
@@ -152,6 +188,9 @@ class PodWorker {
       prefix: prefixLength(podCidr),
       gateway: gatewayOf(podCidr),
     };
+    this.adopted = kubelet.takeRecovered(pod.metadata.uid);
+    if (this.adopted) this.sandbox.ip = this.adopted.sandbox.ip;
+    this.startTime = (this.adopted && pod.status?.startTime) || timestamp();
     this.probes = new ProbeManager(pod.spec.containers, (name) => this.probeTarget(name), (name, status) => this.onProbeStatus(name, status));
   }
 
@@ -173,14 +212,14 @@ class PodWorker {
   private onProbeStatus(name: string, status: ContainerProbeStatus): void {
     this.probeStatus.set(name, status);
     const run = this.containers.get(name);
-    if (status.restart && run?.child && !run.killReason && !this.terminating) {
+    if (status.restart && run?.proc && !run.killReason && !this.terminating) {
       // A failed liveness (or startup) probe: stop the container; restartPolicy decides what follows.
       run.killReason = `Container ${name} failed ${status.restart.probe} probe, will be restarted: ${status.restart.message}`;
       console.error(`kubelet: pod ${this.pod.metadata.namespace}/${this.pod.metadata.name}: ${run.killReason}`);
-      const child = run.child;
+      const proc = run.proc;
       const grace = this.pod.spec.terminationGracePeriodSeconds ?? 30;
-      child.kill("SIGTERM");
-      setTimeout(() => run.child === child && child.kill("SIGKILL"), grace * 1000).unref();
+      proc.kill("SIGTERM");
+      setTimeout(() => run.proc === proc && proc.kill("SIGKILL"), grace * 1000).unref();
     }
     this.scheduleStatus();
   }
@@ -188,6 +227,12 @@ class PodWorker {
   update(pod: Stored<Pod>, deleted: boolean): void {
     this.pod = pod;
     if (deleted) this.gone = true;
+    // Someone else changed what the kubelet owns (the node lifecycle controller marked the
+    // pod not Ready while this node was silent): post the kubelet's view again.
+    if (this.lastStatus && kubeletOwned(pod.status) !== kubeletOwned(JSON.parse(this.lastStatus) as Pod["status"])) {
+      this.lastStatus = "";
+      this.scheduleStatus();
+    }
     this.kick();
   }
 
@@ -219,8 +264,13 @@ class PodWorker {
       return;
     }
     if (!this.sandboxReady) {
-      await this.createSandbox();
-      if (this.sandboxReady) this.probes.start();
+      if (this.adopted) await this.adoptSandbox();
+      else await this.createSandbox();
+      if (this.sandboxReady) {
+        this.probes.start();
+        if (this.adopted) this.adoptContainers(this.adopted);
+        this.adopted = undefined;
+      }
     }
     if (!this.sandboxReady) return;
     for (const spec of this.pod.spec.containers) {
@@ -237,7 +287,14 @@ class PodWorker {
       mkdirSync(this.dir, { recursive: true });
       writeFileSync(join(this.dir, "resolv.conf"), renderResolvConf(this.pod, { clusterDomain: config.clusterDomain, clusterDns: config.clusterDns, hostResolvConf: hostResolvConf() }));
       writeFileSync(join(this.dir, "hosts"), renderHostsFile(this.pod, this.sandbox.ip, config.clusterDomain));
-      writeFileSync(join(this.dir, "pod.json"), JSON.stringify({ namespace: this.pod.metadata.namespace, name: this.pod.metadata.name, netns: this.sandbox.netns, ip: this.sandbox.ip }));
+      writeSandboxRecord(this.dir, {
+        namespace: this.pod.metadata.namespace ?? "default",
+        name: this.pod.metadata.name,
+        uid: this.pod.metadata.uid,
+        node: config.nodeName,
+        netns: this.sandbox.netns,
+        ip: this.sandbox.ip,
+      });
       await this.kubelet.netSetup.run(() => createSandbox(this.sandbox));
       this.sandboxReady = true;
       this.sandboxError = undefined;
@@ -247,6 +304,78 @@ class PodWorker {
       this.scheduleStatus();
       setTimeout(() => this.kick(), 2_000).unref();
     }
+  }
+
+  /**
+   * The sandbox an earlier agent made: kept when its namespace and veth are
+   * still there (the pod keeps its IP and its running containers), made
+   * again with the same IP otherwise.
+   */
+  private async adoptSandbox(): Promise<void> {
+    const { netns, veth, ip } = this.sandbox;
+    const whole = existsSync(`/run/netns/${netns}`) && (await runCommand("ip", ["-o", "link", "show", "dev", veth], { okCodes: [1] }).catch(() => "")) !== "";
+    if (!whole) {
+      console.error(`kubelet: the sandbox of ${this.pod.metadata.namespace}/${this.pod.metadata.name} is incomplete: making it again`);
+      for (const c of this.adopted?.containers.values() ?? []) {
+        if (processStartTime(c.launcherPid) === c.launcherStartTime) process.kill(c.launcherPid, "SIGKILL");
+      }
+      this.adopted = undefined;
+      await destroySandbox(this.sandbox).catch(() => undefined);
+      return this.createSandbox();
+    }
+    // The route to the pod is the node's half of the sandbox: make sure it is there.
+    await runCommand("ip", ["route", "replace", `${ip}/32`, "dev", veth, "scope", "link"]);
+    this.sandboxReady = true;
+    this.sandboxError = undefined;
+  }
+
+  /** Takes over the containers an earlier agent started: running ones are watched, ended ones restarted by policy. */
+  private adoptContainers(adopted: RecoveredPod): void {
+    const { config } = this.kubelet;
+    for (const spec of this.pod.spec.containers) {
+      const record = adopted.containers.get(spec.name);
+      if (!record) continue;
+      const previous = this.pod.status?.containerStatuses?.find((c) => c.name === spec.name)?.lastState?.terminated;
+      const run: ContainerRun = {
+        spec,
+        state: { kind: "running", startedAt: timestamp(record.startedAtMs) },
+        ...(previous ? { lastState: { kind: "terminated", exitCode: previous.exitCode, reason: previous.reason ?? "", message: previous.message, startedAt: previous.startedAt ?? "", finishedAt: previous.finishedAt ?? "" } } : {}),
+        restartCount: record.restartCount,
+        attempt: record.attempt,
+        backoff: initialBackoff(),
+        startedAtMs: record.startedAtMs,
+        hostPid: record.hostPid,
+      };
+      this.containers.set(spec.name, run);
+      try {
+        const links = serviceEnv(this.kubelet.services.list(), this.pod.metadata.namespace ?? "default", { enableServiceLinks: this.pod.spec.enableServiceLinks ?? true });
+        run.env = buildEnv(this.pod, spec, { podIp: this.sandbox.ip, hostIp: config.nodeIp, nodeName: config.nodeName }, links);
+        run.identity = identityArgs(containerIdentity(this.pod, spec, hostAccounts()));
+      } catch {
+        /* only exec probes and hooks use these */
+      }
+      const exitFile = exitFilePath(this.dir, spec.name, record.attempt);
+      if (processStartTime(record.launcherPid) === record.launcherStartTime) {
+        const proc = adoptedProcess(record.launcherPid, record.launcherStartTime, exitFile);
+        this.watch(run, proc);
+        run.hostPid ??= readContainerPid(join(this.dir, `${spec.name}.pid`));
+        if (run.hostPid !== undefined) this.probes.containerStarted(spec.name);
+        console.error(`kubelet: adopted container ${spec.name} of ${this.pod.metadata.namespace}/${this.pod.metadata.name} (pid ${run.hostPid})`);
+      } else {
+        // It ended while no agent was watching: what the launcher wrote says how.
+        run.proc = undefined;
+        // No exit file: the launcher itself was killed before it could write one.
+        const ended = readExitFile(exitFile) ?? { code: null, signal: "SIGKILL" as const };
+        console.error(`kubelet: container ${spec.name} of ${this.pod.metadata.namespace}/${this.pod.metadata.name} ended while the agent was down (${ended.signal ?? `exit ${ended.code}`})`);
+        this.onExit(run, undefined, ended.code, ended.signal);
+      }
+    }
+  }
+
+  /** Wires a container process's end into the kubelet. */
+  private watch(run: ContainerRun, proc: ContainerProcess): void {
+    run.proc = proc;
+    run.exited = proc.exited.then(({ code, signal }) => this.onExit(run, proc, code, signal));
   }
 
   private startContainer(spec: Container, previous: ContainerRun | undefined): void {
@@ -266,7 +395,11 @@ class PodWorker {
       const program = resolveProgram(spec, (s) => expandVars(s, env), { apiSocket: this.kubelet.api.socketPath });
       const identity = containerIdentity(this.pod, spec, hostAccounts());
       const volumes = prepareVolumeMounts(this.pod, spec, this.dir);
+      const exitFile = exitFilePath(this.dir, spec.name, run.attempt);
+      mkdirSync(dirname(exitFile), { recursive: true });
+      rmSync(exitFile, { force: true });
       const launched = launchContainer({
+        exitFile,
         podDir: this.dir,
         netns: this.sandbox.netns,
         hostname: this.pod.spec.hostname ?? this.pod.metadata.name,
@@ -280,30 +413,34 @@ class PodWorker {
         readOnlyPaths: program.readOnlyPaths,
         volumes,
       });
-      run.child = launched.child;
+      const child = launched.child;
+      child.once("error", (err) => console.error(`kubelet: cannot start kemu-sandbox: ${err.message}`));
+      const proc = spawnedProcess(child);
+      this.watch(run, proc);
       run.hostPid = undefined;
       run.env = env;
       run.identity = identityArgs(identity);
       run.killReason = undefined;
       run.startedAtMs = Date.now();
       run.state = { kind: "running", startedAt: timestamp(run.startedAtMs) };
-      const child = launched.child;
-      run.exited = new Promise((resolve) => {
-        child.once("exit", (code, signal) => {
-          this.onExit(run, child, code, signal);
-          resolve();
-        });
-        child.once("error", (err) => {
-          console.error(`kubelet: cannot start kemu-sandbox: ${err.message}`);
-        });
-      });
-      // The launcher writes the container's host PID right after fork.
+      // What a restarted agent needs to adopt this run (written again once the program's PID is known).
+      const record = (): ContainerRecord | undefined => {
+        const startTime = child.pid ? processStartTime(child.pid) : undefined;
+        if (!child.pid || startTime === undefined) return undefined;
+        return { name: spec.name, attempt: run.attempt, restartCount: run.restartCount, launcherPid: child.pid, launcherStartTime: startTime, hostPid: run.hostPid, startedAtMs: run.startedAtMs };
+      };
+      const writeRecord = () => {
+        const r = record();
+        if (r) writeContainerRecord(this.dir, r);
+      };
+      writeRecord();
       // The launcher writes the container's host PID right after fork; under load that can take a while.
       const readPid = (attempt: number) => {
-        if (run.child !== child) return;
+        if (run.proc !== proc) return;
         run.hostPid = readContainerPid(launched.pidfile);
         if (run.hostPid === undefined) setTimeout(() => readPid(attempt + 1), attempt < 100 ? 5 : 100).unref();
         else {
+          writeRecord();
           this.probes.containerStarted(spec.name);
           this.scheduleStatus();
         }
@@ -319,9 +456,9 @@ class PodWorker {
     this.scheduleStatus();
   }
 
-  private onExit(run: ContainerRun, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (run.child !== child) return;
-    run.child = undefined;
+  private onExit(run: ContainerRun, proc: ContainerProcess | undefined, code: number | null, signal: NodeJS.Signals | null): void {
+    if (run.proc !== proc) return;
+    run.proc = undefined;
     const exitCode = code ?? 128 + signalNumber(signal);
     const finished: ContainerState = {
       kind: "terminated",
@@ -377,12 +514,12 @@ class PodWorker {
       const runs = [...this.containers.values()];
       for (const r of runs) if (r.restartTimer) clearTimeout(r.restartTimer);
       if (graceSeconds > 0) graceSeconds = await this.runPreStopHooks(runs, graceSeconds);
-      const alive = runs.filter((r) => r.child);
-      for (const r of alive) r.child!.kill(graceSeconds > 0 ? "SIGTERM" : "SIGKILL");
+      const alive = runs.filter((r) => r.proc);
+      for (const r of alive) r.proc!.kill(graceSeconds > 0 ? "SIGTERM" : "SIGKILL");
       if (alive.length && graceSeconds > 0) {
         const timer = new Promise<void>((resolve) => setTimeout(resolve, graceSeconds * 1000).unref());
         await Promise.race([Promise.all(alive.map((r) => r.exited)), timer]);
-        for (const r of alive) r.child?.kill("SIGKILL");
+        for (const r of alive) r.proc?.kill("SIGKILL");
       }
       await Promise.all(alive.map((r) => r.exited));
       if (this.sandboxReady || this.sandbox.ip) await destroySandbox(this.sandbox).catch((err: Error) => console.error(`kubelet: ${err.message}`));
@@ -408,7 +545,7 @@ class PodWorker {
   /** preStop hooks of running containers, in parallel; their time comes off the grace period. */
   private async runPreStopHooks(runs: ContainerRun[], graceSeconds: number): Promise<number> {
     const started = Date.now();
-    const hooks = runs.filter((r) => r.child && r.spec.lifecycle?.preStop);
+    const hooks = runs.filter((r) => r.proc && r.spec.lifecycle?.preStop);
     if (hooks.length === 0) return graceSeconds;
     await Promise.all(
       hooks.map((r) => {
@@ -498,4 +635,14 @@ function hostResolvConf(): string {
     }
   }
   return cachedResolvConf;
+}
+
+/** The part of a pod's status the kubelet owns: what it must post again if someone else changed it. */
+function kubeletOwned(status: Pod["status"]): string {
+  const owned = new Set(["Ready", "ContainersReady", "Initialized", "PodReadyToStartContainers"]);
+  return JSON.stringify({
+    phase: status?.phase,
+    conditions: (status?.conditions ?? []).filter((c) => owned.has(c.type)).map((c) => [c.type, c.status]),
+    containers: (status?.containerStatuses ?? []).map((c) => [c.name, c.ready, c.restartCount, c.containerID ?? ""]),
+  });
 }

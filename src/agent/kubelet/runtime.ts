@@ -27,6 +27,8 @@ export interface LaunchSpec {
   /** Host paths the program itself needs, bound read-only at the same place (a built-in's files). */
   readOnlyPaths: string[];
   volumes: VolumeMount[];
+  /** where the launcher writes how the program ended (read by an agent that adopts the container) */
+  exitFile?: string;
 }
 
 export interface Launched {
@@ -58,6 +60,7 @@ export function launcherArgs(spec: LaunchSpec, pidfile: string): string[] {
     ...bind(id.readOnlyRootFilesystem, join(spec.podDir, "hosts"), "/etc/hosts"),
     ...spec.volumes.flatMap((v) => bind(v.readOnly, v.source, v.target)),
     "--pidfile", pidfile,
+    ...(spec.exitFile ? ["--exitfile", spec.exitFile] : []),
     ...(spec.cwd ? ["--cwd", spec.cwd] : []),
     "--", spec.file, ...spec.args,
   ];

@@ -85,6 +85,9 @@ export function computePodStatus(f: PodFactsForStatus, previous: PodStatus | und
     { ...condition("ContainersReady", allReady && !terminal, unreadyReason), ...(allReady && !terminal ? {} : { message: `containers with unready status: [${notReady.join(" ")}]` }) },
     condition("PodScheduled", true),
   ];
+  // Conditions others own (DisruptionTarget from the taint eviction controller, …) are kept as they are.
+  const mine = new Set(conditions.map((c) => c.type));
+  for (const c of previous?.conditions ?? []) if (!mine.has(c.type)) conditions.push(c as (typeof conditions)[number]);
   return {
     phase,
     conditions,
