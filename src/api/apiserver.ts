@@ -57,6 +57,7 @@ export interface Admission {
 export const IMMORTAL_NAMESPACES: ReadonlySet<string> = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
 
 const NAMESPACES = RESOURCES.find((r) => r.kind === "Namespace")!;
+const GENERATE_NAME_ATTEMPTS = 8;
 const PODS = RESOURCES.find((r) => r.kind === "Pod")!;
 
 export class ApiServer {
@@ -97,7 +98,13 @@ export class ApiServer {
   create(resource: ResourceInfo, input: KubeObject, namespace?: string, options: WriteOptions = {}): Stored<KubeObject> {
     const obj = this.normalise(resource, input, namespace);
     const meta = obj.metadata!;
-    if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
+    if (!meta.name && meta.generateName) {
+      // As upstream's RetryGenerateName: a generated name that is taken is drawn again (8 tries in all).
+      for (let attempt = 0; attempt < GENERATE_NAME_ATTEMPTS; attempt++) {
+        meta.name = `${meta.generateName}${randomSuffix()}`;
+        if (!this.store.get(resource, meta.namespace, meta.name)) break;
+      }
+    }
     const defaulted = applyDefaults(obj);
     this.check(resource, defaulted);
     if (resource.namespaced) this.requireActiveNamespace(meta.namespace!);

@@ -12,7 +12,16 @@ export function localSource(api: ApiServer): ListWatchSource {
     watch(resource, options, onEvent: (e: WatchEvent) => void, onEnd): WatchHandle {
       let stopped = false;
       try {
-        const stop = api.watch(resource, options, (e) => queueMicrotask(() => !stopped && onEvent(e)));
+        const deliver = (e: WatchEvent) => {
+          if (stopped) return;
+          try {
+            onEvent(e);
+          } catch (err) {
+            // Thrown from a microtask it would end the process: logged instead.
+            console.error(`watch of ${resource.plural}: a handler failed on ${e.type}: ${(err as Error)?.stack ?? err}`);
+          }
+        };
+        const stop = api.watch(resource, options, (e) => queueMicrotask(() => deliver(e)));
         return { stop: () => { stopped = true; stop(); } };
       } catch (err) {
         queueMicrotask(() => onEnd(err as Error));

@@ -4,6 +4,7 @@ import { readFileSync, readdirSync, statSync, existsSync } from "node:fs";
 import { join, extname } from "node:path";
 import { parseAllDocuments } from "yaml";
 import type { KubeObject } from "./types.js";
+import { MAX_NESTING_DEPTH, nestingDepth, tooDeepMessage } from "./limits.js";
 
 export interface SourcedObject {
   object: KubeObject;
@@ -36,9 +37,21 @@ export function parseManifests(text: string, origin: string): SourcedObject[] {
   const list = Array.isArray(docs) ? docs : [docs];
   list.forEach((doc, i) => {
     const where = list.length > 1 ? `${origin} (document ${i + 1})` : origin;
-    if (doc.errors.length) throw new ManifestError(`${where}: invalid YAML: ${doc.errors[0]!.message}`);
-    const value: unknown = doc.toJS();
+    if (doc.errors.length) {
+      const message = doc.errors[0]!.message;
+      // The parser recurses per level: absurd nesting overflows its stack before kemu can count the levels.
+      if (message.includes("Maximum call stack size exceeded")) throw new ManifestError(`${where}: ${tooDeepMessage()}`);
+      throw new ManifestError(`${where}: invalid YAML: ${message}`);
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS();
+    } catch (err) {
+      // The yaml library refuses alias bombs ("Excessive alias count…") and overflows on absurd nesting.
+      throw new ManifestError(`${where}: invalid YAML: ${(err as Error).message}`);
+    }
     if (value === null || value === undefined) return;
+    if (nestingDepth(value, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH) throw new ManifestError(`${where}: ${tooDeepMessage()}`);
     for (const obj of flattenList(value, where)) out.push({ object: obj, source: where });
   });
   return out;

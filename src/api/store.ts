@@ -219,7 +219,15 @@ export class Store {
     this.history.push(rec);
     // Trimmed in batches: dropping one entry per write moves all 20,000 each time.
     if (this.history.length > HISTORY_LIMIT + HISTORY_TRIM_BATCH) this.history.splice(0, this.history.length - HISTORY_LIMIT);
-    for (const w of this.watchers) if (w.resource === resource && matches(w, object)) w.send(event);
+    for (const w of this.watchers) {
+      if (w.resource !== resource) continue;
+      // One watcher that throws (a bug, an object it did not expect) must not keep the event from the others, nor fail the write.
+      try {
+        if (matches(w, object)) w.send(event);
+      } catch (err) {
+        console.error(`store: a watcher of ${resource.plural} failed on ${event.type} ${object.metadata.namespace ?? ""}/${object.metadata.name}: ${(err as Error)?.stack ?? err}`);
+      }
+    }
   }
 
   /**

@@ -39,9 +39,23 @@ export abstract class Controller {
   /** Brings the object named by key to its desired state; must be idempotent. */
   protected abstract sync(key: string): Promise<void> | void;
 
-  /** Subscribes to a resource; `keysFor` maps each event to the keys to (re)sync. */
+  /**
+   * Subscribes to a resource; `keysFor` maps each event to the keys to (re)sync.
+   * An event keysFor cannot handle (an object it did not expect) is logged
+   * and skipped: a controller never takes the control plane down with it.
+   */
   protected watch(resource: ResourceInfo, keysFor: (e: WatchEvent) => string[]): void {
-    this.unwatch.push(this.api.watch(resource, {}, (e) => queueMicrotask(() => keysFor(e).forEach((k) => this.queue.add(k)))));
+    const onEvent = (e: WatchEvent) => {
+      let keys: string[];
+      try {
+        keys = keysFor(e);
+      } catch (err) {
+        console.error(`${this.name}: skipped a ${e.type} event of ${resource.plural} ${e.object?.metadata?.namespace ?? ""}/${e.object?.metadata?.name ?? ""}: ${(err as Error)?.message ?? err}`);
+        return;
+      }
+      keys.forEach((k) => this.queue.add(k));
+    };
+    this.unwatch.push(this.api.watch(resource, {}, (e) => queueMicrotask(() => onEvent(e))));
   }
 
   /** Queues every existing object of a resource (start-up and periodic resync). */

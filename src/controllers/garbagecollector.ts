@@ -22,6 +22,8 @@ interface Dependent {
 /** Queue key of the periodic sweep; every other key is a dependent's uid. */
 const SWEEP = "";
 
+const DELETES_PER_SWEEP = 500;
+
 export class GarbageCollector extends Controller {
   private readonly dependentKinds = RESOURCES.filter((r) => r.namespaced);
   /** uids of every object in the store, of any resource */
@@ -103,14 +105,25 @@ export class GarbageCollector extends Controller {
     if (obj?.metadata.uid === key) this.remove(dep.resource, obj);
   }
 
-  /** The indexes' safety net: every object of the store, checked against every live uid. */
+  /**
+   * The indexes' safety net: every object of the store, checked against every
+   * live uid. At most DELETES_PER_SWEEP deletions at a time; the sweep queues
+   * itself again for the rest.
+   */
   private sweep(): void {
     const live = new Set<string>();
     for (const r of RESOURCES) for (const o of this.api.list(r).items) live.add(o.metadata.uid);
+    let deleted = 0;
     for (const r of this.dependentKinds) {
       for (const obj of this.api.list(r).items) {
         const owners = obj.metadata.ownerReferences ?? [];
-        if (owners.length > 0 && owners.every((o) => !live.has(o.uid))) this.remove(r, obj);
+        if (owners.length === 0 || obj.metadata.deletionTimestamp || !owners.every((o) => !live.has(o.uid))) continue;
+        if (deleted === DELETES_PER_SWEEP) {
+          this.queue.add(SWEEP);
+          return;
+        }
+        this.remove(r, obj);
+        deleted++;
       }
     }
   }

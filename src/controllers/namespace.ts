@@ -1,8 +1,12 @@
 // Namespace controller: a terminating namespace has its content deleted, and
-// is removed once nothing is left in it.
+// is removed once nothing is left in it. One sync issues at most
+// DELETES_PER_SYNC deletions and queues itself again, so that emptying a
+// namespace of 20,000 pods never holds the API server up.
 import { Controller, R } from "./controller.js";
 import { RESOURCES } from "../api/resources.js";
 import { ApiError } from "../api/errors.js";
+
+export const DELETES_PER_SYNC = 500;
 
 export class NamespaceController extends Controller {
   constructor(api: ConstructorParameters<typeof Controller>[1]) {
@@ -24,10 +28,16 @@ export class NamespaceController extends Controller {
     const ns = this.api.tryGet(R.namespaces, undefined, name);
     if (!ns?.metadata.deletionTimestamp) return;
     let left = 0;
+    let deleted = 0;
     for (const r of RESOURCES.filter((x) => x.namespaced)) {
       for (const obj of this.api.list(r, { namespace: name }).items) {
         left++;
         if (obj.metadata.deletionTimestamp) continue;
+        if (deleted === DELETES_PER_SYNC) {
+          this.queue.add(name);
+          return;
+        }
+        deleted++;
         try {
           this.api.delete(r, name, obj.metadata.name);
         } catch (err) {

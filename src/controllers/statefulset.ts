@@ -24,6 +24,9 @@ export const REVISION_LABEL = "controller-revision-hash";
 
 const statefulPodName = /^(.*)-([0-9]+)$/;
 
+/** Pods a sync creates at most (upstream's controllers cap a sync's creations at burstReplicas, 500). */
+export const BURST_PODS = 500;
+
 /** The parent set's name and the ordinal in a pod's name; ordinal -1 when the name has none. */
 export function parentAndOrdinal(podName: string): { parent: string; ordinal: number } {
   const m = statefulPodName.exec(podName);
@@ -189,7 +192,8 @@ export class StatefulSetController extends Controller {
     }
     const pods = this.claimPods(set, selector);
     const revisions = this.revisionsOf(set);
-    if (!set.metadata.deletionTimestamp) this.reconcile(set, pods, revisions);
+    // A Parallel set creates at most BURST_PODS pods per sync; the rest come on the next one.
+    if (!set.metadata.deletionTimestamp && this.reconcile(set, pods, revisions) === "more") this.queue.add(key);
     const after = this.ownedPods(set, selector);
     this.updateStatus(set, after, revisions);
     this.truncateHistory(set, after, revisions);
@@ -274,17 +278,23 @@ export class StatefulSetController extends Controller {
       : newStatefulSetPod(set, revisions.updateTemplate, revisions.update, ordinal);
   }
 
-  /** One pass of upstream's updateStatefulSet: create/repair replicas, remove condemned pods, roll out the update revision. */
-  private reconcile(set: Stored<StatefulSet>, pods: Stored<Pod>[], revisions: Revisions): void {
+  /**
+   * One pass of upstream's updateStatefulSet: create/repair replicas, remove
+   * condemned pods, roll out the update revision. Work is bounded by the pods
+   * that exist, not by spec.replicas (an int32: 2 billion replicas is valid):
+   * every loop over ordinals stops at the first missing pod, or once
+   * BURST_PODS pods were created ("more": sync again).
+   */
+  private reconcile(set: Stored<StatefulSet>, pods: Stored<Pod>[], revisions: Revisions): "done" | "more" {
     const start = set.spec.ordinals?.start ?? 0;
     const count = set.spec.replicas ?? 1;
     const minReady = set.spec.minReadySeconds ?? 0;
     const monotonic = set.spec.podManagementPolicy !== "Parallel";
-    const replicas: (Stored<Pod> | undefined)[] = new Array<Stored<Pod> | undefined>(count).fill(undefined);
+    const replicas = new Map<number, Stored<Pod> | undefined>();
     const condemned: Stored<Pod>[] = [];
     for (const pod of pods) {
       const { ordinal } = parentAndOrdinal(pod.metadata.name);
-      if (ordinal >= start && ordinal < start + count) replicas[ordinal - start] = pod;
+      if (ordinal >= start && ordinal < start + count) replicas.set(ordinal - start, pod);
       else if (ordinal >= 0) condemned.push(pod);
     }
     // Highest ordinal first.
@@ -292,7 +302,8 @@ export class StatefulSetController extends Controller {
 
     // The first unhealthy pod: a missing or unavailable replica, else the lowest unavailable condemned pod.
     let firstUnhealthy: Stored<Pod> | "missing" | undefined;
-    for (const pod of replicas) {
+    for (let i = 0; i < count; i++) {
+      const pod = replicas.get(i);
       if (!pod || !isHealthy(pod, minReady)) {
         firstUnhealthy = pod ?? "missing";
         break;
@@ -308,53 +319,57 @@ export class StatefulSetController extends Controller {
     }
 
     // Replicas, in ordinal order.
+    let created = 0;
     for (let i = 0; i < count; i++) {
-      const pod = replicas[i];
+      const pod = replicas.get(i);
       if (pod && (pod.status?.phase === "Failed" || pod.status?.phase === "Succeeded")) {
         // Recreated on a later sync, once this one is gone.
         if (!isTerminating(pod)) this.deletePod(pod);
-        if (monotonic) return;
+        if (monotonic) return "done";
         continue;
       }
       if (!pod) {
-        replicas[i] = this.createPod(set, this.versionedPod(set, revisions, start + i));
-        if (monotonic) return;
+        if (created === BURST_PODS) return "more";
+        replicas.set(i, this.createPod(set, this.versionedPod(set, revisions, start + i)));
+        created++;
+        if (monotonic) return "done";
         continue;
       }
       if (isTerminating(pod)) {
-        if (monotonic) return;
+        if (monotonic) return "done";
         continue;
       }
-      if (monotonic && !isRunningAndReady(pod)) return;
-      if (monotonic && !isAvailable(pod, minReady)) return;
+      if (monotonic && !isRunningAndReady(pod)) return "done";
+      if (monotonic && !isAvailable(pod, minReady)) return "done";
       this.repairIdentity(pod);
     }
 
     // Condemned pods, highest ordinal first.
     for (const pod of condemned) {
       if (isTerminating(pod)) {
-        if (monotonic) return;
+        if (monotonic) return "done";
         continue;
       }
-      if (monotonic && pod !== firstUnhealthy && (!isRunningAndReady(pod) || !isAvailable(pod, minReady))) return;
+      if (monotonic && pod !== firstUnhealthy && (!isRunningAndReady(pod) || !isAvailable(pod, minReady))) return "done";
       this.deletePod(pod);
-      if (monotonic) return;
+      if (monotonic) return "done";
     }
 
-    if (set.spec.updateStrategy?.type === "OnDelete") return;
+    if (set.spec.updateStrategy?.type === "OnDelete") return "done";
 
     // Rolling update: replace the highest pod not at the update revision, then wait for it.
     const rollingUpdate = set.spec.updateStrategy?.rollingUpdate;
     const updateMin = rollingUpdate ? (rollingUpdate.partition ?? 0) : 0;
     for (let target = count - 1; target >= updateMin; target--) {
-      const pod = replicas[target];
-      if (!pod) return;
+      const pod = replicas.get(target);
+      if (!pod) return "done";
       if (revisionOf(pod) !== revisions.update && !isTerminating(pod)) {
         this.deletePod(pod);
-        return;
+        return "done";
       }
-      if (!isHealthy(pod, minReady)) return;
+      if (!isHealthy(pod, minReady)) return "done";
     }
+    return "done";
   }
 
   private createPod(set: Stored<StatefulSet>, pod: KubeObject): Stored<Pod> | undefined {

@@ -1,6 +1,19 @@
 // A de-duplicating work queue: a key queued many times before it is processed
 // is processed once (how controllers coalesce bursts of events). Failed keys
-// are retried with exponential back-off.
+// are retried with exponential back-off, capped. A long drain yields to the
+// event loop every few milliseconds, so that the API server in the same
+// process keeps answering while controllers work through a burst.
+
+/** How long a drain runs before it lets other work (requests, other queues) in. */
+const SLICE_MS = 10;
+/** Longest wait before a failed key is retried. */
+export const MAX_BACKOFF_MS = 5_000;
+
+/** The wait before the n-th retry of a key (n ≥ 1): 15 ms, 25 ms, 45 ms, … up to MAX_BACKOFF_MS. */
+export function backoffMs(failures: number): number {
+  return Math.min(5 + 2 ** Math.min(failures, 20) * 5, MAX_BACKOFF_MS);
+}
+
 export class WorkQueue {
   private readonly pending = new Set<string>();
   private readonly failures = new Map<string, number>();
@@ -40,7 +53,13 @@ export class WorkQueue {
   private async drain(): Promise<void> {
     this.scheduled = false;
     this.running = true;
+    let sliceStart = Date.now();
     while (this.pending.size > 0 && !this.closed) {
+      if (Date.now() - sliceStart >= SLICE_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = Date.now();
+        continue;
+      }
       const key = this.pending.values().next().value as string;
       this.pending.delete(key);
       try {
@@ -49,8 +68,12 @@ export class WorkQueue {
       } catch (err) {
         const n = (this.failures.get(key) ?? 0) + 1;
         this.failures.set(key, n);
-        this.onError(key, err);
-        this.addAfter(key, Math.min(5 + 2 ** n * 5, 5_000));
+        try {
+          this.onError(key, err);
+        } catch {
+          /* a failing logger must not stop the queue */
+        }
+        this.addAfter(key, backoffMs(n));
       }
     }
     this.running = false;
