@@ -519,12 +519,16 @@ static int skipped_top(const char *name) {
 
 // The container's root: the host's top-level directories read-only and nodev,
 // its own /proc, /sys, /dev, /run, /tmp and /root.
+struct top_entry {
+  char name[NAME_MAX + 1];
+  char link[PATH_MAX];
+  int fd;
+};
+
 static void build_root(const struct options *o) {
-  static struct {
-    char name[NAME_MAX + 1];
-    char link[PATH_MAX];
-    int fd;
-  } top[MAX_TOP];
+  // On the heap and freed (unmapped) after use: the launcher stays resident for the container's life.
+  struct top_entry *top = calloc(MAX_TOP, sizeof *top);
+  if (!top) die("--confine: out of memory");
   int ntop = 0;
   DIR *d = opendir("/");
   if (!d) die("--confine: list /: %s", strerror(errno));
@@ -571,6 +575,7 @@ static void build_root(const struct options *o) {
     if (mkdir(path, 0755) != 0) die("--confine: %s: %s", path, strerror(errno));
     attach(top[i].fd, path, "--confine");
   }
+  free(top);
   if (mkdir("/proc", 0555) != 0 || mkdir("/sys", 0555) != 0 || mkdir("/dev", 0755) != 0 || mkdir("/run", 0755) != 0 ||
       mkdir("/tmp", 01777) != 0 || mkdir("/root", 0700) != 0)
     die("--confine: %s", strerror(errno));
