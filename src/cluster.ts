@@ -431,26 +431,19 @@ export class Cluster {
 
   /** Stops the control plane, which removes every namespace, link and process of the cluster. */
   async stop(): Promise<void> {
-    const { pid } = existsSync(this.paths.config) ? (JSON.parse(readFileSync(this.paths.config, "utf8")) as { pid?: number }) : { pid: undefined };
-    try {
-      await this.api.request("POST", "/kemu/v1/shutdown");
-    } catch {
-      /* not reachable: fall through to the cleanup below */
-    }
+    const pid = readPid(this.paths.config, true);
+    // The control plane answers at once and stops its pods gracefully; one that does not answer is stuck: no waiting on it.
+    const answer = await Promise.race([
+      this.api.request("POST", "/kemu/v1/shutdown").then(
+        () => "stopping" as const,
+        () => "unreachable" as const,
+      ),
+      new Promise<"stuck">((r) => setTimeout(() => r("stuck"), 5_000).unref()),
+    ]);
     const deadline = Date.now() + 20_000;
-    while (pid && Date.now() < deadline && alive(pid)) await new Promise((r) => setTimeout(r, 25));
+    while (answer === "stopping" && pid && Date.now() < deadline && pidIsDaemonOf(pid, this.name)) await new Promise((r) => setTimeout(r, 25));
     this.api.close();
     await removeArtefacts(this.name);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, it is just not ours to signal.
-    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -2,7 +2,8 @@
 // running `c-b` (whose every name starts with c's prefix kemu-c-) removes all
 // of c — after a graceful stop, and after a kill -9 with c's records gone —
 // and none of c-b: its namespaces, processes, state directory and a pod that
-// still answers. Also: an unknown cluster, KEMU_CLUSTER, and a user who is not root.
+// still answers. Also: a stuck control plane, an unknown cluster,
+// KEMU_CLUSTER, and a user who is not root.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
@@ -85,6 +86,18 @@ describe.skipIf(!rootOnly())("clusters c and c-b side by side", () => {
     expect(leftovers(c)).toEqual(NONE);
     expect(snapshot(cb)).toEqual(before);
     expect(await neighbourAnswers()).toBe("web");
+  });
+
+  it("kemu down --name c of a control plane that is stuck (SIGSTOP) gives up waiting on it after 5 s and still removes all of c", async () => {
+    const cluster = await Cluster.start({ name: c, nodes: 1, manifests: [WEB] });
+    cluster.api.close();
+    process.kill(Number(readFileSync(`/run/kemu/${c}/pids/daemon`, "utf8")), "SIGSTOP");
+    const started = Date.now();
+    const down = kemu(["down", "--name", c]);
+    expect(down.stdout).toBe(`Cluster "${c}" removed.\n`);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(leftovers(c)).toEqual(NONE);
+    expect(snapshot(cb)).toEqual(before);
   });
 
   it("kemu down of a cluster that does not exist says so and fails", () => {
