@@ -2,7 +2,7 @@
 // network namespaces, so they need root; build first with `node scripts/build-native.mjs`.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -313,6 +313,21 @@ describe.skipIf(!isRoot)("kemu-sandbox", () => {
       expect(existsSync(missing)).toBe(false);
     } finally {
       rmSync(hidden, { recursive: true, force: true });
+    }
+  });
+
+  it("follows symlinks to a mount point inside the container's own view (a resolv.conf that points into /run)", () => {
+    const dir = mkdtempSync("/var/tmp/kemu-sbt-");
+    const target = `/run/kemu-sbt-${randomBytes(4).toString("hex")}`;
+    try {
+      symlinkSync(`${target}/resolv.conf`, join(dir, "resolv.conf"));
+      writeFileSync(join(tmp, "resolv.conf"), "nameserver 10.96.0.10\n");
+      const r = confined(`cat ${dir}/resolv.conf; ls ${target}`, ["--ro-bind", `${join(tmp, "resolv.conf")}:${dir}/resolv.conf`]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe("nameserver 10.96.0.10\nresolv.conf\n");
+      expect(existsSync(target)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -52,6 +52,8 @@ describe("planning a container's volume mounts", () => {
     expect(() => planVolumeMounts(claim, app(claim), POD_DIR)).toThrow("persistentVolumeClaim volumes are not supported by kemu");
     const sub = pod([{ name: "v", emptyDir: {} }], [{ name: "v", mountPath: "/d", subPath: "x" }]);
     expect(() => planVolumeMounts(sub, app(sub), POD_DIR)).toThrow("subPath is not supported by kemu");
+    const root = pod([{ name: "v", emptyDir: {} }], [{ name: "v", mountPath: "/x/.." }]);
+    expect(() => planVolumeMounts(root, app(root), POD_DIR)).toThrow('volume "v": cannot be mounted on / (the container\'s root)');
   });
 });
 

@@ -79,6 +79,7 @@ export function planVolumeMounts(pod: Pod, container: Container, podDir: string)
       );
     }
     const target = cleanPath(posix.join("/", vm.mountPath));
+    if (target === "/") throw new VolumeError("CreateContainerConfigError", `volume ${JSON.stringify(volume.name)}: cannot be mounted on / (the container's root)`);
     for (const p of [source, target]) {
       if (p.includes(":")) throw new VolumeError("CreateContainerConfigError", `volume ${JSON.stringify(volume.name)}: kemu cannot mount a path containing ":" (${p})`);
     }
