@@ -307,11 +307,16 @@ static void attach(int fd, const char *target, const char *what) {
 }
 
 // A detached copy of PATH's mount tree with ATTRS set on every mount in it.
+static void __attribute__((noreturn)) old_kernel(const char *what, const char *call) {
+  die("%s: this kernel has no %s(2): kemu's containers need Linux 5.12 or newer", what, call);
+}
+
 static int clone_with(const char *path, int recursive, uint64_t attrs, const char *what) {
   int fd = clone_tree(AT_FDCWD, path, recursive ? AT_RECURSIVE : 0);
+  if (fd < 0 && errno == ENOSYS) old_kernel(what, "open_tree");
   if (fd < 0) die("%s: %s: %s", what, path, strerror(errno));
   if (attrs && set_attr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), attrs) != 0) {
-    if (errno == ENOSYS) die("%s: this kernel has no mount_setattr(2): kemu needs Linux 5.12 or newer", what);
+    if (errno == ENOSYS) old_kernel(what, "mount_setattr");
     die("%s: %s: set mount attributes: %s", what, path, strerror(errno));
   }
   return fd;
