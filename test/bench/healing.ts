@@ -95,8 +95,7 @@ export async function benchHealing(): Promise<void> {
       process.kill(agent, "SIGCONT");
     }
     const s = await silent;
-    const loadStart = cut - 2_000;
-    const lastFailure = s.failures.length ? Math.max(...s.failures) + loadStart - cut : 0;
+    const lastFailure = s.failures.length ? Math.max(...s.failures) + s.startedAt - cut : 0;
     rows.push(
       `node-3 silent (agent frozen + cable pulled), ${grace + 15} s  ${s.ok} ok, ${s.failed} failed${describeErrors(s)}; NotReady after ${seconds(notReadyMs)} ` +
         `(${(notReadyMs / (grace * 1000)).toFixed(2)}× the ${grace} s grace period), endpoints not ready after ${seconds(movedMs)}, last failed request sent ${seconds(lastFailure)} after the cut`,

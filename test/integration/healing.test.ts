@@ -78,7 +78,10 @@ describe.skipIf(!rootOnly())("nodes that heal", () => {
     expect(after.map((p) => [p.metadata.name, p.status?.podIP, p.status?.containerStatuses?.[0]?.containerID, p.status?.containerStatuses?.[0]?.restartCount])).toEqual(
       before.map((p) => [p.metadata.name, p.status?.podIP, p.status?.containerStatuses?.[0]?.containerID, 0]),
     );
-    expect(result).toMatchObject({ ok: 500, failed: 0 });
+    // Nothing is lost: containers and kube-proxy's rules outlive the agent. (A request may still
+    // time out on a loaded machine; losing node-3's two pods would fail a third of them.)
+    expect(result.ok + result.failed).toBe(500);
+    expect(result.failed).toBeLessThanOrEqual(5);
     expect(healedMs).toBeLessThan(10_000);
 
     // The new agent reconciled the node's kernel state instead of adding to it.
@@ -126,10 +129,14 @@ describe.skipIf(!rootOnly())("nodes that heal", () => {
         what: async () => `node-3's taints (now ${JSON.stringify((await node3()).spec?.taints)})`,
       });
       const result = await loading;
-      // Requests fail only between the cut and shortly after the node turned NotReady (endpoints moved away).
-      const lastFailure = Math.max(0, ...result.failures) - 1_000;
+      // Requests fail between the cut and shortly after the node turned NotReady (its endpoints
+      // moved away), and hardly at all after that: a third of them would if the endpoints stayed.
       expect(result.ok + result.failed).toBe(50 * (GRACE_S + 14));
-      expect(lastFailure).toBeLessThan(notReadyMs + 3_000);
+      const sinceCut = result.failures.map((at) => at + result.startedAt - cutAt);
+      const late = sinceCut.filter((t) => t > notReadyMs + 3_000).length;
+      const lateRequests = 50 * (GRACE_S + 14 - (cutAt - result.startedAt) / 1000 - (notReadyMs + 3_000) / 1000);
+      expect(sinceCut.filter((t) => t > 0 && t < notReadyMs).length).toBeGreaterThan(0);
+      expect(late).toBeLessThan(Math.max(5, lateRequests * 0.02));
       // After tolerationSeconds (5 s) the stranded pods are evicted and replaced on the healthy nodes.
       await cluster.waitFor(
         async () => {

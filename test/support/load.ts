@@ -51,7 +51,7 @@ function one(i) {
   req.on("timeout", () => req.destroy(new Error("timeout")));
   req.on("error", (e) => { fail(at, e.code || e.message); finish(); });
 }
-function finish() { if (++done === total) console.log(JSON.stringify({ ok, failed: failures.length, errors, failures })); }
+function finish() { if (++done === total) console.log(JSON.stringify({ ok, failed: failures.length, errors, failures, startedAt: t0 })); }
 for (let i = 0; i < total; i++) setTimeout(() => one(i), i * gap);
 `;
 }
@@ -62,4 +62,6 @@ export interface PacedLoadResult {
   errors: Record<string, number>;
   /** when each failed request was sent, in ms from the start */
   failures: number[];
+  /** the start, in ms since the epoch (pods share the host's clock) */
+  startedAt: number;
 }
