@@ -1,7 +1,8 @@
 // The library API: start a cluster, apply manifests, exec in pods, wait, stop.
 // The CLI is a thin layer over this, and so are the tests.
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { parseIPv4CIDR } from "./agent/proxy/iptables/net.js";
 import { ApiClient, ApiConnectionError } from "./api/client.js";
 import { applyObjects, type AppliedObject } from "./api/apply.js";
@@ -115,6 +116,19 @@ export function daemonAlive(name: string): boolean {
   return recorded.length === 0 && hostProcesses().some((p) => isDaemonOf(p.argv, name));
 }
 
+/** The first directory on the way to path that this user may not look into, if any. */
+function hiddenFromUser(path: string): string | undefined {
+  for (let dir = path; dir !== "/"; dir = dirname(dir)) {
+    try {
+      statSync(dir);
+      return undefined;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EACCES") return dirname(dir);
+    }
+  }
+  return undefined;
+}
+
 function readPid(file: string, json: boolean): number | undefined {
   try {
     const text = readFileSync(file, "utf8");
@@ -167,7 +181,11 @@ export class Cluster {
   /** Connects to a running cluster. */
   static connect(name?: string): Cluster {
     const resolved = resolveClusterName(name);
-    if (!daemonAlive(resolved)) throw new KemuError(`cluster "${resolved}" is not running (start it with: kemu up --name ${resolved})`);
+    if (!daemonAlive(resolved)) {
+      const hidden = hiddenFromUser(clusterPaths(resolved).dir);
+      if (hidden) throw new KemuError(`permission denied: cannot look into ${hidden}: run kemu as root (sudo)`);
+      throw new KemuError(`cluster "${resolved}" is not running (start it with: kemu up --name ${resolved})`);
+    }
     return new Cluster(resolved);
   }
 
@@ -184,7 +202,7 @@ export class Cluster {
     for (const a of nodePortAddresses) {
       if (a !== "primary" && !parseIPv4CIDR(a)) throw new KemuError(`--nodeport-addresses: expected IPv4 CIDRs (like 172.18.0.0/16) or "primary", got ${JSON.stringify(a)}`);
     }
-    if (!isRoot()) throw new KemuError("kemu needs root: it creates network namespaces (run it with sudo)");
+    if (!isRoot()) throw new KemuError("permission denied: kemu creates network namespaces: run kemu as root (sudo)");
     for (const bin of ["kemu-sandbox", "agnhost"] as const) {
       if (!existsSync(builtinPath(bin))) {
         throw new KemuError(
