@@ -64,7 +64,8 @@ function flattenList(value: unknown, where: string): KubeObject[] {
   if (typeof obj.apiVersion !== "string" || !obj.apiVersion) throw new ManifestError(`${where}: apiVersion: Required value: every object needs an apiVersion`);
   if (obj.kind === "List" || obj.kind.endsWith("List")) {
     const items = (obj as { items?: unknown }).items;
-    if (!Array.isArray(items)) throw new ManifestError(`${where}: items: Required value: a ${obj.kind} needs items`);
+    if (items === undefined || items === null) throw new ManifestError(`${where}: items: Required value: a ${obj.kind} needs items`);
+    if (!Array.isArray(items)) throw new ManifestError(`${where}: items: Invalid value: ${JSON.stringify(items)}: must be a list`);
     return items.flatMap((item, i) => flattenList(item, `${where} items[${i}]`));
   }
   return [obj];

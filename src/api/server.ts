@@ -37,7 +37,8 @@ export function parsePath(pathname: string): Route | undefined {
   } else return undefined;
 
   let namespace: string | undefined;
-  if (rest[0] === "namespaces" && rest.length >= 3) {
+  // namespaces/{ns}/{plural}/… is inside a namespace; namespaces/{name}/status is the Namespace's own subresource.
+  if (rest[0] === "namespaces" && rest.length >= 3 && resourceByPlural(group, rest[2]!)?.namespaced) {
     namespace = rest[1];
     rest = rest.slice(2);
   }

@@ -65,7 +65,27 @@ export function schemaErrors(obj: KubeObject): SchemaError[] {
 /** Wrong JSON types and out-of-range integers in obj, as field errors with Kubernetes paths ([] when the types are right). */
 export function typeCheck(obj: KubeObject): FieldError[] {
   const errors = schemaErrors(obj);
+  // The validators take int64 on trust (JavaScript numbers have no 64-bit integers): kemu checks the range itself.
+  const reported = new Set(errors.map((e) => e.instancePath));
+  for (const pointer of beyondInt64(obj)) if (!reported.has(pointer)) errors.push({ instancePath: pointer, keyword: "format", params: { format: "int64" } });
   return errors.length ? typeErrorsFrom(errors, obj) : [];
+}
+
+const INT64_LIMIT = 2 ** 63;
+
+/** Pure: JSON pointers of the integers in value that no 64-bit integer holds (found without recursion). */
+export function beyondInt64(value: unknown): string[] {
+  const out: string[] = [];
+  const stack: [unknown, string][] = [[value, ""]];
+  while (stack.length > 0) {
+    const [v, pointer] = stack.pop()!;
+    if (typeof v === "number") {
+      if (Number.isInteger(v) && (v >= INT64_LIMIT || v < -INT64_LIMIT)) out.push(pointer);
+    } else if (typeof v === "object" && v !== null) {
+      for (const [k, child] of Object.entries(v)) stack.push([child, `${pointer}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`]);
+    }
+  }
+  return out.reverse();
 }
 
 /** Formats kept: integer ranges. Strings' formats (quantity, date-time, byte) are left to kemu's validators. */
