@@ -12,25 +12,9 @@ import { HostGwRoutes, installIpMasq } from "./flannel.js";
 import { Kubelet } from "./kubelet/kubelet.js";
 import { startProxy, type RunningProxy } from "./proxy/start.js";
 import { NodeHeartbeat } from "./heartbeat.js";
-import type { ProxyMode } from "../daemon/config.js";
+import type { AgentConfig } from "../daemon/config.js";
 
 const NODES = resourceByKind("Node")!;
-
-export interface AgentConfig {
-  cluster: string;
-  nodeName: string;
-  nodeIp: string;
-  socketPath: string;
-  stateDir: string;
-  clusterCidr: string;
-  clusterDomain: string;
-  clusterDns: string[];
-  proxyMode: ProxyMode;
-  masqueradeAll: boolean;
-  nodePortAddresses: string[];
-  /** the node Lease's duration (renewed every quarter of it) */
-  leaseDurationSeconds?: number;
-}
 
 /** Per-namespace sysctls of the node (written from inside its namespace). */
 const NODE_SYSCTLS: Record<string, string> = {

@@ -64,3 +64,20 @@ export function clusterPaths(name: string) {
     pods: join(dir, "pods"),
   };
 }
+
+/** What the control plane hands each node agent it starts (written to the node's agent.json). */
+export interface AgentConfig {
+  cluster: string;
+  nodeName: string;
+  nodeIp: string;
+  socketPath: string;
+  stateDir: string;
+  clusterCidr: string;
+  clusterDomain: string;
+  clusterDns: string[];
+  proxyMode: ProxyMode;
+  masqueradeAll: boolean;
+  nodePortAddresses: string[];
+  /** the node Lease's duration (renewed every quarter of it) */
+  leaseDurationSeconds?: number;
+}

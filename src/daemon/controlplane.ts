@@ -25,11 +25,10 @@ import { nodeAddress, outsideAddress } from "../linux/addressing.js";
 import { netnsNames, netnsPath } from "../linux/names.js";
 import { removeArtefacts, waitGone } from "../linux/cleanup.js";
 import { cliEntry } from "../paths.js";
-import { clusterPaths, type ClusterConfig } from "./config.js";
+import { clusterPaths, type AgentConfig, type ClusterConfig } from "./config.js";
 import { servePodLog } from "./logs.js";
 import { coreDnsAddon } from "./addons.js";
 import { nextAgentRestart } from "./supervisor.js";
-import type { AgentConfig } from "../agent/main.js";
 
 const NAMESPACES = resourceByKind("Namespace")!;
 const NODES = resourceByKind("Node")!;
