@@ -14,7 +14,7 @@ import { clusterPaths, DEFAULTS, MAX_NODES, PROXY_MODES, type ClusterConfig, typ
 import { clustersOnHost, footprint, isEmptyFootprint, removeArtefacts } from "./linux/cleanup.js";
 import { netnsNames, netnsPath, validateClusterName } from "./linux/names.js";
 import { hostProcesses, isDaemonOf, pidIsDaemonOf } from "./linux/processes.js";
-import { describeControlPlaneDeath, lastMeaningfulLine } from "./control-plane-death.js";
+import { describeControlPlaneDeath, lastMeaningfulLine } from "./daemon/death-report.js";
 import { builtinPath, cliEntry } from "./paths.js";
 import { containerCannotStart, describeContainerProblem, podStatusReason } from "./api/podstatus.js";
 import { enterArgv, hostAccounts } from "./agent/kubelet/runtime.js";

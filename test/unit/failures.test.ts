@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { describeFailure } from "../../src/cli/output.js";
 import { KemuError, StartupError, clusterFromEnvironment } from "../../src/cluster.js";
 import { ApiConnectionError } from "../../src/api/client.js";
-import { describeControlPlaneDeath, lastMeaningfulLine } from "../../src/control-plane-death.js";
+import { describeControlPlaneDeath, lastMeaningfulLine } from "../../src/daemon/death-report.js";
 
 describe("describeFailure", () => {
   it("prints expected errors in one line without a stack", () => {
