@@ -32,7 +32,9 @@ export function controllerRef(owner: Stored<KubeObject>): OwnerReference {
 }
 
 export function controllerOf(obj: KubeObject): OwnerReference | undefined {
-  return obj.metadata?.ownerReferences?.find((r) => r.controller === true);
+  // Tolerant of what the API once let through: controllers call this on every object they see.
+  const refs: unknown = obj.metadata?.ownerReferences;
+  return Array.isArray(refs) ? (refs as OwnerReference[]).find((r) => r?.controller === true) : undefined;
 }
 
 export function isControlledBy(obj: KubeObject, owner: Stored<KubeObject>): boolean {

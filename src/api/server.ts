@@ -38,7 +38,7 @@ export function parsePath(pathname: string): Route | undefined {
 
   let namespace: string | undefined;
   // namespaces/{ns}/{plural}/… is inside a namespace; namespaces/{name}/status is the Namespace's own subresource.
-  if (rest[0] === "namespaces" && rest.length >= 3 && resourceByPlural(group, rest[2]!)?.namespaced) {
+  if (rest[0] === "namespaces" && rest.length >= 3 && (resourceByPlural(group, rest[2]!) || rest.length > 3)) {
     namespace = rest[1];
     rest = rest.slice(2);
   }

@@ -69,7 +69,8 @@ export class GarbageCollector extends Controller {
     this.live.add(uid);
     if (!resource.namespaced) return;
     this.forget(uid);
-    const owners = (obj.metadata.ownerReferences ?? []).map((o) => o.uid);
+    const refs: unknown = obj.metadata.ownerReferences;
+    const owners = Array.isArray(refs) ? refs.map((o: { uid?: unknown }) => o?.uid).filter((u): u is string => typeof u === "string") : [];
     if (owners.length === 0) return;
     this.dependents.set(uid, { resource, namespace: obj.metadata.namespace, name: obj.metadata.name, owners });
     for (const owner of owners) {
@@ -116,7 +117,7 @@ export class GarbageCollector extends Controller {
     let deleted = 0;
     for (const r of this.dependentKinds) {
       for (const obj of this.api.list(r).items) {
-        const owners = obj.metadata.ownerReferences ?? [];
+        const owners = Array.isArray(obj.metadata.ownerReferences) ? obj.metadata.ownerReferences : [];
         if (owners.length === 0 || obj.metadata.deletionTimestamp || !owners.every((o) => !live.has(o.uid))) continue;
         if (deleted === DELETES_PER_SWEEP) {
           this.queue.add(SWEEP);
