@@ -227,14 +227,21 @@ function sendError(req: http.IncomingMessage, res: http.ServerResponse, err: unk
     res.end();
     return;
   }
-  // A body refused unread is not read to its end: the connection goes instead.
+  // A body refused unread is discarded as it arrives (never held) so that the
+  // client can read the answer; the connection then closes, or goes after a while.
   if (apiErr.reason === "RequestEntityTooLarge" && !req.readableEnded) {
     res.setHeader("Connection", "close");
-    res.on("finish", () => req.destroy());
+    res.on("finish", () => {
+      req.resume();
+      setTimeout(() => req.destroy(), DISCARD_MS).unref();
+    });
   }
   const status = apiErr.toStatus();
   sendJson(res, status.code, status);
 }
+
+/** How long the rest of a refused body is read and thrown away before the connection is cut. */
+const DISCARD_MS = 10_000;
 
 function oneLine(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);

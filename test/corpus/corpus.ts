@@ -186,7 +186,10 @@ export function bigRequest(socketPath: string, path: string, megabytes: number, 
     let answered = false;
     const req = http.request({ socketPath, method: "POST", path, headers, agent: false }, (res) => {
       answered = true;
-      collect(res, (r) => resolve({ ...r, sentBytes: sent }));
+      collect(res, (r) => {
+        req.destroy();
+        resolve({ ...r, sentBytes: sent });
+      });
     });
     req.on("error", (err) => {
       if (!answered) reject(err);
