@@ -2,9 +2,14 @@
 // errors are worded, the size and nesting limits, body decoding, and the
 // API server's own refusals (immortal namespaces, the pod limit, the object
 // size limit). The bad-input corpus (bad-input.test.ts) runs them end to end.
-import { describe, it, expect } from "vitest";
+import { describe, it, expect, vi } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import http from "node:http";
 import { withNamespaces } from "../support/fixtures.js";
 import { ApiServer } from "../../src/api/apiserver.js";
+import { RestServer } from "../../src/api/server.js";
 import { ApiError } from "../../src/api/errors.js";
 import { resourceByKind } from "../../src/api/resources.js";
 import { abbreviate, beyondInt64, fieldPath, typeCheck, typeErrorsFrom, typeCheckedKinds, type SchemaError } from "../../src/api/typecheck.js";
@@ -195,5 +200,36 @@ describe("the API server's own refusals", () => {
     const next = api.create(PODS, { ...pod(""), metadata: { generateName: "web-" } });
     expect(draws).toBeGreaterThanOrEqual(2);
     expect(next.metadata.name).not.toBe(taken.metadata.name);
+  });
+
+  it("answers an unexpected error with one line (500) and keeps the stack for the daemon log", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    class Broken extends ApiServer {
+      override list(): never {
+        throw new TypeError("cannot read properties of undefined\n    at somewhere (file.js:1:1)");
+      }
+    }
+    const dir = mkdtempSync(join(tmpdir(), "kemu-500-"));
+    const rest = new RestServer(new Broken());
+    await rest.listen(join(dir, "api.sock"));
+    try {
+      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request({ socketPath: join(dir, "api.sock"), path: "/api/v1/pods" }, (res) => {
+          let body = "";
+          res.on("data", (c: Buffer) => (body += c.toString()));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+      expect(status).toBe(500);
+      expect(JSON.parse(body)).toMatchObject({ kind: "Status", reason: "InternalError", code: 500, message: "Internal error occurred: cannot read properties of undefined" });
+      expect(body).not.toMatch(/ at /);
+      expect(logged.mock.calls.some((c) => String(c[0]).includes("GET /api/v1/pods: TypeError: cannot read properties of undefined"))).toBe(true);
+    } finally {
+      logged.mockRestore();
+      await rest.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

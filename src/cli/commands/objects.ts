@@ -4,7 +4,7 @@ import { stringify } from "yaml";
 import { Cluster, KemuError } from "../../cluster.js";
 import { describeApplied } from "../../api/apply.js";
 import { loadManifests } from "../../api/manifests.js";
-import { resourceByName, resourceByKind, type ResourceInfo } from "../../api/resources.js";
+import { RESOURCES, resourceByName, resourceByKind, type ResourceInfo } from "../../api/resources.js";
 import { ApiError } from "../../api/errors.js";
 import type { KubeObject, Stored } from "../../api/types.js";
 import { renderTable, toKubectlList } from "../printers.js";
@@ -12,14 +12,14 @@ import { collect, nameOption, parseDuration } from "../options.js";
 
 export function requireResource(name: string): ResourceInfo {
   const r = resourceByName(name);
-  if (!r) throw new KemuError(`the server doesn't have a resource type "${name}" (kemu serves: pods, deployments, replicasets, services, endpointslices, nodes, namespaces)`);
+  if (!r) throw new KemuError(`the server doesn't have a resource type "${name}" (kemu serves: ${RESOURCES.map((x) => x.plural).join(", ")})`);
   return r;
 }
 
 export function registerObjectCommands(program: Command): void {
   program
     .command("apply")
-    .description("create or update objects from manifests (all are checked first; one bad object means nothing changes)")
+    .description("create or update objects from manifests, all or nothing: one bad object, or a ClusterIP or NodePort already taken, and nothing changes")
     .requiredOption("-f, --filename <path>", "manifest file or directory (repeatable)", collect, [])
     .option("-n, --namespace <ns>", "namespace for objects that name none", "default")
     .addOption(nameOption())
@@ -35,7 +35,7 @@ export function registerObjectCommands(program: Command): void {
   program
     .command("get")
     .description("list objects like kubectl get")
-    .argument("<kind>", "pods, deployments, replicasets, services, endpointslices, nodes, namespaces (or a short name)")
+    .argument("<kind>", `${RESOURCES.map((r) => r.plural).join(", ")} (or a short name)`)
     .argument("[names...]", "object names")
     .option("-n, --namespace <ns>", "namespace", "default")
     .option("-A, --all-namespaces", "list across all namespaces")
