@@ -75,17 +75,41 @@ const INT64_LIMIT = 2 ** 63;
 
 /** Pure: JSON pointers of the integers in value that no 64-bit integer holds (found without recursion). */
 export function beyondInt64(value: unknown): string[] {
+  // Every write passes here: look for such a number first, and build paths only when there is one.
+  if (!hasHugeInteger(value)) return [];
   const out: string[] = [];
   const stack: [unknown, string][] = [[value, ""]];
   while (stack.length > 0) {
     const [v, pointer] = stack.pop()!;
     if (typeof v === "number") {
-      if (Number.isInteger(v) && (v >= INT64_LIMIT || v < -INT64_LIMIT)) out.push(pointer);
+      if (isHuge(v)) out.push(pointer);
     } else if (typeof v === "object" && v !== null) {
       for (const [k, child] of Object.entries(v)) stack.push([child, `${pointer}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`]);
     }
   }
   return out.reverse();
+}
+
+function isHuge(v: number): boolean {
+  return Number.isInteger(v) && (v >= INT64_LIMIT || v < -INT64_LIMIT);
+}
+
+function hasHugeInteger(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === "number") {
+      if (isHuge(v)) return true;
+    } else if (Array.isArray(v)) {
+      for (const child of v) if (typeof child === "object" || typeof child === "number") stack.push(child);
+    } else if (typeof v === "object" && v !== null) {
+      for (const key in v) {
+        const child = (v as Record<string, unknown>)[key];
+        if (typeof child === "object" || typeof child === "number") stack.push(child);
+      }
+    }
+  }
+  return false;
 }
 
 /** Formats kept: integer ranges. Strings' formats (quantity, date-time, byte) are left to kemu's validators. */
