@@ -19,6 +19,12 @@ export class Scheduler extends Controller {
    * them each time cost most of a big namespace deletion.
    */
   private readonly unscheduled = new Map<string, { namespace: string; name: string }>();
+  /**
+   * Pods bound to a node, by key, as last seen: what counts against node
+   * capacity. Kept from the same watch, so that a sync reads the few
+   * hundred pods that run instead of listing thousands of pending ones.
+   */
+  private readonly assigned = new Map<string, Stored<Pod>>();
   /** The keys of `unscheduled` in list order, until it next changes. */
   private ordered?: string[];
   private unwatchIndex?: () => void;
@@ -33,10 +39,11 @@ export class Scheduler extends Controller {
     this.unwatchIndex = this.api.watch(R.pods, {}, (e) => this.index(e.type, e.object as Stored<Pod>));
     for (const pod of this.api.list(R.pods).items) this.index("ADDED", pod as Stored<Pod>);
     this.watch(R.pods, (e) => (e.type !== "DELETED" && !(e.object as Stored<Pod>).spec.nodeName ? [objectKey(e.object)] : []));
-    // A node becoming Ready, or a pod going away, can make room for pending pods.
+    // A node becoming Ready, or a pod that ran on a node going away, can make room for pending
+    // pods (upstream requeues unschedulable pods on AssignedPodDelete, not on any deletion).
     const retryPending = () => this.pendingKeys();
     this.watch(R.nodes, retryPending);
-    this.watch(R.pods, (e) => (e.type === "DELETED" ? this.pendingKeys() : []));
+    this.watch(R.pods, (e) => (e.type === "DELETED" && (e.object as Stored<Pod>).spec?.nodeName ? this.pendingKeys() : []));
     this.enqueueAll(R.pods);
   }
 
@@ -48,6 +55,8 @@ export class Scheduler extends Controller {
   private index(type: WatchEventType, pod: Stored<Pod>): void {
     if (type !== "ADDED" && type !== "MODIFIED" && type !== "DELETED") return;
     const key = objectKey(pod);
+    if (type !== "DELETED" && pod.spec?.nodeName) this.assigned.set(key, pod);
+    else this.assigned.delete(key);
     const pending = type !== "DELETED" && !pod.spec?.nodeName;
     if (pending === this.unscheduled.has(key)) return;
     if (pending) this.unscheduled.set(key, { namespace: pod.metadata.namespace ?? "", name: pod.metadata.name });
@@ -69,8 +78,7 @@ export class Scheduler extends Controller {
     if (!pod || pod.spec.nodeName || pod.metadata.deletionTimestamp) return;
     if (pod.spec.schedulerName && pod.spec.schedulerName !== "default-scheduler") return;
     const nodes = this.api.list(R.nodes).items as Stored<Node>[];
-    const pods = this.api.list(R.pods).items as Stored<Pod>[];
-    const choice = chooseNode(pod, nodes, pods);
+    const choice = chooseNode(pod, nodes, [...this.assigned.values()]);
     if ("node" in choice) {
       const next = deepCopy(pod);
       next.spec.nodeName = choice.node.metadata.name;
