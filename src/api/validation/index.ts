@@ -23,7 +23,7 @@ export { validateObjectMeta, validateObjectMetaUpdate } from "./metadata.js";
 export { validatePodSpec, validatePodTemplateSpec } from "./pod.js";
 export { validateLabels, validateAnnotations, validateLabelName } from "./labels.js";
 export * from "./names.js";
-export { isValidIP, isIPv4, isIPv6, isValidCIDR, parseIP, parseCIDR } from "./net.js";
+export { isValidIP, isIPv4, isIPv6, isValidCIDR, ipFamilyOf, cidrFamilyOf } from "./net.js";
 
 interface KindRules {
   apiVersion: string;

@@ -4,7 +4,7 @@ import type { KubeObject } from "../types.js";
 import { parseQuantity, QuantityError } from "../quantity.js";
 import { isNegativeErrorMsg, isValidLabelValue } from "./names.js";
 import { validateLabelName } from "./labels.js";
-import { parseCIDR, validateCIDR } from "./net.js";
+import { cidrFamilyOf, validateCIDR } from "./net.js";
 import { validateTaintEffect } from "./pod.js";
 import { arr, child, duplicateWithDetail, index, obj, str } from "./util.js";
 
@@ -64,7 +64,7 @@ export function validateNodeBody(node: KubeObject, old?: KubeObject): FieldError
   const cidrs = podCIDRs(spec);
   cidrs.forEach((c, i) => errs.push(...validateCIDR(index("spec.podCIDRs", i), c)));
   if (cidrs.length > 1) {
-    const families = cidrs.map((c) => parseCIDR(c)?.ip.family);
+    const families = cidrs.map(cidrFamilyOf);
     if (families.every((f) => f !== undefined)) {
       if (cidrs.length > 2 || families[0] === families[1]) {
         errs.push(fieldErrors.invalid("spec.podCIDRs", cidrs, "may specify no more than one CIDR for each IP family"));

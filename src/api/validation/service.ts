@@ -4,7 +4,7 @@ import { FieldError, fieldErrors } from "../errors.js";
 import type { KubeObject } from "../types.js";
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidPortNum } from "./names.js";
 import { validateLabels } from "./labels.js";
-import { isIPv6, parseIP, validateCIDR, validateIP, validateNonSpecialIP } from "./net.js";
+import { ipFamilyOf, isIPv6, validateCIDR, validateIP, validateNonSpecialIP } from "./net.js";
 import { validatePortNumOrName } from "./pod.js";
 import { arr, child, index, isInt, obj, str, unset, type Obj } from "./util.js";
 
@@ -110,7 +110,7 @@ function validateClusterIPs(spec: Obj): FieldError[] {
   if (ips.length > 2) errs.push(fieldErrors.invalid(clusterIPsPath, ips, "may only hold up to 2 values"));
   if (invalid) return errs;
   if (ips.length > 1) {
-    const fams = ips.map((ip) => parseIP(ip)?.family);
+    const fams = ips.map(ipFamilyOf);
     if (!(fams.length === 2 && fams[0] !== fams[1])) {
       errs.push(fieldErrors.invalid(clusterIPsPath, ips, "may specify no more than one IP for each IP family"));
     }
