@@ -4,7 +4,25 @@
 // the range and free; dynamic picks are random and prefer the upper part of
 // the range (the lower part is left for addresses asked for by number).
 import { AllocationError, Bitmap, RANGE_FULL } from "./bitmap.js";
-import { ipv4ToNumber, numberToIPv4, parseIPv4Cidr, type IPv4Cidr } from "./ipv4.js";
+import { CIDR, parseCIDR } from "../../net/cidr.js";
+import { parseIP, type IP } from "../../net/ip.js";
+
+/**
+ * An IPv4 CIDR as the allocators read it: the API's rule, host bits masked
+ * as Go's net.ParseCIDR does, an IPv4-mapped address taken as IPv4 when the
+ * prefix fits one; throws on anything else.
+ */
+export function parseIPv4Cidr(text: string): CIDR {
+  const cidr = parseCIDR(text);
+  const ip = cidr?.ip.to4();
+  if (!cidr || !ip || cidr.prefix > 32) throw new Error(`${JSON.stringify(text)} is not an IPv4 CIDR (kemu's Services are IPv4 only)`);
+  return CIDR.of(ip, cidr.prefix);
+}
+
+/** An address as the allocators read it: the API's rule, IPv4-mapped seen as IPv4; undefined for anything else. */
+export function parseIPv4(text: string): IP | undefined {
+  return parseIP(text)?.to4();
+}
 
 /**
  * How many low offsets upstream keeps for static allocation:
@@ -16,22 +34,20 @@ export function clusterIpReservedOffset(size: number): number {
 }
 
 export class ClusterIpAllocator {
-  private readonly cidr: IPv4Cidr;
+  private readonly cidr: CIDR;
   private readonly bitmap: Bitmap;
-  /** the address of offset 0 (network address + 1) */
-  private readonly first: number;
 
   constructor(serviceCidr: string) {
     this.cidr = parseIPv4Cidr(serviceCidr);
-    // Neither the network address nor the broadcast address is ever handed out.
+    // Neither the network address nor the broadcast address is ever handed
+    // out: bitmap offset 0 is the block's second address.
     const usable = Math.max(0, this.cidr.size - 2);
-    this.first = this.cidr.base + 1;
     this.bitmap = new Bitmap(usable, clusterIpReservedOffset(this.cidr.size));
   }
 
   /** The canonical range, as error messages print it (e.g. 10.96.0.0/12). */
   get range(): string {
-    return this.cidr.text;
+    return this.cidr.toString();
   }
 
   get free(): number {
@@ -44,10 +60,15 @@ export class ClusterIpAllocator {
 
   /** The offset of an address that may be allocated, or undefined. */
   private offsetOf(ip: string): number | undefined {
-    const n = ipv4ToNumber(ip);
-    if (n === undefined) return undefined;
-    const offset = n - this.first;
+    const addr = parseIPv4(ip);
+    const inBlock = addr ? this.cidr.offsetOf(addr) : undefined;
+    if (inBlock === undefined) return undefined;
+    const offset = inBlock - 1;
     return offset >= 0 && offset < this.bitmap.size ? offset : undefined;
+  }
+
+  private ipAt(offset: number): string {
+    return this.cidr.at(offset + 1)!.toString();
   }
 
   contains(ip: string): boolean {
@@ -63,9 +84,8 @@ export class ClusterIpAllocator {
   check(ip: string): string | undefined {
     const offset = this.offsetOf(ip);
     if (offset === undefined) {
-      const n = ipv4ToNumber(ip);
-      const shown = n === undefined ? ip : numberToIPv4(n);
-      return `the provided IP (${shown}) is not in the valid range. The range of valid IPs is ${this.cidr.text}`;
+      const shown = parseIPv4(ip)?.toString() ?? ip;
+      return `the provided IP (${shown}) is not in the valid range. The range of valid IPs is ${this.range}`;
     }
     return this.bitmap.has(offset) ? "provided IP is already allocated" : undefined;
   }
@@ -81,13 +101,13 @@ export class ClusterIpAllocator {
   allocateNext(): string {
     const offset = this.bitmap.claimNext();
     if (offset === undefined) throw new AllocationError(RANGE_FULL);
-    return numberToIPv4(this.first + offset);
+    return this.ipAt(offset);
   }
 
   /** The address allocateNext would be likely to return, without reserving it (dry runs). */
   peekNext(): string | undefined {
     const offset = this.bitmap.pick();
-    return offset === undefined ? undefined : numberToIPv4(this.first + offset);
+    return offset === undefined ? undefined : this.ipAt(offset);
   }
 
   /** Frees an address; freeing a free or foreign address does nothing. */
@@ -103,6 +123,6 @@ export class ClusterIpAllocator {
 
   /** Every allocated address, lowest first. */
   allocated(): string[] {
-    return [...this.bitmap.slots()].map((o) => numberToIPv4(this.first + o));
+    return [...this.bitmap.slots()].map((o) => this.ipAt(o));
   }
 }

@@ -2,12 +2,12 @@
 // keeps: the first address of the service CIDR (10.96.0.1), port 443 named
 // https to the API server's 6443.
 import type { Service } from "../../api/types.js";
-import { numberToIPv4, parseIPv4Cidr } from "./ipv4.js";
+import { parseIPv4Cidr } from "./clusterip.js";
 import { DEFAULT_SERVICE_CIDR } from "./admission.js";
 
 /** The first usable address of a service CIDR: what the `kubernetes` Service gets. */
 export function apiServerServiceIP(serviceCidr: string = DEFAULT_SERVICE_CIDR): string {
-  return numberToIPv4(parseIPv4Cidr(serviceCidr).base + 1);
+  return parseIPv4Cidr(serviceCidr).network.plus(1)!.toString();
 }
 
 /**

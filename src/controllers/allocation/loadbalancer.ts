@@ -5,13 +5,13 @@
 // CIDR, the network and broadcast addresses are left out (MetalLB hands them
 // out unless `avoidBuggyIPs` is set; 172.18.255.0 as a first LoadBalancer IP
 // would only confuse).
+import { IPRange } from "../../net/range.js";
 import { Bitmap } from "./bitmap.js";
-import { ipv4ToNumber, numberToIPv4, parseIPv4Cidr } from "./ipv4.js";
+import { parseIPv4, parseIPv4Cidr } from "./clusterip.js";
 
 interface Segment {
-  first: number;
-  last: number;
-  /** slot of `first` in the bitmap */
+  range: IPRange;
+  /** slot of the range's first address in the bitmap */
   offset: number;
 }
 
@@ -25,9 +25,9 @@ export class LoadBalancerPool {
   constructor(readonly pool: string) {
     let total = 0;
     for (const part of pool.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
-      const [first, last] = parseSegment(part);
-      this.segments.push({ first, last, offset: total });
-      total += last - first + 1;
+      const range = parseSegment(part);
+      this.segments.push({ range, offset: total });
+      total += range.size;
     }
     if (this.segments.length === 0) throw new Error(`empty load-balancer pool ${JSON.stringify(pool)}`);
     if (total > MAX_POOL) throw new Error(`load-balancer pool ${pool} is too large (${total} addresses; at most ${MAX_POOL})`);
@@ -43,15 +43,18 @@ export class LoadBalancerPool {
   }
 
   private slotOf(ip: string): number | undefined {
-    const n = ipv4ToNumber(ip);
-    if (n === undefined) return undefined;
-    const seg = this.segments.find((s) => n >= s.first && n <= s.last);
-    return seg ? seg.offset + (n - seg.first) : undefined;
+    const addr = parseIPv4(ip);
+    if (addr === undefined) return undefined;
+    for (const seg of this.segments) {
+      const inRange = seg.range.offsetOf(addr);
+      if (inRange !== undefined) return seg.offset + inRange;
+    }
+    return undefined;
   }
 
   private ipOf(slot: number): string {
-    const seg = this.segments.find((s) => slot >= s.offset && slot <= s.offset + (s.last - s.first))!;
-    return numberToIPv4(seg.first + (slot - seg.offset));
+    const seg = this.segments.find((s) => slot >= s.offset && slot < s.offset + s.range.size)!;
+    return seg.range.at(slot - seg.offset)!.toString();
   }
 
   contains(ip: string): boolean {
@@ -99,17 +102,16 @@ export class LoadBalancerPool {
   }
 }
 
-function parseSegment(text: string): [number, number] {
+function parseSegment(text: string): IPRange {
   if (text.includes("/")) {
     const cidr = parseIPv4Cidr(text);
     const edges = cidr.prefix <= 30 ? 1 : 0;
-    return [cidr.base + edges, cidr.base + cidr.size - 1 - edges];
+    return IPRange.of(cidr.at(edges)!, cidr.at(cidr.size - 1 - edges)!)!;
   }
   const dash = text.indexOf("-");
-  const first = ipv4ToNumber(dash < 0 ? text : text.slice(0, dash).trim());
-  const last = dash < 0 ? first : ipv4ToNumber(text.slice(dash + 1).trim());
-  if (first === undefined || last === undefined || last < first) {
-    throw new Error(`${JSON.stringify(text)} is neither an IPv4 CIDR nor an IPv4 range "first-last"`);
-  }
-  return [first, last];
+  const first = parseIPv4(dash < 0 ? text : text.slice(0, dash).trim());
+  const last = dash < 0 ? first : parseIPv4(text.slice(dash + 1).trim());
+  const range = first && last ? IPRange.of(first, last) : undefined;
+  if (!range) throw new Error(`${JSON.stringify(text)} is neither an IPv4 CIDR nor an IPv4 range "first-last"`);
+  return range;
 }
