@@ -1,47 +1,38 @@
-// Address arithmetic for the emulated networks (pure; IPv4 for now).
-import ipaddr from "ipaddr.js";
+// kemu's address plan (pure): pod subnets cut from the cluster CIDR, the
+// gateway and the pods' addresses inside a node's subnet, the node and
+// outside-host addresses on the underlay. Addresses are read and computed by
+// src/net (the API's rule, so a podCIDR means what the API accepted).
+import { parseCIDR, type CIDR } from "../net/cidr.js";
+import { parseIP } from "../net/ip.js";
 
-export function ipToInt(ip: string): number {
-  const b = ipaddr.IPv4.parse(ip).octets;
-  return ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+function cidrOf(text: string): CIDR {
+  const cidr = parseCIDR(text);
+  if (!cidr) throw new Error(`not a CIDR: ${JSON.stringify(text)}`);
+  return cidr;
 }
 
-export function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
-}
-
-export function parseCidr(cidr: string): { base: number; bits: number } {
-  const [addr, bits] = ipaddr.IPv4.parseCIDR(cidr);
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return { base: (ipToInt(addr.toString()) & mask) >>> 0, bits };
-}
-
-export function inCidr(ip: string, cidr: string): boolean {
-  const { base, bits } = parseCidr(cidr);
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((ipToInt(ip) & mask) >>> 0) === base;
-}
-
-/** The index-th /24 inside a larger block: ("10.244.0.0/16", 3) → "10.244.3.0/24". */
+/** The index-th /24 (or /prefix) inside a larger block: ("10.244.0.0/16", 3) → "10.244.3.0/24". */
 export function subnetByIndex(cluster: string, index: number, prefix = 24): string {
-  const { base, bits } = parseCidr(cluster);
-  if (index < 0 || index >= 2 ** (prefix - bits)) throw new RangeError(`subnet index ${index} is outside ${cluster}`);
-  return `${intToIp(base + index * 2 ** (32 - prefix))}/${prefix}`;
+  const subnet = cidrOf(cluster).subnet(prefix, index);
+  if (!subnet) throw new RangeError(`subnet index ${index} is outside ${cluster}`);
+  return subnet.toString();
 }
 
+/** Which subnetByIndex a subnet is: how many blocks of its size it lies after the cluster CIDR's start. */
 export function subnetIndex(cluster: string, subnet: string): number {
-  const { base } = parseCidr(cluster);
-  const sub = parseCidr(subnet);
-  return (sub.base - base) / 2 ** (32 - sub.bits);
+  const sub = cidrOf(subnet);
+  const distance = sub.network.minus(cidrOf(cluster).network);
+  if (distance === undefined) throw new Error(`${subnet} and ${cluster} are not of one family`);
+  return distance / sub.size;
 }
 
 /** The first usable address: the node's gateway for its pods (flannel's .1). */
 export function gatewayOf(cidr: string): string {
-  return intToIp(parseCidr(cidr).base + 1);
+  return cidrOf(cidr).network.plus(1)!.toString();
 }
 
 export function prefixLength(cidr: string): number {
-  return parseCidr(cidr).bits;
+  return cidrOf(cidr).prefix;
 }
 
 /**
@@ -50,14 +41,15 @@ export function prefixLength(cidr: string): number {
  * Skips the network, gateway (.1) and broadcast addresses.
  */
 export function allocatePodIp(cidr: string, used: ReadonlySet<string>, last?: string): string | undefined {
-  const { base, bits } = parseCidr(cidr);
-  const size = 2 ** (32 - bits);
+  const block = cidrOf(cidr);
   const first = 2;
-  const lastUsable = size - 2;
-  const start = last && inCidr(last, cidr) ? ipToInt(last) - base + 1 : first;
+  const lastUsable = block.size - 2;
+  const lastAddr = last === undefined ? undefined : parseIP(last);
+  const lastOffset = lastAddr && block.offsetOf(lastAddr);
+  const start = lastOffset === undefined ? first : lastOffset + 1;
   for (let i = 0; i <= lastUsable - first; i++) {
     const offset = first + ((start - first + i) % (lastUsable - first + 1));
-    const ip = intToIp(base + offset);
+    const ip = block.at(offset)!.toString();
     if (!used.has(ip)) return ip;
   }
   return undefined;
@@ -65,9 +57,9 @@ export function allocatePodIp(cidr: string, used: ReadonlySet<string>, last?: st
 
 /** Node k (1-based) on the underlay: 172.18.0.(k+1); .1 is the outside host. */
 export function nodeAddress(underlay: string, index: number): string {
-  return intToIp(parseCidr(underlay).base + index + 1);
+  return cidrOf(underlay).network.plus(index + 1)!.toString();
 }
 
 export function outsideAddress(underlay: string): string {
-  return intToIp(parseCidr(underlay).base + 1);
+  return cidrOf(underlay).network.plus(1)!.toString();
 }

@@ -1,10 +1,14 @@
 import { describe, it, expect } from "vitest";
-import { allocatePodIp, gatewayOf, inCidr, nodeAddress, outsideAddress, subnetByIndex, subnetIndex } from "../../src/linux/addressing.js";
+import { allocatePodIp, gatewayOf, nodeAddress, outsideAddress, subnetByIndex, subnetIndex } from "../../src/linux/addressing.js";
+import { parseCIDR } from "../../src/net/cidr.js";
+import { parseIP } from "../../src/net/ip.js";
 import { describeTopology, renderTopology } from "../../src/linux/topology.js";
 import { renderNodeSide, renderPodSide } from "../../src/agent/kubelet/sandbox.js";
 import { netnsNames, podVethName, uplinkName, validateClusterName, IFNAME_MAX } from "../../src/linux/names.js";
 import { renderPeerRoutes } from "../../src/agent/flannel.js";
 import type { Node } from "../../src/api/types.js";
+
+const inCidr = (ip: string, cidr: string): boolean => parseCIDR(cidr)!.contains(parseIP(ip)!);
 
 describe("addressing", () => {
   it("splits the cluster CIDR into per-node /24s", () => {
