@@ -227,14 +227,16 @@ function sendError(req: http.IncomingMessage, res: http.ServerResponse, err: unk
     res.end();
     return;
   }
-  // A body refused unread is discarded as it arrives (never held) so that the
-  // client can read the answer; the connection then closes, or goes after a while.
+  // A body refused unread is discarded as it arrives (never held), and the
+  // connection stays open meanwhile: closing it while the client still sends
+  // would cut the answer off with EPIPE on the client's side. A body that
+  // has not ended after a while has its connection cut.
   if (apiErr.reason === "RequestEntityTooLarge" && !req.readableEnded) {
-    res.setHeader("Connection", "close");
-    res.on("finish", () => {
-      req.resume();
-      setTimeout(() => req.destroy(), DISCARD_MS).unref();
-    });
+    req.resume();
+    const cut = setTimeout(() => req.destroy(), DISCARD_MS);
+    cut.unref();
+    req.once("end", () => clearTimeout(cut));
+    req.once("close", () => clearTimeout(cut));
   }
   const status = apiErr.toStatus();
   sendJson(res, status.code, status);
