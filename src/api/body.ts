@@ -16,7 +16,9 @@ export async function readBody(req: http.IncomingMessage, limit = MAX_REQUEST_BO
   if (Number.isFinite(declared) && declared > limit) throw new ApiError("RequestEntityTooLarge", bodyTooLargeMessage(limit));
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
+  // Leaving the loop early must not destroy the request: that would close the
+  // connection under a client still sending, which then never reads the 413.
+  for await (const chunk of req.iterator({ destroyOnReturn: false })) {
     size += (chunk as Buffer).length;
     if (size > limit) throw new ApiError("RequestEntityTooLarge", bodyTooLargeMessage(limit));
     chunks.push(chunk as Buffer);

@@ -166,8 +166,19 @@ export function rawRequest(socketPath: string, method: string, path: string, bod
       headers["Content-Type"] = contentType;
       headers["Content-Length"] = Buffer.byteLength(body);
     }
-    const req = http.request({ socketPath, method, path, headers, agent: false }, (res) => collect(res, resolve));
-    req.on("error", reject);
+    // A kept-alive connection, as kubectl's: with "Connection: close" the server closes
+    // right after its answer, and a client still sending a refused body gets EPIPE instead.
+    const agent = new http.Agent({ keepAlive: true });
+    const req = http.request({ socketPath, method, path, headers, agent }, (res) =>
+      collect(res, (r) => {
+        agent.destroy();
+        resolve(r);
+      }),
+    );
+    req.on("error", (err) => {
+      agent.destroy();
+      reject(err);
+    });
     req.end(body);
   });
 }
@@ -184,15 +195,20 @@ export function bigRequest(socketPath: string, path: string, megabytes: number, 
     if (declareLength) headers["Content-Length"] = total;
     let sent = 0;
     let answered = false;
-    const req = http.request({ socketPath, method: "POST", path, headers, agent: false }, (res) => {
+    const agent = new http.Agent({ keepAlive: true });
+    const req = http.request({ socketPath, method: "POST", path, headers, agent }, (res) => {
       answered = true;
       collect(res, (r) => {
         req.destroy();
+        agent.destroy();
         resolve({ ...r, sentBytes: sent });
       });
     });
     req.on("error", (err) => {
-      if (!answered) reject(err);
+      if (!answered) {
+        agent.destroy();
+        reject(err);
+      }
     });
     const chunk = Buffer.alloc(64 * 1024, 0x20);
     const pump = () => {
