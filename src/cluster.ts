@@ -3,7 +3,8 @@
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { parseIPv4CIDR } from "./agent/proxy/iptables/net.js";
+import { parseIPv4CIDR } from "./agent/proxy/iptables/service.js";
+import { parseIP } from "./net/ip.js";
 import { ApiClient, ApiConnectionError } from "./api/client.js";
 import { applyObjects, type AppliedObject } from "./api/apply.js";
 import { loadManifests, parseManifests, type SourcedObject } from "./api/manifests.js";
@@ -202,6 +203,11 @@ export class Cluster {
     for (const a of nodePortAddresses) {
       if (a !== "primary" && !parseIPv4CIDR(a)) throw new KemuError(`--nodeport-addresses: expected IPv4 CIDRs (like 172.18.0.0/16) or "primary", got ${JSON.stringify(a)}`);
     }
+    for (const u of options.dnsUpstreams ?? []) {
+      const [host, port, ...rest] = u.split(":");
+      // The cluster DNS reads the address as Node's net.isIP does (the strict rule).
+      if (parseIP(host!, "strict")?.family !== 4 || (port !== undefined && !/^\d{1,5}$/.test(port)) || rest.length > 0) throw new KemuError(`--dns-upstream: expected an IPv4 address with an optional :port, got ${JSON.stringify(u)}`);
+    }
     if (!isRoot()) throw new KemuError("permission denied: kemu creates network namespaces: run kemu as root (sudo)");
     for (const bin of ["kemu-sandbox", "agnhost"] as const) {
       if (!existsSync(builtinPath(bin))) {
@@ -220,9 +226,6 @@ export class Cluster {
 
     const progress = options.onProgress ?? (() => undefined);
     const timeoutMs = options.timeoutMs ?? 60_000;
-    for (const u of options.dnsUpstreams ?? []) {
-      if (!/^\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?$/.test(u)) throw new KemuError(`--dns-upstream: expected an IPv4 address with an optional :port, got ${JSON.stringify(u)}`);
-    }
     const nodeLifecycle = nodeLifecycleSettings(options);
     const config: ClusterConfig = { ...DEFAULTS, name, nodes, proxyMode, masqueradeAll: options.masqueradeAll ?? false, nodePortAddresses, dnsUpstreams: options.dnsUpstreams ?? [], testUpstreamDns: options.testUpstreamDns ?? false, ...nodeLifecycle };
     const paths = clusterPaths(name);

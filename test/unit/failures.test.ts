@@ -2,7 +2,7 @@
 // KEMU_DEBUG=1, and a dead control plane named with the line of its log that matters.
 import { describe, expect, it } from "vitest";
 import { describeFailure } from "../../src/cli/output.js";
-import { KemuError, StartupError, clusterFromEnvironment } from "../../src/cluster.js";
+import { Cluster, KemuError, StartupError, clusterFromEnvironment } from "../../src/cluster.js";
 import { ApiConnectionError } from "../../src/api/client.js";
 import { describeControlPlaneDeath, lastMeaningfulLine } from "../../src/daemon/death-report.js";
 
@@ -63,5 +63,28 @@ describe("KEMU_CLUSTER", () => {
     expect(clusterFromEnvironment({ KEMU_CLUSTER: "" })).toBeUndefined();
     expect(clusterFromEnvironment({})).toBeUndefined();
     expect(() => clusterFromEnvironment({ KEMU_CLUSTER: "Dev_1" })).toThrow(/^KEMU_CLUSTER: invalid cluster name "Dev_1"/);
+  });
+});
+
+describe("kemu up's address switches", () => {
+  // Checked before anything is created (and before the root check): these start nothing.
+  const refused = async (options: Parameters<typeof Cluster.start>[0]): Promise<string> => {
+    const err: unknown = await Cluster.start({ name: "unit-never-up", ...options }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(KemuError);
+    return (err as Error).message;
+  };
+
+  it("--dns-upstream: an IPv4 address as the cluster DNS reads it (no leading zeros), with an optional :port", async () => {
+    for (const bad of ["999.1.1.1", "010.0.0.1", "1.2.3", "1.2.3.4:", "1.2.3.4:123456", "1.2.3.4:53:53", "::1", "dns.example"]) {
+      expect(await refused({ dnsUpstreams: [bad] })).toBe(`--dns-upstream: expected an IPv4 address with an optional :port, got ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it("--nodeport-addresses: IPv4 CIDRs (kube-proxy's reading) or primary", async () => {
+    expect(await refused({ nodePortAddresses: ["172.18.0.0/16", "10.0.0.300/8"] })).toBe('--nodeport-addresses: expected IPv4 CIDRs (like 172.18.0.0/16) or "primary", got "10.0.0.300/8"');
+    expect(await refused({ nodePortAddresses: ["fd00::/64"] })).toMatch(/^--nodeport-addresses: .* got "fd00::\/64"$/);
   });
 });

@@ -2,6 +2,7 @@
 // API objects to the facts the datapath needs (upstream: pkg/proxy's
 // ServicePort and Endpoint). Pure: built from Service and EndpointSlice objects.
 import type { EndpointSlice, Service } from "../../api/types.js";
+import { parseIP, type IP } from "../../net/ip.js";
 
 export type Protocol = "TCP" | "UDP" | "SCTP";
 
@@ -92,14 +93,15 @@ export function endpointsOf(sp: ServicePortInfo, slices: EndpointSlice[], nodeNa
       }
     }
   }
-  return [...seen.values()].sort((a, b) => compareIp(a.ip, b.ip) || a.port - b.port);
+  // By address (as the API read it), then port; what does not parse goes last.
+  const keyed = [...seen.values()].map((e) => ({ e, addr: parseIP(e.ip)?.unmapped() }));
+  keyed.sort((a, b) => compareAddresses(a.addr, b.addr) || a.e.port - b.e.port);
+  return keyed.map((k) => k.e);
 }
 
-function compareIp(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < 4; i++) if (pa[i] !== pb[i]) return pa[i]! - pb[i]!;
-  return 0;
+function compareAddresses(a: IP | undefined, b: IP | undefined): number {
+  if (a === undefined || b === undefined) return (a === undefined ? 1 : 0) - (b === undefined ? 1 : 0);
+  return a.compare(b);
 }
 
 /** Reachable via something other than the ClusterIP (upstream's ExternallyAccessible). */

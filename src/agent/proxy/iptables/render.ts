@@ -13,7 +13,7 @@
 // - no topology hints; services come out in input order (upstream: map order),
 //   endpoints in upstream's "ip:port" string order;
 import type { EndpointInfo, ServicePortInfo } from "../model.js";
-import { isIPv4, parseIPv4CIDR } from "./net.js";
+import { parseIP } from "../../../net/ip.js";
 import {
   KUBE_EXTERNAL_SERVICES,
   KUBE_FIREWALL,
@@ -24,7 +24,7 @@ import {
   KUBE_PROXY_FIREWALL,
   KUBE_SERVICES,
 } from "./names.js";
-import { chainLine, renderServicePort, type ServiceRenderContext, type ServiceRules } from "./service.js";
+import { chainLine, isIPv4, parseIPv4CIDR, renderServicePort, type ServiceRenderContext, type ServiceRules } from "./service.js";
 
 export interface ProxyInput {
   nodeName: string;
@@ -63,7 +63,7 @@ export function nodePortDestinations(input: Pick<ProxyInput, "nodePortAddresses"
   if (entries.length === 0) return undefined;
   const out: string[] = [];
   const add = (ip: string | undefined) => {
-    if (ip && !out.includes(ip) && !(ip.startsWith("127.") && input.localhostNodePorts === false)) out.push(ip);
+    if (ip && !out.includes(ip) && !(parseIP(ip, "dotted")!.isLoopback() && input.localhostNodePorts === false)) out.push(ip);
   };
   for (const entry of entries) {
     if (entry === "primary") {
@@ -72,8 +72,11 @@ export function nodePortDestinations(input: Pick<ProxyInput, "nodePortAddresses"
     }
     const cidr = parseIPv4CIDR(entry);
     if (!cidr) throw new Error(`nodePortAddresses: expected IPv4 CIDRs or "primary", got ${JSON.stringify(entry)}`);
-    if (cidr.text === "0.0.0.0/0") return undefined;
-    for (const ip of input.localAddresses ?? input.nodeIPs) if (cidr.contains(ip)) add(ip);
+    if (cidr.prefix === 0) return undefined;
+    for (const ip of input.localAddresses ?? input.nodeIPs) {
+      const addr = parseIP(ip, "dotted");
+      if (addr && cidr.contains(addr)) add(ip);
+    }
   }
   return out;
 }

@@ -4,7 +4,8 @@
 // filter KUBE-SERVICES/KUBE-EXTERNAL-SERVICES/KUBE-NODEPORTS/KUBE-PROXY-FIREWALL)
 // and its own chains (KUBE-SVC/SVL/EXT/FW/SEP). Pure.
 import { categorizeEndpoints, servicePortKey, type EndpointInfo, type ServicePortInfo } from "../model.js";
-import { isIPv4, parseIPv4CIDR } from "./net.js";
+import { parseCIDR, type CIDR } from "../../../net/cidr.js";
+import { parseIP } from "../../../net/ip.js";
 import {
   EXT_PREFIX,
   FW_PREFIX,
@@ -127,6 +128,21 @@ function reachableEndpoints(cluster: EndpointInfo[], local: EndpointInfo[]): End
 const statisticCache: string[] = [];
 
 /** The random-choice match of a rule that picks one of n remaining endpoints. */
+/**
+ * How this IPv4 proxier reads an address: a dotted quad (octets of up to
+ * three digits), which it writes into rules as given. IPv6 and IPv4-mapped
+ * addresses are another family's proxier's business.
+ */
+export function isIPv4(ip: string): boolean {
+  return parseIP(ip, "dotted")?.family === 4;
+}
+
+/** A loadBalancerSourceRanges or --nodeport-addresses entry: an IPv4 CIDR, surrounding spaces ignored (upstream trims them); undefined for anything else. */
+export function parseIPv4CIDR(text: string): CIDR | undefined {
+  const cidr = parseCIDR(text.trim(), "dotted");
+  return cidr?.family === 4 ? cidr : undefined;
+}
+
 function statisticMatch(n: number): string {
   return (statisticCache[n] ??= ` -m statistic --mode random --probability ${probability(n)}`);
 }
@@ -142,7 +158,7 @@ export function renderServicePort(ctx: ServiceRenderContext, sp: ServicePortInfo
   // IPv4 proxier: other families are ignored, as upstream's per-family filtering does.
   const externalIPs = sp.externalIPs.filter(isIPv4);
   const lbIPs = sp.loadBalancerIPs.filter(isIPv4);
-  const sourceRanges = sp.loadBalancerSourceRanges.map(parseIPv4CIDR).filter((c) => c !== undefined);
+  const sourceRanges = sp.loadBalancerSourceRanges.map((r) => parseIPv4CIDR(r)).filter((c) => c !== undefined);
   const externallyAccessible = sp.nodePort !== 0 || lbIPs.length > 0 || externalIPs.length > 0;
   const externalPolicyLocal = sp.externalPolicyLocal;
 
@@ -300,9 +316,10 @@ export function renderServicePort(ctx: ServiceRenderContext, sp: ServicePortInfo
     if (usesFWChain) {
       const args = `-A ${fwChain} -m comment --comment "${key} loadbalancer IP"`;
       let allowFromNode = false;
+      const nodeIP = ctx.nodeIP === undefined ? undefined : parseIP(ctx.nodeIP, "dotted");
       for (const cidr of sourceRanges) {
-        rules.push(`${args} -s ${cidr.text} -j ${externalTrafficChain}`);
-        if (ctx.nodeIP !== undefined && cidr.contains(ctx.nodeIP)) allowFromNode = true;
+        rules.push(`${args} -s ${cidr.toString()} -j ${externalTrafficChain}`);
+        if (nodeIP !== undefined && cidr.contains(nodeIP)) allowFromNode = true;
       }
       if (allowFromNode) {
         for (const ip of lbIPs) rules.push(`${args} -s ${ip} -j ${externalTrafficChain}`);

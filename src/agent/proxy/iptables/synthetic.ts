@@ -2,12 +2,12 @@
 // upstream's generateServiceEndpoints (pkg/proxy/iptables/number_generated_rules_test.go):
 // service i is namespace/svc<i>, port "8080" → 80+i on ClusterIP 10.0.0.1+i,
 // endpoints 172.16.0.1+j:8080.
+import { parseIP } from "../../../net/ip.js";
 import type { EndpointInfo, ServicePortInfo } from "../model.js";
 import type { ProxyInput } from "./render.js";
 
 function addIPOffset(base: string, offset: number): string {
-  const n = base.split(".").reduce((acc, o) => acc * 256 + Number(o), 0) + offset;
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
+  return parseIP(base)!.plus(offset)!.toString();
 }
 
 export interface SyntheticOptions {

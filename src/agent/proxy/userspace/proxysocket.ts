@@ -5,6 +5,7 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import type { EndpointPicker } from "./loadbalancer.js";
+import { parseIP } from "../../../net/ip.js";
 
 /** Upstream's endpointDialTimeout: one try per entry, the next endpoint each time. */
 export const ENDPOINT_DIAL_TIMEOUTS_MS: readonly number[] = [250, 500, 1000, 2000];
@@ -66,9 +67,10 @@ function splitHostPort(endpoint: string): { host: string; port: number } {
   return { host: endpoint.slice(0, i), port: Number(endpoint.slice(i + 1)) };
 }
 
+/** A socket's remote address, IPv4-mapped ones (a dual-stack listener's IPv4 clients) as IPv4. */
 function clientIPOf(address: string | undefined): string {
   const a = address ?? "";
-  return a.startsWith("::ffff:") ? a.slice(7) : a;
+  return parseIP(a)?.to4()?.toString() ?? a;
 }
 
 function errorText(err: unknown): string {
