@@ -11,7 +11,7 @@
 //   dns-version.<zone> TXT "1.1.0"; <zone> SOA and NS ns.dns.<zone> (glue: the kube-dns IP)
 // Existing names never answer NXDOMAIN (other types get NODATA), empty
 // non-terminals answer NODATA, and negative answers carry the zone's SOA.
-import { isIP, isIPv4 } from "node:net";
+import { parseIP } from "../../net/ip.js";
 import type { EndpointSlice, Namespace, Service } from "../../api/types.js";
 import { RCODE, TYPE, canonicalName, type Answer, type RR } from "../rr.js";
 
@@ -267,9 +267,9 @@ export class ZoneIndex {
   }
 
   private reverse(name: string): string[] {
-    const labels = name.slice(0, -".in-addr.arpa".length).split(".");
-    if (labels.length !== 4 || !labels.every((l) => /^(0|[1-9][0-9]{0,2})$/.test(l) && Number(l) <= 255)) return [];
-    const set = this.ptr.get(labels.reverse().join("."));
+    const ip = name.slice(0, -".in-addr.arpa".length).split(".").reverse().join(".");
+    if (!isIPv4(ip)) return [];
+    const set = this.ptr.get(ip);
     if (!set) return [];
     // As CoreDNS: a ClusterIP names its Service only; otherwise every endpoint name of the IP.
     for (const target of set.cluster.values()) return [target];
@@ -393,12 +393,15 @@ function sliceService(slice: EndpointSlice): string | undefined {
   return svc ? `${slice.metadata.namespace ?? "default"}/${svc}` : undefined;
 }
 
+/** An IPv4 address as CoreDNS reads one (Go's net.ParseIP since Go 1.17: no leading zeros). */
+function isIPv4(text: string): boolean {
+  return parseIP(text, "strict")?.family === 4;
+}
+
 /** "10-244-1-5" → "10.244.1.5" (no leading zeros, as Go's net.ParseIP), else undefined. */
 function dashedIPv4(label: string): string | undefined {
-  const parts = label.split("-");
-  if (parts.length !== 4) return undefined;
-  for (const p of parts) if (!/^(0|[1-9][0-9]{0,2})$/.test(p) || Number(p) > 255) return undefined;
-  return parts.join(".");
+  const ip = label.split("-").join(".");
+  return isIPv4(ip) ? ip : undefined;
 }
 
 /** SRV weight as CoreDNS: 100 split evenly over the records of one answer, at least 1. */
@@ -441,7 +444,7 @@ function serviceEntry(svc: Service, slices: EndpointSlice[], zone: string): Serv
   if (spec.type === "ExternalName") {
     const target = canonicalName(spec.externalName ?? "");
     // An IP literal is no host name: CoreDNS serves nothing for it.
-    if (target && isIP(target) === 0) entry.nodes.set("", { cname: target });
+    if (target && parseIP(target, "strict") === undefined) entry.nodes.set("", { cname: target });
     return entry;
   }
 
@@ -474,7 +477,7 @@ function serviceEntry(svc: Service, slices: EndpointSlice[], zone: string): Serv
     return entry;
   }
 
-  const ips = (spec.clusterIPs?.length ? spec.clusterIPs : [spec.clusterIP ?? ""]).filter((ip) => isIPv4(ip));
+  const ips = (spec.clusterIPs?.length ? spec.clusterIPs : [spec.clusterIP ?? ""]).filter(isIPv4);
   for (const ip of ips) entry.ptrs.push({ ip, target: fqdn, clusterIP: true });
   const ports = spec.ports ?? [];
   const srvOf = (list: typeof ports): Pick<ZoneNode, "srv" | "srvExtra"> => {

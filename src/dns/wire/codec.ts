@@ -2,7 +2,7 @@
 // record encoders, and a full decoder. These serve the slow paths (building a
 // cached answer once, error replies, forwarding, tests); the per-query hot path
 // is in ./query.ts and ./response.ts.
-import ipaddr from "ipaddr.js";
+import { IP, parseIP } from "../../net/ip.js";
 import { CLASS_IN, TYPE, rrType, type RR } from "../rr.js";
 
 export class WireError extends Error {}
@@ -303,20 +303,15 @@ export class MessageWriter {
 }
 
 function ipv4Bytes(address: string): Buffer {
-  const parts = address.split(".");
-  if (parts.length !== 4) throw new WireError(`bad IPv4 address ${address}`);
-  const b = Buffer.allocUnsafe(4);
-  for (let i = 0; i < 4; i++) {
-    const n = Number(parts[i]);
-    if (!Number.isInteger(n) || n < 0 || n > 255) throw new WireError(`bad IPv4 address ${address}`);
-    b[i] = n;
-  }
-  return b;
+  const ip = parseIP(address);
+  if (ip?.family !== 4) throw new WireError(`bad IPv4 address ${address}`);
+  return Buffer.from(ip.toBytes());
 }
 
 function ipv6Bytes(address: string): Buffer {
-  if (!ipaddr.IPv6.isValid(address)) throw new WireError(`bad IPv6 address ${address}`);
-  return Buffer.from(ipaddr.IPv6.parse(address).toByteArray());
+  const ip = parseIP(address);
+  if (ip?.family !== 6) throw new WireError(`bad IPv6 address ${address}`);
+  return Buffer.from(ip.toBytes());
 }
 
 // ---- whole messages ----------------------------------------------------------
@@ -405,7 +400,7 @@ export function readRR(buf: Buffer, offset: number): { rr: RR; end: number } {
       break;
     case TYPE.AAAA:
       if (len !== 16) throw new WireError("AAAA record of the wrong length");
-      rr = { ...base, kind: "AAAA", address: ipaddr.fromByteArray([...buf.subarray(start, end)]).toString() };
+      rr = { ...base, kind: "AAAA", address: IP.fromBytes(buf.subarray(start, end)).toString() };
       break;
     case TYPE.CNAME:
     case TYPE.PTR:
