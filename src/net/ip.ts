@@ -29,22 +29,29 @@ export type IPFamily = 4 | 6;
  */
 export type IPSyntax = "sloppy" | "dotted" | "strict";
 
-const OCTET: Readonly<Record<IPSyntax, RegExp>> = {
-  sloppy: /^[0-9]{1,8}$/,
-  dotted: /^[0-9]{1,3}$/,
-  strict: /^(?:0|[1-9][0-9]{0,2})$/,
+const OCTET: Readonly<Record<IPSyntax, string>> = {
+  sloppy: "([0-9]{1,8})",
+  dotted: "([0-9]{1,3})",
+  strict: "(0|[1-9][0-9]{0,2})",
+};
+const DOTTED_QUAD: Readonly<Record<IPSyntax, RegExp>> = {
+  sloppy: quad(OCTET.sloppy),
+  dotted: quad(OCTET.dotted),
+  strict: quad(OCTET.strict),
 };
 const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
 
+function quad(octet: string): RegExp {
+  return new RegExp(`^${octet}\\.${octet}\\.${octet}\\.${octet}$`);
+}
+
 /** Dotted-decimal IPv4 text as an unsigned 32-bit number, or undefined. */
 function readIPv4(text: string, syntax: IPSyntax): number | undefined {
-  const parts = text.split(".");
-  if (parts.length !== 4) return undefined;
-  const octet = OCTET[syntax];
+  const m = DOTTED_QUAD[syntax].exec(text);
+  if (!m) return undefined;
   let n = 0;
-  for (const p of parts) {
-    if (!octet.test(p)) return undefined;
-    const v = Number(p);
+  for (let i = 1; i <= 4; i++) {
+    const v = Number(m[i]);
     if (v > 255) return undefined;
     n = n * 256 + v;
   }

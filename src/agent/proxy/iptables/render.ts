@@ -65,6 +65,7 @@ export function nodePortDestinations(input: Pick<ProxyInput, "nodePortAddresses"
   const add = (ip: string | undefined) => {
     if (ip && !out.includes(ip) && !(parseIP(ip, "dotted")!.isLoopback() && input.localhostNodePorts === false)) out.push(ip);
   };
+  const locals = (input.localAddresses ?? input.nodeIPs).map((text) => ({ text, ip: parseIP(text, "dotted") }));
   for (const entry of entries) {
     if (entry === "primary") {
       add(input.nodeIPs.find(isIPv4));
@@ -73,10 +74,7 @@ export function nodePortDestinations(input: Pick<ProxyInput, "nodePortAddresses"
     const cidr = parseIPv4CIDR(entry);
     if (!cidr) throw new Error(`nodePortAddresses: expected IPv4 CIDRs or "primary", got ${JSON.stringify(entry)}`);
     if (cidr.prefix === 0) return undefined;
-    for (const ip of input.localAddresses ?? input.nodeIPs) {
-      const addr = parseIP(ip, "dotted");
-      if (addr && cidr.contains(addr)) add(ip);
-    }
+    for (const { text, ip } of locals) if (ip && cidr.contains(ip)) add(text);
   }
   return out;
 }
