@@ -87,7 +87,10 @@ describe.skipIf(!rootOnly())("confinement: what a pod can do to the host", () =>
   it("cannot write the host's /etc nor kemu's own directory", async () => {
     const r = await sh("intruder", `touch /etc/${probe}; echo rc=$?; touch /usr/bin/${probe}; echo rc=$?; ls -A ${PACKAGE_ROOT}; touch ${PACKAGE_ROOT}/${probe}; echo rc=$?; touch ${PACKAGE_ROOT}/dist/${probe}; echo rc=$?`);
     expect(r.stdout).toBe("rc=1\nrc=1\nrc=1\nrc=1\n");
-    expect(r.stderr.match(/Read-only file system/g)?.length).toBeGreaterThanOrEqual(3);
+    // The host's tree is read-only; kemu's directory is hidden — or, when kemu is installed under
+    // /tmp (a CI checkout), it is not even there: the container's /tmp is its own.
+    expect(r.stderr.match(/Read-only file system/g)?.length).toBeGreaterThanOrEqual(2);
+    expect(r.stderr.match(/touch: cannot touch '[^']+': (Read-only file system|No such file or directory)/g)).toHaveLength(4);
     for (const path of [`/etc/${probe}`, `/usr/bin/${probe}`, join(PACKAGE_ROOT, probe), join(PACKAGE_ROOT, "dist", probe)]) expect(existsSync(path)).toBe(false);
   });
 
