@@ -5,10 +5,10 @@
 // problem is reported, each naming the file and document it came from.
 import type { ApiServer } from "./apiserver.js";
 import { ApiError, type StatusReason } from "./errors.js";
-import { apiVersionOf, resourceByKind } from "./resources.js";
+import { resourceByKind } from "./resources.js";
 import type { KubeObject } from "./types.js";
 import { typeCheck } from "./typecheck.js";
-import { APPLY_PATH, APPLY_PROBLEMS, annotateLastApplied, applyOrder, mergeOverCurrent, unchangedSinceLastApply, type AppliedObject } from "./apply-plan.js";
+import { APPLY_PATH, APPLY_PROBLEMS, annotateLastApplied, applyOrder, mergeOverCurrent, noMatchMessage, unchangedSinceLastApply, type AppliedObject } from "./apply-plan.js";
 
 export { APPLY_PATH };
 
@@ -84,15 +84,7 @@ export function applyAll(api: ApiServer, request: ApplyRequest): ApplyResult {
 
 function applyOne(api: ApiServer, { object }: ApplyItem, defaultNamespace: string): AppliedObject {
   const resource = resourceByKind(object.kind, object.apiVersion);
-  if (!resource) {
-    const known = resourceByKind(object.kind);
-    throw new ApiError(
-      "BadRequest",
-      known
-        ? `no matches for kind "${object.kind}" in version "${object.apiVersion}" (use apiVersion: ${apiVersionOf(known)})`
-        : `no matches for kind "${object.kind}" in version "${object.apiVersion}": kemu does not serve this kind`,
-    );
-  }
+  if (!resource) throw new ApiError("BadRequest", noMatchMessage(object.kind, object.apiVersion));
   // The types first: what follows reads metadata as an object.
   const typeErrors = typeCheck(object);
   if (typeErrors.length) {

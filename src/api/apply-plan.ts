@@ -2,7 +2,7 @@
 // last-applied annotation (as kubectl records it), whether a re-apply changed
 // anything, and how a manifest is merged over the stored object.
 import type { KubeObject, Stored } from "./types.js";
-import type { ResourceInfo } from "./resources.js";
+import { apiVersionOf, resourceByKind, type ResourceInfo } from "./resources.js";
 
 export const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
@@ -17,6 +17,14 @@ export type ApplyAction = "created" | "configured" | "unchanged";
 export interface AppliedObject {
   object: Stored<KubeObject>;
   action: ApplyAction;
+}
+
+/** Why an object of a kind kemu does not serve (in this version) cannot be applied, as kubectl words it. */
+export function noMatchMessage(kind: string, apiVersion: string): string {
+  const known = resourceByKind(kind);
+  return known
+    ? `no matches for kind "${kind}" in version "${apiVersion}" (use apiVersion: ${apiVersionOf(known)})`
+    : `no matches for kind "${kind}" in version "${apiVersion}": kemu does not serve this kind`;
 }
 
 /** `deployment.apps/web`, as kubectl names an object in its output. */

@@ -6,12 +6,12 @@
 // nothing.
 import type { ApiClient } from "./client.js";
 import { ApiError } from "./errors.js";
-import { resourceByKind, apiVersionOf } from "./resources.js";
+import { resourceByKind } from "./resources.js";
 import type { KubeObject } from "./types.js";
 import type { SourcedObject } from "./manifests.js";
 import { applyDefaults } from "./defaults.js";
 import { validateObject } from "./validation/index.js";
-import { APPLY_PATH, APPLY_PROBLEMS, describeObject, type AppliedObject } from "./apply-plan.js";
+import { APPLY_PATH, APPLY_PROBLEMS, describeObject, noMatchMessage, type AppliedObject } from "./apply-plan.js";
 import { MAX_REQUEST_BODY_BYTES } from "./limits.js";
 
 export type { AppliedObject } from "./apply-plan.js";
@@ -30,12 +30,7 @@ export async function applyObjects(api: ApiClient, inputs: SourcedObject[], defa
   for (const { object, source } of inputs) {
     const resource = resourceByKind(object.kind, object.apiVersion) ?? undefined;
     if (!resource) {
-      const known = resourceByKind(object.kind);
-      problems.push(
-        known
-          ? `${source}: no matches for kind "${object.kind}" in version "${object.apiVersion}" (use apiVersion: ${apiVersionOf(known)})`
-          : `${source}: no matches for kind "${object.kind}" in version "${object.apiVersion}": kemu does not serve this kind`,
-      );
+      problems.push(`${source}: ${noMatchMessage(object.kind, object.apiVersion)}`);
       continue;
     }
     const name = typeof object.metadata?.name === "string" ? object.metadata.name : "";

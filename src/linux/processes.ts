@@ -64,19 +64,22 @@ export function namespaceInodes(names: string[]): Set<number> {
  */
 export function argvNamesCluster(argv: string[], cluster: string): boolean {
   const dir = `${stateDir(cluster)}/`;
-  return argv.some((arg) => {
-    const value = arg.startsWith("--") && arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : arg;
+  return argv.map(argValue).some((value) => {
     if (value.startsWith(dir)) return true;
     const ns = /^\/run\/netns\/([^/]+)$/.exec(value)?.[1];
     return ns !== undefined && clusterOfNetns(ns) === cluster;
   });
 }
 
+/** A path in an argument: the argument itself, or what follows the "=" of a --flag=value. */
+function argValue(arg: string): string {
+  return arg.startsWith("--") && arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : arg;
+}
+
 /** The clusters a command line names (for finding clusters whose other records are gone). */
 export function clustersNamedBy(argv: string[]): string[] {
   const found = new Set<string>();
-  for (const arg of argv) {
-    const value = arg.startsWith("--") && arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : arg;
+  for (const value of argv.map(argValue)) {
     const dir = /^\/run\/kemu\/([a-z0-9-]+)\//.exec(value)?.[1];
     if (dir) found.add(dir);
     const ns = /^\/run\/netns\/([^/]+)$/.exec(value)?.[1];
@@ -102,5 +105,33 @@ export function isZombie(pid: number): boolean {
     return /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
   } catch {
     return false;
+  }
+}
+
+/**
+ * The kernel's start time of a process (field 22 of /proc/PID/stat, in clock
+ * ticks since boot), or undefined when it is gone or a zombie. Together with
+ * the PID it names one process: a recycled PID has another start time.
+ */
+export function processStartTime(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name may hold spaces and parentheses: fields start after the last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields[0] === "Z" || fields[0] === "X") return undefined;
+    const start = Number(fields[19]);
+    return Number.isFinite(start) ? start : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Signals pid only while it is still the process that started at startTime (not a reuse of its PID). */
+export function signalIfSame(pid: number, startTime: number, signal: NodeJS.Signals): void {
+  if (processStartTime(pid) !== startTime) return;
+  try {
+    process.kill(pid, signal);
+  } catch {
+    /* gone meanwhile */
   }
 }

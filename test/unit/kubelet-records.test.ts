@@ -5,7 +5,8 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { adoptedProcess, parseExitFile, processStartTime } from "../../src/agent/kubelet/process.js";
+import { adoptedProcess, parseExitFile } from "../../src/agent/kubelet/process.js";
+import { processStartTime } from "../../src/linux/processes.js";
 import { exitFilePath, parseContainerRecord, parseSandboxRecord, readRecoveredPods, writeContainerRecord, writeSandboxRecord } from "../../src/agent/kubelet/records.js";
 
 const dirs: string[] = [];

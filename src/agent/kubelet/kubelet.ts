@@ -26,7 +26,8 @@ import { Semaphore } from "../semaphore.js";
 import { ProbeManager, type ContainerProbeStatus } from "./prober.js";
 import type { ProbeTarget } from "./probe.js";
 import { graceAfterPreStop, runPreStop } from "./hooks.js";
-import { adoptedProcess, processStartTime, readExitFile, spawnedProcess, type ContainerProcess } from "./process.js";
+import { adoptedProcess, readExitFile, spawnedProcess, type ContainerProcess } from "./process.js";
+import { processStartTime, signalIfSame } from "../../linux/processes.js";
 import { exitFilePath, readRecoveredPods, writeContainerRecord, writeSandboxRecord, type ContainerRecord, type RecoveredPod } from "./records.js";
 import { run as runCommand } from "../../linux/exec.js";
 
@@ -111,7 +112,7 @@ export class Kubelet {
     for (const o of orphans) {
       console.error(`kubelet: removing the sandbox of ${o.sandbox.namespace}/${o.sandbox.name}, which is no longer bound to ${this.config.nodeName}`);
       for (const c of o.containers.values()) {
-        if (processStartTime(c.launcherPid) === c.launcherStartTime) process.kill(c.launcherPid, "SIGKILL");
+        signalIfSame(c.launcherPid, c.launcherStartTime, "SIGKILL");
       }
       await destroySandbox({ netns: o.sandbox.netns, veth: podVethName(o.sandbox.uid) }).catch((err: Error) => console.error(`kubelet: ${err.message}`));
       this.releaseIp(o.sandbox.ip);
@@ -317,7 +318,7 @@ class PodWorker {
     if (!whole) {
       console.error(`kubelet: the sandbox of ${this.pod.metadata.namespace}/${this.pod.metadata.name} is incomplete: making it again`);
       for (const c of this.adopted?.containers.values() ?? []) {
-        if (processStartTime(c.launcherPid) === c.launcherStartTime) process.kill(c.launcherPid, "SIGKILL");
+        signalIfSame(c.launcherPid, c.launcherStartTime, "SIGKILL");
       }
       this.adopted = undefined;
       await destroySandbox(this.sandbox).catch(() => undefined);
@@ -331,7 +332,6 @@ class PodWorker {
 
   /** Takes over the containers an earlier agent started: running ones are watched, ended ones restarted by policy. */
   private adoptContainers(adopted: RecoveredPod): void {
-    const { config } = this.kubelet;
     for (const spec of this.pod.spec.containers) {
       const record = adopted.containers.get(spec.name);
       if (!record) continue;
@@ -348,8 +348,7 @@ class PodWorker {
       };
       this.containers.set(spec.name, run);
       try {
-        const links = serviceEnv(this.kubelet.services.list(), this.pod.metadata.namespace ?? "default", { enableServiceLinks: this.pod.spec.enableServiceLinks ?? true });
-        run.env = buildEnv(this.pod, spec, { podIp: this.sandbox.ip, hostIp: config.nodeIp, nodeName: config.nodeName }, links);
+        run.env = this.containerEnv(spec);
         run.identity = identityArgs(containerIdentity(this.pod, spec, hostAccounts()));
       } catch {
         /* only exec probes and hooks use these */
@@ -372,6 +371,13 @@ class PodWorker {
     }
   }
 
+  /** A container's environment: the Service links, then its own env (the downward API resolved). */
+  private containerEnv(spec: Container): Record<string, string> {
+    const { config } = this.kubelet;
+    const links = serviceEnv(this.kubelet.services.list(), this.pod.metadata.namespace ?? "default", { enableServiceLinks: this.pod.spec.enableServiceLinks ?? true });
+    return buildEnv(this.pod, spec, { podIp: this.sandbox.ip, hostIp: config.nodeIp, nodeName: config.nodeName }, links);
+  }
+
   /** Wires a container process's end into the kubelet. */
   private watch(run: ContainerRun, proc: ContainerProcess): void {
     run.proc = proc;
@@ -388,10 +394,8 @@ class PodWorker {
       startedAtMs: 0,
     };
     this.containers.set(spec.name, run);
-    const { config } = this.kubelet;
     try {
-      const links = serviceEnv(this.kubelet.services.list(), this.pod.metadata.namespace ?? "default", { enableServiceLinks: this.pod.spec.enableServiceLinks ?? true });
-      const env = buildEnv(this.pod, spec, { podIp: this.sandbox.ip, hostIp: config.nodeIp, nodeName: config.nodeName }, links);
+      const env = this.containerEnv(spec);
       const program = resolveProgram(spec, (s) => expandVars(s, env), { apiSocket: this.kubelet.api.socketPath });
       const identity = containerIdentity(this.pod, spec, hostAccounts());
       const volumes = prepareVolumeMounts(this.pod, spec, this.dir);

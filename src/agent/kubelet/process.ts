@@ -6,6 +6,7 @@
 // file. Both look the same to the kubelet.
 import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { processStartTime, signalIfSame } from "../../linux/processes.js";
 
 export interface ExitStatus {
   code: number | null;
@@ -26,24 +27,6 @@ export function spawnedProcess(child: ChildProcess): ContainerProcess {
     kill: (signal) => void child.kill(signal),
     exited,
   };
-}
-
-/**
- * The kernel's start time of a process (field 22 of /proc/PID/stat, in clock
- * ticks since boot), or undefined when it is gone or a zombie. Together with
- * the PID it names one process: a recycled PID has another start time.
- */
-export function processStartTime(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name may hold spaces and parentheses: fields start after the last ")".
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (fields[0] === "Z" || fields[0] === "X") return undefined;
-    const start = Number(fields[19]);
-    return Number.isFinite(start) ? start : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** `exit N` or `signal N`, as kemu-sandbox writes its exit file (pure). */
@@ -87,14 +70,7 @@ export function adoptedProcess(launcherPid: number, startTime: number, exitFile:
   });
   return {
     launcherPid,
-    kill: (signal) => {
-      if (processStartTime(launcherPid) !== startTime) return;
-      try {
-        process.kill(launcherPid, signal);
-      } catch {
-        /* gone meanwhile */
-      }
-    },
+    kill: (signal) => signalIfSame(launcherPid, startTime, signal),
     exited,
   };
 }
