@@ -18,6 +18,9 @@ import type { IReplicaSet } from "kubernetes-models/apps/v1/ReplicaSet";
 import type { IStatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import type { IEndpointSlice } from "kubernetes-models/discovery.k8s.io/v1/EndpointSlice";
 import type { ILease } from "kubernetes-models/coordination.k8s.io/v1/Lease";
+import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import type { INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer";
+import type { INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyPort";
 
 export type ObjectMeta = IIoK8sApimachineryPkgApisMetaV1ObjectMeta;
 export type LabelSelector = IIoK8sApimachineryPkgApisMetaV1LabelSelector;
@@ -66,6 +69,68 @@ export type StatefulSet = Omit<IStatefulSet, "metadata"> & { metadata: ObjectMet
 };
 export type EndpointSlice = Omit<IEndpointSlice, "metadata"> & { metadata: ObjectMeta } & KubeObject;
 export type Lease = Omit<ILease, "metadata"> & { metadata: ObjectMeta } & KubeObject;
+export type NetworkPolicy = Omit<INetworkPolicy, "metadata"> & { metadata: ObjectMeta } & KubeObject & {
+  spec: NonNullable<INetworkPolicy["spec"]>;
+};
+export type NetworkPolicyPeer = INetworkPolicyPeer;
+export type NetworkPolicyPort = INetworkPolicyPort;
+
+// policy.networking.k8s.io/v1alpha2 ClusterNetworkPolicy (kubernetes-sigs/network-policy-api
+// apis/v1alpha2/clusternetworkpolicy_types.go); kubernetes-models has no types for it.
+export type ClusterNetworkPolicyTier = "Admin" | "Baseline";
+export type ClusterNetworkPolicyAction = "Accept" | "Deny" | "Pass";
+export interface NamespacedPodSelector {
+  namespaceSelector?: LabelSelector;
+  podSelector: LabelSelector;
+}
+/** Exactly one field is set. */
+export interface ClusterNetworkPolicySubject {
+  namespaces?: LabelSelector;
+  pods?: NamespacedPodSelector;
+}
+/** Exactly one field is set; `networks` only on egress peers. */
+export interface ClusterNetworkPolicyPeer {
+  namespaces?: LabelSelector;
+  pods?: NamespacedPodSelector;
+  networks?: string[];
+}
+/** Exactly one of number and range. */
+export interface ClusterNetworkPolicyPortMatch {
+  number?: number;
+  range?: { start: number; end: number };
+}
+/** Exactly one field is set. */
+export interface ClusterNetworkPolicyProtocol {
+  tcp?: { destinationPort?: ClusterNetworkPolicyPortMatch };
+  udp?: { destinationPort?: ClusterNetworkPolicyPortMatch };
+  sctp?: { destinationPort?: ClusterNetworkPolicyPortMatch };
+  destinationNamedPort?: string;
+}
+export interface ClusterNetworkPolicyIngressRule {
+  name?: string;
+  action: ClusterNetworkPolicyAction;
+  from: ClusterNetworkPolicyPeer[];
+  protocols?: ClusterNetworkPolicyProtocol[];
+}
+export interface ClusterNetworkPolicyEgressRule {
+  name?: string;
+  action: ClusterNetworkPolicyAction;
+  to: ClusterNetworkPolicyPeer[];
+  protocols?: ClusterNetworkPolicyProtocol[];
+}
+export interface ClusterNetworkPolicy extends KubeObject {
+  apiVersion: "policy.networking.k8s.io/v1alpha2";
+  kind: "ClusterNetworkPolicy";
+  metadata: ObjectMeta;
+  spec: {
+    tier: ClusterNetworkPolicyTier;
+    priority: number;
+    subject: ClusterNetworkPolicySubject;
+    ingress?: ClusterNetworkPolicyIngressRule[];
+    egress?: ClusterNetworkPolicyEgressRule[];
+  };
+  status?: { conditions?: Array<Record<string, unknown>> };
+}
 
 /** A list as the API returns it (kind "PodList", "List", ...). */
 export interface KubeList<T extends KubeObject = KubeObject> {
