@@ -1,5 +1,6 @@
-// Compiles kemu's two small C programs: the pod sandbox launcher and the
-// agnhost-compatible workload. Both are tiny so a pod costs ~1 MB, not a Node.js process.
+// Compiles kemu's small C programs: the pod sandbox launcher, the
+// agnhost-compatible workload (both tiny, so a pod costs ~1 MB, not a Node.js
+// process) and the reachability probe behind `kemu probe`.
 //
 //   node scripts/build-native.mjs            (npm run build: a missing compiler is an error)
 //   node scripts/build-native.mjs --install  (npm's install hook: says what is missing and lets
@@ -17,6 +18,7 @@ const cc = process.env.CC || "cc";
 const programs = [
   { name: "kemu-sandbox", source: "netns/kemu-sandbox.c" },
   { name: "agnhost", source: "src/workloads/agnhost/agnhost.c" },
+  { name: "kemu-probe", source: "netns/kemu-probe.c" },
 ];
 
 function giveUp(message) {
@@ -29,7 +31,7 @@ function giveUp(message) {
 }
 
 if (spawnSync(cc, ["--version"], { stdio: "ignore" }).error) {
-  giveUp(`no C compiler (${cc}) found: kemu builds two small C helpers. Install one (apt-get install -y gcc libc6-dev), then run this again.`);
+  giveUp(`no C compiler (${cc}) found: kemu builds three small C helpers. Install one (apt-get install -y gcc libc6-dev), then run this again.`);
 }
 mkdirSync(out, { recursive: true });
 for (const { name, source } of programs) {
