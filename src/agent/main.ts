@@ -12,6 +12,7 @@ import { HostGwRoutes, installIpMasq } from "./flannel.js";
 import { Kubelet } from "./kubelet/kubelet.js";
 import { startProxy, type RunningProxy } from "./proxy/start.js";
 import { NodeHeartbeat } from "./heartbeat.js";
+import { PolicyEnforcer } from "./policy/enforcer.js";
 import type { AgentConfig } from "../daemon/config.js";
 
 const NODES = resourceByKind("Node")!;
@@ -64,6 +65,10 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     clusterDomain: config.clusterDomain,
     clusterDns: config.clusterDns,
   });
+  // Policy first: chains are keyed by the pod's veth (known from its UID before it has an IP), so a pod
+  // that a policy already selects is isolated before its processes start.
+  const policy = new PolicyEnforcer(api, config.nodeName);
+  await policy.start();
   await kubelet.start();
   const proxy: RunningProxy = await startProxy(api, config.proxyMode, {
     nodeName: config.nodeName,
@@ -82,6 +87,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     stopping = true;
     heartbeat.stop();
     routes.stop();
+    policy.stop();
     await proxy.stop();
     await kubelet.stopAll().catch((err: Error) => console.error(`agent: ${err.message}`));
     api.close();

@@ -149,8 +149,9 @@ export function podsPeerMatches(peer: PodsPeer, pod: PolicyPod, namespaceLabels:
 }
 
 export function describePodsPeer(peer: PodsPeer): string {
-  const ns = "name" in peer.namespaces ? `namespace ${peer.namespaces.name}` : `namespaces {${peer.namespaces.selector.text}}`;
-  return `pods {${peer.pods.text}} in ${ns}`;
+  const all = (s: Selector) => s.valid && s.requirements.length === 0;
+  const ns = "name" in peer.namespaces ? `namespace ${peer.namespaces.name}` : all(peer.namespaces.selector) ? "all namespaces" : `namespaces {${peer.namespaces.selector.text}}`;
+  return `${all(peer.pods) ? "all pods" : `pods {${peer.pods.text}}`} in ${ns}`;
 }
 
 // ---------------------------------------------------------------------------

@@ -14,6 +14,8 @@ export class BoundedFrequencyRunner {
     private readonly fn: () => Promise<void>,
     private readonly minIntervalMs: number,
     private readonly maxIntervalMs: number,
+    /** what the log line of a failed sync names */
+    private readonly what = "proxy",
   ) {}
 
   start(): void {
@@ -74,7 +76,7 @@ export class BoundedFrequencyRunner {
     try {
       await this.fn();
     } catch (err) {
-      console.error(`proxy sync failed: ${(err as Error).message}`);
+      console.error(`${this.what} sync failed: ${(err as Error).message}`);
       this.pending = true;
     } finally {
       this.running = false;
