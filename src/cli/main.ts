@@ -7,7 +7,7 @@ import { registerObjectCommands } from "./commands/objects.js";
 import { registerPodCommands } from "./commands/pods.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerRolloutCommands } from "./commands/rollout.js";
-import { registerIptablesCommand } from "./commands/iptables.js";
+import { registerIptablesCommand, registerNftCommand } from "./commands/iptables.js";
 import { fail } from "./output.js";
 
 // `kemu get pods | head`: a reader that went away ends the command quietly, as a pipe should.
@@ -29,6 +29,7 @@ registerObjectCommands(program);
 registerPodCommands(program);
 registerRolloutCommands(program);
 registerIptablesCommand(program);
+registerNftCommand(program);
 registerDoctor(program);
 
 // Internal entry points: the daemon and the node agents are this same program.
