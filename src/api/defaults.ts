@@ -1,7 +1,7 @@
 // Defaulting, as the API server applies it before validation and storage
 // (k8s.io/kubernetes pkg/apis/core/v1/defaults.go, pkg/apis/apps/v1/defaults.go,
-// pkg/apis/discovery/v1/defaults.go, plus the IP-family fields the Service
-// registry fills in). applyDefaults returns a deep copy and is idempotent.
+// pkg/apis/discovery/v1/defaults.go, pkg/apis/networking/v1/defaults.go, plus
+// the IP-family fields the Service registry fills in). applyDefaults returns a deep copy and is idempotent.
 import type { KubeObject } from "./types.js";
 
 type Obj = Record<string, unknown>;
@@ -234,6 +234,24 @@ function defaultNamespace(ns: Obj): void {
   setIfUnset(ensure(ns, "status"), "phase", "Active");
 }
 
+/**
+ * SetDefaults_NetworkPolicy and SetDefaults_NetworkPolicyPort: policyTypes
+ * is [Ingress], plus Egress when there is an egress rule (so an egress-only
+ * policy without policyTypes also isolates ingress); a port without protocol
+ * is TCP. spec and podSelector are structs upstream: always present.
+ */
+function defaultNetworkPolicy(np: Obj): void {
+  const spec = ensure(np, "spec");
+  ensure(spec, "podSelector");
+  const egress = Array.isArray(spec.egress) ? spec.egress : [];
+  if (!Array.isArray(spec.policyTypes) || spec.policyTypes.length === 0) {
+    spec.policyTypes = egress.length > 0 ? ["Ingress", "Egress"] : ["Ingress"];
+  }
+  const rules = [...objects(spec.ingress), ...objects(spec.egress)];
+  // A protocol given as "" is a value (refused by validation), not an absence: Go's field is a pointer.
+  for (const rule of rules) for (const port of objects(rule.ports)) if (port.protocol === undefined || port.protocol === null) port.protocol = "TCP";
+}
+
 function defaultNode(node: Obj): void {
   const status = node.status;
   if (isObj(status) && isObj(status.capacity) && (status.allocatable === undefined || status.allocatable === null)) {
@@ -250,12 +268,13 @@ const defaulters: Record<string, (o: Obj) => void> = {
   EndpointSlice: defaultEndpointSlice,
   Namespace: defaultNamespace,
   Node: defaultNode,
+  NetworkPolicy: defaultNetworkPolicy,
 };
 
 /**
  * Returns a deep copy of obj with Kubernetes' defaults applied for its kind
- * (Pod, Deployment, ReplicaSet, StatefulSet, Service, EndpointSlice, Namespace, Node;
- * other kinds are only copied). Idempotent: applyDefaults(applyDefaults(x))
+ * (Pod, Deployment, ReplicaSet, StatefulSet, Service, EndpointSlice, Namespace, Node,
+ * NetworkPolicy; other kinds are only copied). Idempotent: applyDefaults(applyDefaults(x))
  * equals applyDefaults(x).
  */
 export function applyDefaults<T extends KubeObject>(obj: T): T {

@@ -1,6 +1,6 @@
 // The resource kinds kemu serves, with their REST names, as the API server's
-// discovery documents them. Later kinds (StatefulSet, Ingress, NetworkPolicy)
-// are added here and nowhere else.
+// discovery documents them. A new kind is added here (and to validation,
+// typecheck and defaults where it has rules of its own).
 
 export interface ResourceInfo {
   kind: string;
@@ -15,8 +15,8 @@ export interface ResourceInfo {
   namespaced: boolean;
 }
 
-function resource(kind: string, plural: string, group: string, namespaced: boolean, shortNames: string[] = []): ResourceInfo {
-  return { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase(), shortNames, group, version: "v1", namespaced };
+function resource(kind: string, plural: string, group: string, namespaced: boolean, shortNames: string[] = [], version = "v1"): ResourceInfo {
+  return { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase(), shortNames, group, version, namespaced };
 }
 
 export const RESOURCES: readonly ResourceInfo[] = [
@@ -29,6 +29,9 @@ export const RESOURCES: readonly ResourceInfo[] = [
   resource("StatefulSet", "statefulsets", "apps", true, ["sts"]),
   resource("EndpointSlice", "endpointslices", "discovery.k8s.io", true),
   resource("Lease", "leases", "coordination.k8s.io", true),
+  resource("NetworkPolicy", "networkpolicies", "networking.k8s.io", true, ["netpol"]),
+  // The CRD of kubernetes-sigs/network-policy-api (standard channel, v0.2.0), served built in.
+  resource("ClusterNetworkPolicy", "clusternetworkpolicies", "policy.networking.k8s.io", false, ["cnp"], "v1alpha2"),
 ];
 
 export function apiVersionOf(info: ResourceInfo): string {
@@ -56,6 +59,11 @@ export function resourceByName(name: string): ResourceInfo | undefined {
   );
 }
 
-export function resourceByPlural(group: string, plural: string): ResourceInfo | undefined {
-  return RESOURCES.find((r) => r.group === group && r.plural === plural);
+export function resourceByPlural(group: string, plural: string, version?: string): ResourceInfo | undefined {
+  return RESOURCES.find((r) => r.group === group && r.plural === plural && (version === undefined || r.version === version));
+}
+
+/** The version kemu serves of an API group ("" is the core group), or undefined for a group it does not serve. */
+export function groupVersion(group: string): string | undefined {
+  return RESOURCES.find((r) => r.group === group)?.version;
 }

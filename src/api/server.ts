@@ -5,7 +5,7 @@ import http from "node:http";
 import { existsSync, unlinkSync } from "node:fs";
 import type { ApiServer } from "./apiserver.js";
 import { ApiError } from "./errors.js";
-import { RESOURCES, apiVersionOf, resourceByPlural, type ResourceInfo } from "./resources.js";
+import { RESOURCES, apiVersionOf, groupVersion, resourceByPlural, type ResourceInfo } from "./resources.js";
 import type { KubeObject, WatchEvent } from "./types.js";
 import { decodeBody, readBody } from "./body.js";
 import { APPLY_PATH, applyAll, parseApplyRequest } from "./apply-all.js";
@@ -26,23 +26,25 @@ interface Route {
 export function parsePath(pathname: string): Route | undefined {
   const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
   let group: string;
+  let version: string;
   let rest: string[];
   if (parts[0] === "api" && parts[1] === "v1") {
     group = "";
+    version = "v1";
     rest = parts.slice(2);
   } else if (parts[0] === "apis" && parts.length >= 3) {
     group = parts[1]!;
-    if (parts[2] !== "v1") return undefined;
+    version = parts[2]!;
     rest = parts.slice(3);
   } else return undefined;
 
   let namespace: string | undefined;
   // namespaces/{ns}/{plural}/… is inside a namespace; namespaces/{name}/status is the Namespace's own subresource.
-  if (rest[0] === "namespaces" && rest.length >= 3 && (resourceByPlural(group, rest[2]!) || rest.length > 3)) {
+  if (rest[0] === "namespaces" && rest.length >= 3 && (resourceByPlural(group, rest[2]!, version) || rest.length > 3)) {
     namespace = rest[1];
     rest = rest.slice(2);
   }
-  const resource = resourceByPlural(group, rest[0] ?? "");
+  const resource = resourceByPlural(group, rest[0] ?? "", version);
   if (!resource) return undefined;
   if (namespace !== undefined && !resource.namespaced) return undefined;
   return { resource, namespace, name: rest[1], subresource: rest[2] };
@@ -166,7 +168,9 @@ export class RestServer {
 }
 
 function isGroupVersionPath(p: string): boolean {
-  return p === "/api/v1" || /^\/apis\/[^/]+(\/v1)?$/.test(p);
+  if (p === "/api/v1") return true;
+  const m = /^\/apis\/([^/]+)(?:\/([^/]+))?$/.exec(p);
+  return m !== null && groupVersion(m[1]!) !== undefined && (m[2] === undefined || m[2] === groupVersion(m[1]!));
 }
 
 /** Minimal discovery documents; enough to list what is served. */
@@ -177,14 +181,17 @@ function discovery(path: string): unknown {
     return {
       kind: "APIGroupList",
       apiVersion: "v1",
-      groups: groups.map((g) => ({ name: g, versions: [{ groupVersion: `${g}/v1`, version: "v1" }], preferredVersion: { groupVersion: `${g}/v1`, version: "v1" } })),
+      groups: groups.map((g) => {
+        const v = { groupVersion: `${g}/${groupVersion(g)}`, version: groupVersion(g) };
+        return { name: g, versions: [v], preferredVersion: v };
+      }),
     };
   }
   const group = path === "/api/v1" ? "" : path.split("/")[2]!;
   return {
     kind: "APIResourceList",
     apiVersion: "v1",
-    groupVersion: group ? `${group}/v1` : "v1",
+    groupVersion: group ? `${group}/${groupVersion(group)}` : "v1",
     resources: RESOURCES.filter((r) => r.group === group).map((r) => ({
       name: r.plural,
       singularName: r.singular,

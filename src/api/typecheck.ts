@@ -17,6 +17,8 @@ import { ReplicaSet } from "kubernetes-models/apps/v1/ReplicaSet";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { EndpointSlice } from "kubernetes-models/discovery.k8s.io/v1/EndpointSlice";
 import { Lease } from "kubernetes-models/coordination.k8s.io/v1/Lease";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import { ObjectMeta } from "@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta";
 import { FieldError } from "./errors.js";
 import type { KubeObject } from "./types.js";
 
@@ -42,13 +44,22 @@ const schemas: Record<string, Checkable> = {
   StatefulSet,
   EndpointSlice,
   Lease,
+  NetworkPolicy,
 };
 
+/**
+ * Kinds whose spec kubernetes-models has no schema for (CRDs kemu serves):
+ * only their metadata is checked here; validation checks the rest of their
+ * types as the CRD's schema does, in its words.
+ */
+const metadataOnly = new Set(["ClusterNetworkPolicy"]);
+
 /** Kinds typeCheck knows. */
-export const typeCheckedKinds: readonly string[] = Object.keys(schemas).sort();
+export const typeCheckedKinds: readonly string[] = [...Object.keys(schemas), ...metadataOnly].sort();
 
 /** The raw schema errors of obj (none for a kind without a schema). */
 export function schemaErrors(obj: KubeObject): SchemaError[] {
+  if (metadataOnly.has(obj.kind)) return metadataErrors(obj.metadata);
   const model = schemas[obj.kind];
   if (!model) return [];
   try {
@@ -59,6 +70,22 @@ export function schemaErrors(obj: KubeObject): SchemaError[] {
     const errors = (err as { errors?: SchemaError[] }).errors;
     if (!Array.isArray(errors)) throw err;
     return errors;
+  }
+}
+
+/** ObjectMeta's schema errors, with pointers from the object's root. */
+function metadataErrors(metadata: unknown): SchemaError[] {
+  if (metadata === undefined) return [];
+  if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {
+    return [{ instancePath: "/metadata", keyword: "type", params: { type: "object" } }];
+  }
+  try {
+    ObjectMeta.prototype.validate.call(metadata);
+    return [];
+  } catch (err) {
+    const errors = (err as { errors?: SchemaError[] }).errors;
+    if (!Array.isArray(errors)) throw err;
+    return errors.map((e) => ({ ...e, instancePath: `/metadata${e.instancePath}` }));
   }
 }
 

@@ -18,6 +18,8 @@ import { validateEndpointSliceBody } from "./endpointslice.js";
 import { validateNodeBody } from "./node.js";
 import { validateNamespaceBody } from "./namespace.js";
 import { validateLeaseBody } from "./lease.js";
+import { validateNetworkPolicyBody } from "./networkpolicy.js";
+import { validateClusterNetworkPolicyBody } from "./clusternetworkpolicy.js";
 
 export { validateObjectMeta, validateObjectMetaUpdate } from "./metadata.js";
 export { validatePodSpec, validatePodTemplateSpec } from "./pod.js";
@@ -42,6 +44,9 @@ const kinds: Record<string, KindRules> = {
   StatefulSet: { apiVersion: "apps/v1", namespaced: true, nameFn: nameIsDNSLabel, body: validateStatefulSetSpec },
   EndpointSlice: { apiVersion: "discovery.k8s.io/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateEndpointSliceBody },
   Lease: { apiVersion: "coordination.k8s.io/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateLeaseBody },
+  NetworkPolicy: { apiVersion: "networking.k8s.io/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateNetworkPolicyBody },
+  // A custom resource's name is a DNS subdomain (apiextensions-apiserver's strategy).
+  ClusterNetworkPolicy: { apiVersion: "policy.networking.k8s.io/v1alpha2", namespaced: false, nameFn: nameIsDNSSubdomain, body: validateClusterNetworkPolicyBody },
 };
 
 /** The kinds validateObject knows, sorted. */
