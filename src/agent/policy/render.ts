@@ -132,17 +132,17 @@ class Renderer {
 
   /** The match expressions for one peer and port entry: several when a named port resolves to several ports, none when nothing can match. */
   private match(pod: PolicyPod, direction: Direction, addr: string, peer: Peer | undefined, port: PortMatch | undefined): string[] | undefined {
+    if (port?.name !== undefined && direction === "egress") {
+      // The destination is the peer; a set holds each peer pod's (ip, proto, port) for the name.
+      return [`ip daddr . meta l4proto . th dport @${this.namedPortSet(peer, port)}`];
+    }
     const peerMatch = peer === undefined ? "" : peer.kind === "cidr" ? cidrMatch(addr, peer.cidr, peer.except) : `${addr} @${this.podSet(peer)}`;
     if (port === undefined) return [peerMatch];
     if (port.name === undefined) return [[peerMatch, portMatch(port)].filter((s) => s !== "").join(" ")];
-    if (direction === "ingress") {
-      // The destination is this pod: its own container ports say what the name means.
-      const resolved = pod.namedPorts.filter((np) => np.name === port.name && (port.protocol === undefined || np.protocol === port.protocol));
-      if (resolved.length === 0) return undefined;
-      return resolved.map((np) => [peerMatch, `meta l4proto ${NFT_PROTO[np.protocol]} th dport ${np.port}`].filter((s) => s !== "").join(" "));
-    }
-    // Egress: the destination is the peer; a set holds each peer pod's (ip, proto, port) for the name.
-    return [`ip daddr . meta l4proto . th dport @${this.namedPortSet(peer, port)}`];
+    // Ingress: the destination is this pod; its own container ports say what the name means.
+    const resolved = pod.namedPorts.filter((np) => np.name === port.name && (port.protocol === undefined || np.protocol === port.protocol));
+    if (resolved.length === 0) return undefined;
+    return resolved.map((np) => [peerMatch, `meta l4proto ${NFT_PROTO[np.protocol]} th dport ${np.port}`].filter((s) => s !== "").join(" "));
   }
 
   private podSet(peer: Extract<Peer, { kind: "pods" }>): string {
