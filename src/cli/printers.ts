@@ -10,12 +10,14 @@
 // protocol, namespace phase), we apply that default here, so a kemu object
 // that skipped defaulting still prints like one read from a real cluster.
 import type {
+  ClusterNetworkPolicy,
   Container,
   Deployment,
   EndpointSlice,
   KubeObject,
   LabelSelector,
   Namespace,
+  NetworkPolicy,
   Node,
   ObjectMeta,
   Pod,
@@ -396,6 +398,27 @@ const leaseColumns: Columns = {
   },
 };
 
+/** kubectl's printNetworkPolicy: the pod selector as metav1.FormatLabelSelector writes it. */
+const networkPolicyColumns: Columns = {
+  headers: ["NAME", "POD-SELECTOR", "AGE"],
+  wideHeaders: [],
+  row(obj, now) {
+    const np = obj as NetworkPolicy;
+    return { cells: [meta(obj).name ?? "", formatLabelSelector(np.spec?.podSelector ?? {}), since(meta(obj).creationTimestamp, now)], wide: [] };
+  },
+};
+
+/** The CRD's additionalPrinterColumns: Tier (.spec.tier), Priority (.spec.priority), Age. */
+const clusterNetworkPolicyColumns: Columns = {
+  headers: ["NAME", "TIER", "PRIORITY", "AGE"],
+  wideHeaders: [],
+  row(obj, now) {
+    const spec = (obj as ClusterNetworkPolicy).spec as Partial<ClusterNetworkPolicy["spec"]> | undefined;
+    const cell = (v: unknown) => (v === undefined || v === null ? "<none>" : String(v));
+    return { cells: [meta(obj).name ?? "", cell(spec?.tier), cell(spec?.priority), since(meta(obj).creationTimestamp, now)], wide: [] };
+  },
+};
+
 const defaultColumns: Columns = {
   headers: ["NAME", "AGE"],
   wideHeaders: [],
@@ -430,6 +453,12 @@ const COLUMNS = new Map<string, Columns>([
   ["ns", namespaceColumns],
   ["leases", leaseColumns],
   ["lease", leaseColumns],
+  ["networkpolicies", networkPolicyColumns],
+  ["networkpolicy", networkPolicyColumns],
+  ["netpol", networkPolicyColumns],
+  ["clusternetworkpolicies", clusterNetworkPolicyColumns],
+  ["clusternetworkpolicy", clusterNetworkPolicyColumns],
+  ["cnp", clusterNetworkPolicyColumns],
 ]);
 
 // ---------------------------------------------------------------------------

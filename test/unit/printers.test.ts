@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type {
+  ClusterNetworkPolicy,
   ContainerStatus,
   Deployment,
   EndpointSlice,
   KubeObject,
   Namespace,
+  NetworkPolicy,
   Node,
   Pod,
   ReplicaSet,
@@ -835,5 +837,57 @@ describe("renderTable: statefulsets", () => {
     expect(renderTable("sts", [web, db], { ...opts, withNamespace: true })).toBe(
       lines("NAMESPACE   NAME   READY   AGE", "default     web    2/3     3d4h", "data        db     0/1     30s"),
     );
+  });
+});
+
+describe("renderTable: network policies", () => {
+  const netpol = (name: string, namespace: string, podSelector: NetworkPolicy["spec"]["podSelector"], age: number): NetworkPolicy => ({
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name, namespace, creationTimestamp: ago(age) },
+    spec: { podSelector, policyTypes: ["Ingress"] },
+  });
+  const policies = [
+    netpol("default-deny", "x", {}, 10 * DAY),
+    netpol("allow-web", "x", { matchLabels: { app: "web" } }, 45 * MIN),
+    netpol("api-from-y", "y", { matchLabels: { app: "api" }, matchExpressions: [{ key: "tier", operator: "In", values: ["b", "a"] }] }, 5 * SEC),
+  ];
+
+  // kubectl's printNetworkPolicy: NAME, POD-SELECTOR (metav1.FormatLabelSelector), AGE.
+  it("netpol: the pod selector as kubectl formats it, <none> for {}", () => {
+    const expected = lines(
+      "NAME           POD-SELECTOR            AGE",
+      "default-deny   <none>                  10d",
+      "allow-web      app=web                 45m",
+      "api-from-y     app=api,tier in (a,b)   5s",
+    );
+    expect(renderTable("networkpolicies", policies, opts)).toBe(expected);
+    expect(renderTable("netpol", policies, wide)).toBe(expected);
+  });
+
+  it("netpol -A: NAMESPACE first", () => {
+    expect(renderTable("netpol", policies.slice(1), { ...opts, withNamespace: true })).toBe(
+      lines("NAMESPACE   NAME         POD-SELECTOR            AGE", "x           allow-web    app=web                 45m", "y           api-from-y   app=api,tier in (a,b)   5s"),
+    );
+  });
+
+  // The CRD's additionalPrinterColumns (network-policy-api config/crd): Tier, Priority, Age.
+  it("cnp: TIER and PRIORITY from the spec", () => {
+    const cnp = (name: string, tier: "Admin" | "Baseline", priority: number, age: number): ClusterNetworkPolicy => ({
+      apiVersion: "policy.networking.k8s.io/v1alpha2",
+      kind: "ClusterNetworkPolicy",
+      metadata: { name, creationTimestamp: ago(age) },
+      spec: { tier, priority, subject: { namespaces: {} } },
+    });
+    const items = [cnp("sensitive-ns-deny", "Admin", 10, 3 * HOUR), cnp("default-baseline", "Baseline", 1000, 2 * DAY), cnp("pass-monitoring", "Admin", 0, 90 * SEC)];
+    expect(renderTable("clusternetworkpolicies", items, opts)).toBe(
+      lines(
+        "NAME                TIER       PRIORITY   AGE",
+        "sensitive-ns-deny   Admin      10         3h",
+        "default-baseline    Baseline   1000       2d",
+        "pass-monitoring     Admin      0          90s",
+      ),
+    );
+    expect(renderTable("cnp", items, opts)).toBe(renderTable("clusternetworkpolicies", items, opts));
   });
 });

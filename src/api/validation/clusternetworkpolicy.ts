@@ -140,6 +140,8 @@ function validatePeer(f: Findings, value: unknown, path: string, dir: "ingress" 
   properties(f, peer, path, fields);
   if (peer.namespaces !== undefined) validateSelector(f, peer.namespaces, `${path}.namespaces`);
   if (peer.pods !== undefined) validateNamespacedPod(f, peer.pods, `${path}.pods`);
+  // Upstream prunes a `networks` it does not know here (and the peer is then empty); kemu names it too.
+  if (dir === "ingress" && peer.networks !== undefined) f.add(fieldErrors.forbidden(`${path}.networks`, "may only be used in egress peers"), false);
   if (dir === "egress") {
     if (peer.networks !== undefined) validateNetworks(f, peer.networks, `${path}.networks`);
     for (const field of EXPERIMENTAL_PEERS) {
