@@ -2,6 +2,8 @@ import { describe, it, expect } from "vitest";
 import { applyDefaults, imageTag } from "../../src/api/defaults.js";
 import { validateObject } from "../../src/api/validation/index.js";
 import type { KubeObject } from "../../src/api/types.js";
+import { ApiServer } from "../../src/api/apiserver.js";
+import { resourceByKind } from "../../src/api/resources.js";
 
 type Json = Record<string, unknown>;
 
@@ -258,6 +260,13 @@ describe("applyDefaults contract", () => {
     { apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", metadata: { name: "e", namespace: "default" }, addressType: "IPv4", endpoints: [], ports: [{ port: 80 }] },
     { apiVersion: "v1", kind: "Namespace", metadata: { name: "ns" } },
     { apiVersion: "v1", kind: "Node", metadata: { name: "n" }, status: { capacity: { cpu: "2" } } },
+    { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "np", namespace: "default" }, spec: { egress: [{ ports: [{ port: 53 }] }] } },
+    {
+      apiVersion: "policy.networking.k8s.io/v1alpha2",
+      kind: "ClusterNetworkPolicy",
+      metadata: { name: "cnp" },
+      spec: { tier: "Admin", priority: 0, subject: { namespaces: {} }, ingress: [{ action: "Deny", from: [{ namespaces: {} }] }] },
+    },
   ];
 
   it.each(samples.map((s) => [s.kind, s] as const))("%s: is idempotent, does not touch its input, and validates", (_kind, sample) => {
@@ -281,5 +290,59 @@ describe("applyDefaults contract", () => {
     expect(imageTag("localhost:5000/nginx:v2")).toBe("v2");
     expect(imageTag("nginx@sha256:abc")).toBe("");
     expect(imageTag("")).toBe("");
+  });
+});
+
+// pkg/apis/networking/v1/defaults.go: SetDefaults_NetworkPolicy, SetDefaults_NetworkPolicyPort.
+describe("NetworkPolicy defaults", () => {
+  const np = (spec?: Json): KubeObject => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "np", namespace: "default" }, ...(spec ? { spec } : {}) });
+
+  it("policyTypes is [Ingress] without egress rules, whatever the ingress rules", () => {
+    expect(specOf(applyDefaults(np()))).toEqual({ podSelector: {}, policyTypes: ["Ingress"] });
+    expect(specOf(applyDefaults(np({ podSelector: {}, ingress: [] }))).policyTypes).toEqual(["Ingress"]);
+    expect(specOf(applyDefaults(np({ podSelector: {}, egress: [] }))).policyTypes).toEqual(["Ingress"]);
+  });
+
+  it("an egress rule adds Egress — and keeps Ingress: an egress-only policy without policyTypes isolates ingress too (the trap)", () => {
+    expect(specOf(applyDefaults(np({ podSelector: {}, egress: [{}] }))).policyTypes).toEqual(["Ingress", "Egress"]);
+  });
+
+  it("an explicit policyTypes is kept; an empty one is defaulted (len == 0 upstream)", () => {
+    expect(specOf(applyDefaults(np({ podSelector: {}, egress: [{}], policyTypes: ["Egress"] }))).policyTypes).toEqual(["Egress"]);
+    expect(specOf(applyDefaults(np({ podSelector: {}, policyTypes: [] }))).policyTypes).toEqual(["Ingress"]);
+  });
+
+  it("every port of every rule without a protocol is TCP; a given protocol, even \"\", is kept", () => {
+    const out = specOf(applyDefaults(np({ podSelector: {}, ingress: [{ ports: [{ port: 80 }, { protocol: "UDP", port: 53 }] }], egress: [{ ports: [{}, { protocol: "" }] }] })));
+    expect(out.ingress).toEqual([{ ports: [{ port: 80, protocol: "TCP" }, { protocol: "UDP", port: 53 }] }]);
+    expect(out.egress).toEqual([{ ports: [{ protocol: "TCP" }, { protocol: "" }] }]);
+  });
+});
+
+// The label kube-apiserver puts on every namespace since 1.21 (GA 1.22): SetDefaults_Namespace
+// (pkg/apis/core/v1/defaults.go) and the namespace strategy's Canonicalize, which also covers generateName.
+describe("Namespace label kubernetes.io/metadata.name through the API server", () => {
+  const NS = resourceByKind("Namespace")!;
+  const LABEL = "kubernetes.io/metadata.name";
+
+  it("is set on create, beside the user's labels, and overwrites a wrong value", () => {
+    const api = new ApiServer();
+    expect(api.create(NS, { apiVersion: "v1", kind: "Namespace", metadata: { name: "x", labels: { team: "a" } } }).metadata.labels).toEqual({ team: "a", [LABEL]: "x" });
+    expect(api.create(NS, { apiVersion: "v1", kind: "Namespace", metadata: { name: "y", labels: { [LABEL]: "z" } } }).metadata.labels).toEqual({ [LABEL]: "y" });
+  });
+
+  it("names a generated name", () => {
+    const api = new ApiServer();
+    const ns = api.create(NS, { apiVersion: "v1", kind: "Namespace", metadata: { generateName: "lab-" } });
+    expect(ns.metadata.name).toMatch(/^lab-[a-z0-9]{5}$/);
+    expect(ns.metadata.labels).toEqual({ [LABEL]: ns.metadata.name });
+  });
+
+  it("is kept on update and patch: removing or changing it puts it back", () => {
+    const api = new ApiServer();
+    const ns = api.create(NS, { apiVersion: "v1", kind: "Namespace", metadata: { name: "x", labels: { team: "a" } } });
+    expect(api.update(NS, { ...ns, metadata: { ...ns.metadata, labels: {} } }).metadata.labels).toEqual({ [LABEL]: "x" });
+    expect(api.patch(NS, undefined, "x", { metadata: { labels: { [LABEL]: null, team: "b" } } }).metadata.labels).toEqual({ [LABEL]: "x", team: "b" });
+    expect(api.patch(NS, undefined, "x", { metadata: { labels: { [LABEL]: "other" } } }).metadata.labels).toEqual({ [LABEL]: "x", team: "b" });
   });
 });
