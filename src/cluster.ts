@@ -20,6 +20,11 @@ import { builtinPath, cliEntry } from "./paths.js";
 import { containerCannotStart, describeContainerProblem, podStatusReason } from "./api/podstatus.js";
 import { enterArgv, hostAccounts } from "./agent/kubelet/runtime.js";
 import { containerIdentity, identityArgs } from "./agent/kubelet/security-context.js";
+// Types only: the probe's code is loaded when first used (it imports this module).
+import type { ProbeOptions } from "./probe/options.js";
+import type { ProbeResult } from "./probe/runner.js";
+import type { ProbeProtocol } from "./probe/model.js";
+import type { Explanation } from "./probe/explain.js";
 
 const PODS = resourceByKind("Pod")!;
 const NODES = resourceByKind("Node")!;
@@ -448,6 +453,30 @@ export class Cluster {
         onTimeout: (message) => new StartupError(message, "pods-not-ready"),
       },
     );
+  }
+
+  /**
+   * The reachability matrix between the selected pods (and Services, and the
+   * outside host), probed in the kernel: see `kemu probe --help`. With
+   * `expect` or `compare`, cells that disagree are probed once more and the
+   * result carries the comparison.
+   */
+  async probe(options: ProbeOptions = {}): Promise<ProbeResult> {
+    const { runProbe } = await import("./probe/runner.js");
+    return runProbe(this, options);
+  }
+
+  /**
+   * Which policies and rules allow or deny from → to ("ns/name" pods; `to`
+   * may also be "outside" or an IPv4 address) on one port, on the egress and
+   * the ingress side, and what the kernel did when the connection was probed.
+   */
+  async explain(from: string, to: string, options: { port: number; protocol?: ProbeProtocol; timeoutMs?: number }): Promise<Explanation> {
+    const { explainConnection } = await import("./probe/explain.js");
+    const { checkProbeOptions } = await import("./probe/options.js");
+    checkProbeOptions({ ports: [options.port], protocols: [options.protocol ?? "TCP"], timeoutMs: options.timeoutMs });
+    const [one] = await explainConnection(this, from, to, { ports: [options.port], protocols: [options.protocol ?? "TCP"], timeoutMs: options.timeoutMs });
+    return one!;
   }
 
   /** Stops the control plane, which removes every namespace, link and process of the cluster. */

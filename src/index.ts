@@ -6,3 +6,8 @@ export { ApplyError } from "./api/apply.js";
 export { RESOURCES, resourceByKind, resourceByName } from "./api/resources.js";
 export { Informer } from "./api/informer.js";
 export type * from "./api/types.js";
+export type { ProbeOptions } from "./probe/options.js";
+export type { ProbeResult } from "./probe/runner.js";
+export type { ProbeMatrix, ProbeCell, ProbeDetail, ProbeProtocol, PortProtocol, MatrixEnd } from "./probe/model.js";
+export type { Expectation, ExpectedCell, Comparison, Difference } from "./probe/expect.js";
+export type { Explanation } from "./probe/explain.js";

@@ -8,6 +8,7 @@ import { registerPodCommands } from "./commands/pods.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerRolloutCommands } from "./commands/rollout.js";
 import { registerIptablesCommand, registerNftCommand } from "./commands/iptables.js";
+import { registerProbeCommand } from "./commands/probe.js";
 import { fail } from "./output.js";
 
 // `kemu get pods | head`: a reader that went away ends the command quietly, as a pipe should.
@@ -29,6 +30,7 @@ registerObjectCommands(program);
 registerPodCommands(program);
 registerRolloutCommands(program);
 registerIptablesCommand(program);
+registerProbeCommand(program);
 registerNftCommand(program);
 registerDoctor(program);
 
