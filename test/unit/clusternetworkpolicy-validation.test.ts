@@ -8,10 +8,18 @@
 // and the schema type as the value; and hasBlockingErr, which skips the CEL
 // rules when the schema found a wrong type, a missing field, an unsupported
 // value, too many items or too long a string. Then kemu's additions.
-import { describe, it, expect } from "vitest";
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { validateObject } from "../../src/api/validation/index.js";
 import { isCIDR } from "../../src/api/validation/clusternetworkpolicy.js";
 import { ApiError } from "../../src/api/errors.js";
+import { ApiServer } from "../../src/api/apiserver.js";
+import { RestServer, parsePath } from "../../src/api/server.js";
+import { ApiClient } from "../../src/api/client.js";
+import { applyObjects, ApplyError } from "../../src/api/apply.js";
+import { parseManifests } from "../../src/api/manifests.js";
 import { resourceByKind, resourceByName } from "../../src/api/resources.js";
 import type { ClusterNetworkPolicy, KubeObject } from "../../src/api/types.js";
 import { withNamespaces } from "../support/fixtures.js";
@@ -277,5 +285,97 @@ describe("ClusterNetworkPolicy through the API server", () => {
       'ClusterNetworkPolicy.policy.networking.k8s.io "m" is invalid: metadata.labels: Invalid value: "x": must be an object',
     );
     expect(thrown(() => api.create(CNP, cnp(VALID, "Not_A_Name"))).message).toMatch(/^ClusterNetworkPolicy\.policy\.networking\.k8s\.io "Not_A_Name" is invalid: metadata\.name: Invalid value: "Not_A_Name": a lowercase RFC 1123 subdomain/);
+  });
+});
+
+describe("both kinds over REST and through kemu apply", () => {
+  const NETPOL = resourceByKind("NetworkPolicy")!;
+  let dir: string;
+  let api: ApiServer;
+  let rest: RestServer;
+  let client: ApiClient;
+
+  beforeAll(async () => {
+    api = withNamespaces();
+    dir = mkdtempSync(join(tmpdir(), "kemu-cnp-"));
+    rest = new RestServer(api);
+    await rest.listen(join(dir, "api.sock"));
+    client = new ApiClient(join(dir, "api.sock"));
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await rest?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("routes each kind under its own group version, and no other", () => {
+    expect(parsePath("/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies/deny")).toMatchObject({ resource: CNP, namespace: undefined, name: "deny" });
+    expect(parsePath("/apis/policy.networking.k8s.io/v1/clusternetworkpolicies")).toBeUndefined();
+    expect(parsePath("/apis/policy.networking.k8s.io/v1alpha2/namespaces/x/clusternetworkpolicies")).toBeUndefined();
+    expect(parsePath("/apis/networking.k8s.io/v1/namespaces/x/networkpolicies/p")).toMatchObject({ resource: NETPOL, namespace: "x", name: "p" });
+  });
+
+  it("lists the groups with their versions in discovery", async () => {
+    const groups = await client.request<{ groups: { name: string; preferredVersion: { groupVersion: string } }[] }>("GET", "/apis");
+    expect(groups.groups.find((g) => g.name === "policy.networking.k8s.io")?.preferredVersion.groupVersion).toBe("policy.networking.k8s.io/v1alpha2");
+    expect(groups.groups.find((g) => g.name === "networking.k8s.io")?.preferredVersion.groupVersion).toBe("networking.k8s.io/v1");
+    const resources = await client.request<{ groupVersion: string; resources: { name: string; namespaced: boolean; shortNames: string[] }[] }>(
+      "GET",
+      "/apis/policy.networking.k8s.io/v1alpha2",
+    );
+    expect(resources.groupVersion).toBe("policy.networking.k8s.io/v1alpha2");
+    expect(resources.resources).toMatchObject([{ name: "clusternetworkpolicies", namespaced: false, shortNames: ["cnp"] }]);
+  });
+
+  it("applies a file with a NetworkPolicy and a ClusterNetworkPolicy, then lists, gets and deletes them", async () => {
+    const yaml = [
+      "apiVersion: networking.k8s.io/v1",
+      "kind: NetworkPolicy",
+      "metadata: {name: default-deny, namespace: other}",
+      "spec: {podSelector: {}}",
+      "---",
+      "apiVersion: policy.networking.k8s.io/v1alpha2",
+      "kind: ClusterNetworkPolicy",
+      "metadata: {name: block-other}",
+      "spec:",
+      "  tier: Admin",
+      "  priority: 5",
+      "  subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: other}}}",
+      "  ingress: [{action: Deny, from: [{namespaces: {}}]}]",
+    ].join("\n");
+    const applied = await applyObjects(client, parseManifests(yaml, "policies.yaml"));
+    expect(applied.map((a) => `${a.object.kind}/${a.object.metadata.name} ${a.action}`)).toEqual(["NetworkPolicy/default-deny created", "ClusterNetworkPolicy/block-other created"]);
+    expect((await applyObjects(client, parseManifests(yaml, "policies.yaml"))).map((a) => a.action)).toEqual(["unchanged", "unchanged"]);
+    expect((await client.list(NETPOL, { namespace: "other" })).items.map((o) => o.spec)).toEqual([{ podSelector: {}, policyTypes: ["Ingress"] }]);
+    expect((await client.get(CNP, undefined, "block-other")).metadata.name).toBe("block-other");
+    await client.delete(CNP, undefined, "block-other");
+    await client.delete(NETPOL, "other", "default-deny");
+    expect((await client.list(CNP)).items).toEqual([]);
+  });
+
+  it("says which version is served, and which kinds are not", async () => {
+    const wrongVersion = ["apiVersion: policy.networking.k8s.io/v1alpha1", "kind: ClusterNetworkPolicy", "metadata: {name: x}"].join("\n");
+    const anp = ["apiVersion: policy.networking.k8s.io/v1alpha1", "kind: AdminNetworkPolicy", "metadata: {name: x}"].join("\n");
+    const problems = async (yaml: string) => {
+      try {
+        await applyObjects(client, parseManifests(yaml, "f.yaml"));
+      } catch (err) {
+        if (err instanceof ApplyError) return err.problems;
+        throw err;
+      }
+      return [];
+    };
+    expect(await problems(wrongVersion)).toEqual([
+      'f.yaml: no matches for kind "ClusterNetworkPolicy" in version "policy.networking.k8s.io/v1alpha1" (use apiVersion: policy.networking.k8s.io/v1alpha2)',
+    ]);
+    expect(await problems(anp)).toEqual(['f.yaml: no matches for kind "AdminNetworkPolicy" in version "policy.networking.k8s.io/v1alpha1": kemu does not serve this kind']);
+  });
+
+  it("refuses a bad file before sending it, naming the document", async () => {
+    const yaml = ["apiVersion: policy.networking.k8s.io/v1alpha2", "kind: ClusterNetworkPolicy", "metadata: {name: x}", "spec: {tier: Admin, priority: 1, subject: {}}"].join("\n");
+    await expect(applyObjects(client, parseManifests(yaml, "bad.yaml"))).rejects.toThrow(
+      'bad.yaml: ClusterNetworkPolicy.policy.networking.k8s.io "x" is invalid: spec.subject: Invalid value: 0: spec.subject in body should have at least 1 properties',
+    );
   });
 });
