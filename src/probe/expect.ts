@@ -174,13 +174,15 @@ export function renderComparison(c: Comparison): string {
     return `${describeCell(d)}: expected ${mark(d.expected)}, ${seen}${d.why ? `\n    ${d.why.split("\n").join("\n    ")}` : ""}`;
   });
   const total = c.mismatches.length + c.agreed;
-  const parts = [c.mismatches.length === 0 ? `all ${total} cells as expected` : `${c.mismatches.length} of ${total} cells differ${c.reprobed > 0 ? ` (each probed twice)` : ""}`];
-  if (c.ignoredLoopback > 0) parts.push(`${c.ignoredLoopback} loopback cells (a pod to itself) ignored, as upstream's e2e does (--loopback compares them)`);
-  if (c.unknown.length > 0) parts.push(`${c.unknown.length} cells unknown (? : ${[...new Set(c.unknown.map((u) => u.protocol))].join(", ")} unsupported by this kernel), not counted`);
-  if (c.unexpected > 0) parts.push(`${c.unexpected} probed cells have no expectation`);
+  const parts = [c.mismatches.length === 0 ? `all ${cells(total)} as expected` : `${c.mismatches.length} of ${cells(total)} differ${c.reprobed > 0 ? " (each probed twice)" : ""}`];
+  if (c.ignoredLoopback > 0) parts.push(`${cells(c.ignoredLoopback, "loopback cell")} (a pod to itself) ignored, as upstream's e2e does (--loopback compares them)`);
+  if (c.unknown.length > 0) parts.push(`${cells(c.unknown.length)} unknown (? : ${[...new Set(c.unknown.map((u) => u.protocol))].join(", ")} unsupported by this kernel), not counted`);
+  if (c.unexpected > 0) parts.push(`${cells(c.unexpected, "probed cell")} without an expectation`);
   lines.push(parts.join("; "));
   return `${lines.join("\n")}\n`;
 }
+
+const cells = (n: number, what = "cell") => `${n} ${what}${n === 1 ? "" : "s"}`;
 
 /** What an expectation covers: the scope to probe when no flags say otherwise. */
 export function expectationScope(e: Expectation): { namespaces: string[]; portProtocols: PortProtocol[]; services: boolean; outside: boolean } {
