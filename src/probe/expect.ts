@@ -133,7 +133,7 @@ export interface Comparison {
   agreed: number;
   /** diagonal cells left out (upstream's ignoreLoopback) */
   ignoredLoopback: number;
-  /** observed cells the expectation says nothing about */
+  /** observed cells the expectation says nothing about (or "?" for) */
   unexpected: number;
   /** mismatching cells probed a second time before this verdict */
   reprobed: number;
@@ -144,8 +144,8 @@ export function compareWithExpectation(matrix: Pick<ProbeMatrix, "cells">, expec
   const result: Comparison = { mismatches: [], unknown: [], agreed: 0, ignoredLoopback: 0, unexpected: 0, reprobed: options.reprobed ?? 0 };
   const expectedKeys = new Set<string>();
   for (const e of expectation) {
-    expectedKeys.add(cellKey(e));
     if (e.reachable === null) continue;
+    expectedKeys.add(cellKey(e));
     if (!options.loopback && e.from === e.to) {
       result.ignoredLoopback++;
       continue;

@@ -75,10 +75,16 @@ export function describeVerdict(v: Verdict): string {
  * judged against its ready backends (policy sees traffic after DNAT): the
  * verdict when they all agree, none when they differ or when the source is
  * itself a backend (hairpin is undefined for NetworkPolicy, kubernetes#95879).
+ * A cell the policies allow towards a pod that declares no such
+ * containerPort has no expectation either: nothing may listen there, and
+ * that is not the policies' doing.
  */
 export async function policyExpectation(host: ProbeHost, matrix: Pick<ProbeMatrix, "cells">, state?: PolicyState): Promise<Expectation> {
   const s = state ?? (await loadPolicyState(host));
   const needsSlices = matrix.cells.some((c) => c.to.startsWith("svc:"));
+  const podByKey = new Map(s.pods.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
+  const ports = new Map<Pod, Set<string>>();
+  const declared = (pod: Pod) => ports.get(pod) ?? ports.set(pod, new Set(declaredPorts(pod).map(ppText))).get(pod)!;
   const [services, slices] = needsSlices ? await Promise.all([listKind<Service>(host.api, "Service"), listKind<EndpointSlice>(host.api, "EndpointSlice")]) : [[], []];
   return matrix.cells.map((c): ExpectedCell => {
     const base = { from: c.from, to: c.to, port: c.port, protocol: c.protocol };
@@ -88,6 +94,11 @@ export async function policyExpectation(host: ProbeHost, matrix: Pick<ProbeMatri
     const to = endpointOf(s, c.to);
     if (!to) return { ...base, reachable: null };
     const v = s.index.evaluate({ from, to, protocol: c.protocol, port: c.port });
+    const target = "pod" in to ? podByKey.get(c.to) : undefined;
+    if (v.allowed && target && !declared(target).has(ppText(c))) {
+      // The policies let it through, but whether anything listens is the pod's business, not theirs.
+      return { ...base, reachable: null, why: `allowed by the policies, but ${c.to} declares no containerPort ${ppText(c)}` };
+    }
     return { ...base, reachable: v.allowed, why: describeVerdict(v) };
   });
 }
