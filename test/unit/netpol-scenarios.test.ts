@@ -5,7 +5,7 @@
 // helpers and that the catalogue itself is well formed (covers issue 10's
 // list, full matrices, no vacuous scenario).
 import { describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 import type { ClusterNetworkPolicy, KubeObject, Namespace, NetworkPolicy, Pod } from "../../src/api/types.js";
 import { buildPolicyInputs } from "../../src/agent/policy/model.js";
@@ -334,5 +334,69 @@ describe("reachability truth tables (upstream's reachability.go / truthtable.go)
     expect(expectedCells(expectation, { ignoreLoopback: false })).toHaveLength(16);
     const c = compareReachability(expectation, expectedCells(expectation, { ignoreLoopback: false }), { ignoreLoopback: false });
     expect(c).toEqual({ correct: 16, ignored: 0, wrong: [] });
+  });
+});
+
+describe("the lab README (examples/netpol-lab)", () => {
+  const lab = new URL("../../examples/netpol-lab/", import.meta.url);
+  const readme = readFileSync(new URL("README.md", lab), "utf8");
+  const policyFile = (f: string) => new URL(`policies/${f}`, lab);
+
+  /** The evaluator's view of the lab's topology (no swapped names) with these policy files applied. */
+  function labIndex(files: string[]): PolicyIndex {
+    const objects = files.flatMap((f) => parseAllDocuments(readFileSync(policyFile(f), "utf8")).map((d) => d.toJS() as KubeObject));
+    const pods: Pod[] = PODS.map((key) => {
+      const pod = podObject(key, { pod: key.split("/")[1]! });
+      pod.spec.containers = topologyContainers(key, { swapNamedPorts: false }).map((c) => ({ name: c.name, image: "agnhost", ports: c.ports }));
+      return pod;
+    });
+    const namespaces: Namespace[] = [...NAMESPACES, "kube-system"].map((ns) => ({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: ns, labels: { ns, "kubernetes.io/metadata.name": ns } },
+    }));
+    return new PolicyIndex(
+      buildPolicyInputs({
+        pods,
+        namespaces,
+        networkPolicies: objects.filter((o): o is NetworkPolicy => o.kind === "NetworkPolicy"),
+        clusterNetworkPolicies: objects.filter((o): o is ClusterNetworkPolicy => o.kind === "ClusterNetworkPolicy"),
+      }),
+    );
+  }
+
+  /** Each table that follows a `<!-- lab-check: FILE... -->` marker: the policy files in force, and the table. */
+  const checks = [...readme.matchAll(/<!-- lab-check:([^>]*)-->\n```text\n([\s\S]*?)```/g)].map((m) => ({
+    files: m[1]!.trim().split(/\s+/).filter(Boolean),
+    table: m[2]!.trim().split("\n"),
+  }));
+
+  it("has its tables marked, and every file it names exists", () => {
+    expect(checks.length).toBeGreaterThanOrEqual(6);
+    const named = new Set([...readme.matchAll(/policies\/([\w.-]+\.yaml)/g)].map((m) => m[1]!));
+    for (const c of checks) for (const f of c.files) named.add(f);
+    for (const f of named) expect(existsSync(policyFile(f)), f).toBe(true);
+  });
+
+  it("shows, for each step, the 80/TCP matrix the policies give (diagonal aside)", () => {
+    for (const c of checks) {
+      const [heading, header, ...rows] = c.table;
+      expect(heading, c.files.join(" ")).toBe("80/TCP");
+      const columns = header!.trim().split(/\s+/).slice(1);
+      expect(columns).toEqual(PODS);
+      const index = labIndex(c.files);
+      const wrong: string[] = [];
+      expect(rows.map((r) => r.split(/\s+/)[0])).toEqual(PODS);
+      for (const row of rows) {
+        const [from, ...marks] = row.trim().split(/\s+/);
+        marks.forEach((m, i) => {
+          const to = columns[i]!;
+          if (from === to) return;
+          const allowed = index.evaluate({ from: { pod: index.pod(from!)! }, to: { pod: index.pod(to)! }, port: 80, protocol: "TCP" }).allowed;
+          if ((m === ".") !== allowed) wrong.push(`${from} -> ${to}: README says ${m}, the policies say ${allowed ? "." : "X"}`);
+        });
+      }
+      expect(wrong, `after ${c.files.join(", ") || "no policy"}`).toEqual([]);
+    }
   });
 });
