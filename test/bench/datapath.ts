@@ -68,13 +68,13 @@ function parseWrk(out: string): WrkResult {
   return { rps: Number(rps[1]), p99Ms: toMs(p99[1]!), errors };
 }
 
-async function wrk(cluster: Cluster, url: string, seconds = DURATION_S): Promise<WrkResult> {
+export async function wrk(cluster: Cluster, url: string, seconds = DURATION_S): Promise<WrkResult> {
   const r = await cluster.exec("client", ["wrk", "-t2", `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", url], { timeoutMs: (seconds + 30) * 1000 });
   if (r.exitCode !== 0) throw new Error(`wrk ${url} exited with ${r.exitCode}: ${r.stderr || r.stdout}`);
   return parseWrk(r.stdout);
 }
 
-const median = (xs: number[]) => {
+export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;

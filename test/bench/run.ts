@@ -8,6 +8,7 @@ import { benchRollout } from "./rollout.js";
 import { benchDns } from "./dns.js";
 import { benchControlPlane } from "./controlplane.js";
 import { benchHealing } from "./healing.js";
+import { benchNetpol } from "./netpol.js";
 
 const BENCHES: Record<string, () => Promise<void>> = {
   startup: benchStartup,
@@ -17,6 +18,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   dns: benchDns,
   controlplane: benchControlPlane,
   healing: benchHealing,
+  netpol: benchNetpol,
 };
 
 const chosen = process.argv.slice(2);
