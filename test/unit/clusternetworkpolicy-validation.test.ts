@@ -281,7 +281,7 @@ describe("ClusterNetworkPolicy through the API server", () => {
 
   it("type-checks its metadata like every kind's, and its name is a DNS subdomain", () => {
     const api = withNamespaces();
-    expect(thrown(() => api.create(CNP, { ...cnp(VALID), metadata: { name: "m", labels: "x" } } as KubeObject)).message).toBe(
+    expect(thrown(() => api.create(CNP, { ...cnp(VALID), metadata: { name: "m", labels: "x" } } as unknown as KubeObject)).message).toBe(
       'ClusterNetworkPolicy.policy.networking.k8s.io "m" is invalid: metadata.labels: Invalid value: "x": must be an object',
     );
     expect(thrown(() => api.create(CNP, cnp(VALID, "Not_A_Name"))).message).toMatch(/^ClusterNetworkPolicy\.policy\.networking\.k8s\.io "Not_A_Name" is invalid: metadata\.name: Invalid value: "Not_A_Name": a lowercase RFC 1123 subdomain/);
