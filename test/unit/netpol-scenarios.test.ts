@@ -8,6 +8,8 @@ import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 import type { ClusterNetworkPolicy, KubeObject, Namespace, NetworkPolicy, Pod } from "../../src/api/types.js";
+import { applyDefaults } from "../../src/api/defaults.js";
+import { validateObject } from "../../src/api/validation/index.js";
 import { buildPolicyInputs } from "../../src/agent/policy/model.js";
 import { PolicyIndex } from "../../src/agent/policy/evaluate.js";
 import {
@@ -60,16 +62,21 @@ const dnsPod: Pod = {
   status: { podIP: DNS_IP },
 };
 
-/** The evaluator's view of one phase: the topology's pods with the phase's labels, and its policies. */
-function indexFor(phase: Phase): PolicyIndex {
+/**
+ * The evaluator's view of one phase: the topology's pods with the phase's
+ * labels, and its policies — as written, or as the API server stores them
+ * (defaulted: policyTypes, protocol TCP).
+ */
+function indexFor(phase: Phase, stored: boolean): PolicyIndex {
   const namespaces: Namespace[] = [...NAMESPACES, DNS_SERVER.namespace].map((ns) => ({
     apiVersion: "v1",
     kind: "Namespace",
     metadata: { name: ns, labels: phase.namespaceLabels[ns] ?? { "kubernetes.io/metadata.name": ns } },
   }));
   const pods = [...PODS.map((p) => podObject(p, phase.podLabels[p]!)), dnsPod];
-  const networkPolicies = phase.policies.filter((o): o is NetworkPolicy => o.kind === "NetworkPolicy");
-  const clusterNetworkPolicies = phase.policies.filter((o): o is ClusterNetworkPolicy => o.kind === "ClusterNetworkPolicy");
+  const policies = stored ? phase.policies.map((o) => applyDefaults(o)) : phase.policies;
+  const networkPolicies = policies.filter((o): o is NetworkPolicy => o.kind === "NetworkPolicy");
+  const clusterNetworkPolicies = policies.filter((o): o is ClusterNetworkPolicy => o.kind === "ClusterNetworkPolicy");
   return new PolicyIndex(buildPolicyInputs({ pods, namespaces, networkPolicies, clusterNetworkPolicies }));
 }
 
@@ -90,15 +97,18 @@ describe("the evaluator reproduces every scenario's matrix", () => {
   for (const scenario of SCENARIOS) {
     it(scenario.name, () => {
       for (const phase of scenarioPhases(scenario, ctx)) {
-        const index = indexFor(phase);
-        const observed = observedCells(index);
-        const comparison = compareReachability(phase.expect, observed);
-        expect(comparison.wrong, `${scenario.name} (${phase.description}; ${scenario.cite})\n${formatComparison(phase.expect, observed, comparison)}`).toEqual([]);
-        expect(comparison.correct).toBe(PROBED.length * (PODS.length * PODS.length - PODS.length));
-        for (const d of phase.dns) {
-          const kubeDns = index.pod(`${DNS_SERVER.namespace}/coredns-abc12`)!;
-          const udp = index.evaluate({ from: { pod: index.pod(d.from)! }, to: { pod: kubeDns }, port: 53, protocol: "UDP" });
-          expect(udp.allowed, `${scenario.name} (${phase.description}): ${d.from} resolving through kube-dns`).toBe(d.resolves);
+        for (const stored of [true, false]) {
+          const index = indexFor(phase, stored);
+          const observed = observedCells(index);
+          const comparison = compareReachability(phase.expect, observed);
+          const as = stored ? "as stored" : "as written";
+          expect(comparison.wrong, `${scenario.name} (${phase.description}, policies ${as}; ${scenario.cite})\n${formatComparison(phase.expect, observed, comparison)}`).toEqual([]);
+          expect(comparison.correct).toBe(PROBED.length * (PODS.length * PODS.length - PODS.length));
+          for (const d of phase.dns) {
+            const kubeDns = index.pod(`${DNS_SERVER.namespace}/coredns-abc12`)!;
+            const udp = index.evaluate({ from: { pod: index.pod(d.from)! }, to: { pod: kubeDns }, port: 53, protocol: "UDP" });
+            expect(udp.allowed, `${scenario.name} (${phase.description}): ${d.from} resolving through kube-dns`).toBe(d.resolves);
+          }
         }
       }
     });
@@ -174,6 +184,19 @@ describe("the scenario catalogue", () => {
         }
       }
     }
+  });
+
+  it("writes only objects the API server accepts (after its defaulting), so a cluster can apply every phase", () => {
+    const refused: string[] = [];
+    for (const s of SCENARIOS) {
+      for (const phase of scenarioPhases(s, ctx)) {
+        for (const o of phase.policies) {
+          const errs = validateObject(applyDefaults(o));
+          if (errs.length > 0) refused.push(`${s.name}: ${o.kind} ${o.metadata?.name}: ${JSON.stringify(errs)}`);
+        }
+      }
+    }
+    expect(refused).toEqual([]);
   });
 
   it("hands out fresh objects, so a caller that defaults them in place changes no other scenario", () => {
