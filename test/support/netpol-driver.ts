@@ -50,7 +50,7 @@ export function describeNetpolScenarios(placement: Placement, scenarios: readonl
     });
 
     const probe = async () =>
-      cluster.probe({ namespaces: [...NAMESPACES], ports: [80, 81], protocols: ["TCP", "UDP"], timeoutMs: 500, compare: true });
+      cluster.probe({ namespaces: [...NAMESPACES], ports: [80, 81], protocols: ["TCP", "UDP"], timeoutMs: 300, compare: true });
 
     /** Probes until the matrix matches (or 10 s pass); returns the last observation. */
     async function probeUntil(expectations: Expectation[]) {
