@@ -96,7 +96,7 @@ export function outsideIP(host: ProbeHost): string {
 }
 
 /** A listener on the outside host for the probe's duration (it ends when its stdin closes). */
-export async function startOutsideListener(host: ProbeHost, listeners: PortProtocol[]): Promise<{ stop: () => void; notes: string[] }> {
+export async function startOutsideListener(host: ProbeHost, listeners: PortProtocol[]): Promise<{ stop: () => Promise<void>; notes: string[] }> {
   const ns = netnsPath(netnsNames.outside(host.name));
   if (!existsSync(ns)) throw new ProbeError(`--to-outside: cluster ${host.name} has no outside host (${ns} is missing)`);
   const argv = serverArgv(builtinPath("kemu-probe"), ns, listeners);
@@ -105,7 +105,10 @@ export async function startOutsideListener(host: ProbeHost, listeners: PortProto
   await new Promise<void>((resolve, reject) => {
     let text = "";
     let errText = "";
-    const timer = setTimeout(() => reject(new ProbeError("--to-outside: the listener on the outside host did not start within 5 s")), 5_000);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new ProbeError("--to-outside: the listener on the outside host did not start within 5 s"));
+    }, 5_000);
     child.stderr.on("data", (c: Buffer) => (errText += c.toString()));
     child.stdout.on("data", (c: Buffer) => {
       text += c.toString();
@@ -121,5 +124,16 @@ export async function startOutsideListener(host: ProbeHost, listeners: PortProto
       reject(new ProbeError(`--to-outside: the listener on the outside host exited (${code}): ${errText.trim()}`));
     });
   });
-  return { stop: () => child.stdin.end(), notes };
+  // Closing its stdin ends it; wait for that, so nothing of the probe outlives it.
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const kill = setTimeout(() => child.kill("SIGKILL"), 2_000);
+      child.once("close", () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      child.stdin.end();
+    });
+  return { stop, notes };
 }

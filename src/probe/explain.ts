@@ -160,7 +160,7 @@ export async function explainConnection(host: ProbeHost, from: string, to: strin
   try {
     cells = await probeJobs([{ key: from, kind: "pod", ip: source.status.podIP, netns }], jobs, options.timeoutMs ?? 1000);
   } finally {
-    server?.stop();
+    await server?.stop();
   }
   return pps.map((pp, i) => {
     const verdict = state.index.evaluate({ from: fromEnd, to: toEnd, protocol: pp.protocol, port: pp.port });

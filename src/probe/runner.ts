@@ -156,6 +156,6 @@ export async function runProbe(host: ProbeHost, options: ProbeOptions = {}): Pro
     }
     return { ...matrix(), comparison, expectation };
   } finally {
-    server?.stop();
+    await server?.stop();
   }
 }

@@ -90,7 +90,7 @@ export function leftovers(cluster: string): Leftovers {
     } catch {
       continue;
     }
-    const ours = /build\/native\/(kemu-sandbox|agnhost)|dist\/cli\/main\.js (daemon|agent|dns|test-dns)( |$)/.test(cmd);
+    const ours = /build\/native\/(kemu-sandbox|agnhost|kemu-probe)|dist\/cli\/main\.js (daemon|agent|dns|test-dns)( |$)/.test(cmd);
     const inCluster = cmd.includes(`/run/kemu/${cluster}/`) || cmd.split(" ").some((arg) => /\/run\/netns\/(kemu-[^ /]+)$/.test(arg) && mine(arg.slice(arg.lastIndexOf("/") + 1), cluster));
     if (ours && inCluster) processes.push(`${pid}: ${cmd.trim()}`);
   }
