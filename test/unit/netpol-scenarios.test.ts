@@ -12,6 +12,8 @@ import { applyDefaults } from "../../src/api/defaults.js";
 import { validateObject } from "../../src/api/validation/index.js";
 import { buildPolicyInputs } from "../../src/agent/policy/model.js";
 import { PolicyIndex } from "../../src/agent/policy/evaluate.js";
+import { renderPolicyTable, type PolicyTableState } from "../../src/agent/policy/render.js";
+import { traceForward } from "../support/policy-tracer.js";
 import {
   DNS_SERVER,
   NAMESPACES,
@@ -109,6 +111,49 @@ describe("the evaluator reproduces every scenario's matrix", () => {
             const udp = index.evaluate({ from: { pod: index.pod(d.from)! }, to: { pod: kubeDns }, port: 53, protocol: "UDP" });
             expect(udp.allowed, `${scenario.name} (${phase.description}): ${d.from} resolving through kube-dns`).toBe(d.resolves);
           }
+        }
+      }
+    });
+  }
+});
+
+/**
+ * The matrix as the kernel would see it: each node's rendered table (the
+ * nft text's data), a packet traced through the client's node (egress) and
+ * the server's (ingress) — one table when they share a node.
+ */
+function tracedCells(index: PolicyIndex, nodeOf: (pod: string) => string): Cell[] {
+  const veth = (pod: string) => `veth-${pod}`;
+  const tables = new Map<string, PolicyTableState>();
+  for (const node of new Set(PODS.map(nodeOf))) {
+    const local = PODS.filter((p) => nodeOf(p) === node).map((p) => ({ pod: index.pod(p)!, veth: veth(p) }));
+    tables.set(node, renderPolicyTable(index, local));
+  }
+  const cells: Cell[] = [];
+  for (const { port, protocol } of PROBED) {
+    for (const from of PODS) {
+      for (const to of PODS) {
+        if (from === to) continue;
+        const pkt = { src: ctx.podIP(from), dst: ctx.podIP(to), protocol, port };
+        const egress = traceForward(tables.get(nodeOf(from))!, { ...pkt, inVeth: veth(from) });
+        const ingress = traceForward(tables.get(nodeOf(to))!, { ...pkt, outVeth: veth(to) });
+        cells.push({ from, to, port, protocol, reachable: egress.verdict === "accept" && ingress.verdict === "accept" });
+      }
+    }
+  }
+  return cells;
+}
+
+describe("the rendered nftables rules reproduce every scenario's matrix", () => {
+  const spread = (pod: string) => `node-${(PODS.indexOf(pod) % 3) + 1}`;
+  for (const scenario of SCENARIOS) {
+    it(scenario.name, () => {
+      for (const phase of scenarioPhases(scenario, ctx)) {
+        const index = indexFor(phase, true);
+        for (const [placement, nodeOf] of [["spread over 3 nodes", spread], ["all on one node", () => "node-1"]] as const) {
+          const observed = tracedCells(index, nodeOf);
+          const comparison = compareReachability(phase.expect, observed);
+          expect(comparison.wrong, `${scenario.name} (${phase.description}, ${placement})\n${formatComparison(phase.expect, observed, comparison)}`).toEqual([]);
         }
       }
     });
