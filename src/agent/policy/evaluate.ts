@@ -14,8 +14,10 @@ import {
   type PolicyInputs,
   type PolicyPod,
   type PolicyProtocol,
+  type PodsPeer,
   type PolicyRule,
   type PortMatch,
+  type Selector,
   type RuleAction,
   type Tier,
 } from "./model.js";
@@ -78,20 +80,58 @@ export interface Verdict {
   ingress: SideVerdict;
 }
 
-/** Inputs indexed for repeated questions (the probe asks hundreds). */
+/**
+ * One equality a selector demands (`key=value`, or `key in (…)`): objects
+ * lacking it cannot match, so an index by label finds the few candidates
+ * instead of testing every object. Undefined when the selector has none.
+ */
+function requiredLabel(sel: Selector): { key: string; values: string[] } | undefined {
+  const r = sel.requirements.find((q) => q.operator === "Equals" || q.operator === "In");
+  return r ? { key: r.key, values: r.values } : undefined;
+}
+
+const labelKey = (key: string, value: string) => `${key}\u0000${value}`;
+
+/** Inputs indexed for repeated questions (the probe asks hundreds; a node's sync asks one per pod and peer). */
 export class PolicyIndex {
   private readonly nsLabels = new Map<string, Record<string, string>>();
   private readonly byIP = new Map<string, PolicyPod>();
   private readonly byKey = new Map<string, PolicyPod>();
+  /** pods that can be peers, by namespace and by each of their labels */
+  private readonly podsByNamespace = new Map<string, PolicyPod[]>();
+  private readonly podsByLabel = new Map<string, PolicyPod[]>();
+  private readonly peerPods: PolicyPod[] = [];
+  /** policies by an equality their subject's pod selector demands; the rest are always candidates */
+  private readonly policiesByLabel = new Map<string, number[]>();
+  private readonly policiesUnindexed: number[] = [];
   readonly policies: CompiledPolicy[];
 
   constructor(readonly inputs: PolicyInputs) {
     for (const ns of inputs.namespaces) this.nsLabels.set(ns.name, ns.labels);
     for (const pod of inputs.pods) {
       this.byKey.set(pod.key, pod);
-      if (pod.ip && !pod.hostNetwork) this.byIP.set(pod.ip, pod);
+      if (pod.hostNetwork) continue;
+      if (pod.ip) this.byIP.set(pod.ip, pod);
+      this.peerPods.push(pod);
+      push(this.podsByNamespace, pod.namespace, pod);
+      for (const [k, v] of Object.entries(pod.labels)) push(this.podsByLabel, labelKey(k, v), pod);
     }
     this.policies = inputs.policies;
+    this.policies.forEach((p, i) => {
+      const req = requiredLabel(p.subject.pods);
+      if (!req) this.policiesUnindexed.push(i);
+      else for (const v of req.values) push(this.policiesByLabel, labelKey(req.key, v), i);
+    });
+  }
+
+  /** Pods (never hostNetwork) a pods peer picks, found through the indexes. */
+  podsMatching(peer: PodsPeer): PolicyPod[] {
+    const req = requiredLabel(peer.pods);
+    let candidates: PolicyPod[];
+    if (req) candidates = req.values.flatMap((v) => this.podsByLabel.get(labelKey(req.key, v)) ?? []);
+    else if ("name" in peer.namespaces) candidates = this.podsByNamespace.get(peer.namespaces.name) ?? [];
+    else candidates = this.peerPods;
+    return candidates.filter((p) => podsPeerMatches(peer, p, this.namespaceLabels));
   }
 
   readonly namespaceLabels = (ns: string): Record<string, string> | undefined => this.nsLabels.get(ns);
@@ -109,7 +149,13 @@ export class PolicyIndex {
   /** Policies whose subject is this pod and that have something to say for the direction, in evaluation order. */
   policiesFor(pod: PolicyPod, direction: Direction): CompiledPolicy[] {
     if (pod.hostNetwork) return [];
-    return this.policies.filter((p) => p[direction] !== undefined && podsPeerMatches(p.subject, pod, this.namespaceLabels));
+    const candidates = [...this.policiesUnindexed];
+    for (const [k, v] of Object.entries(pod.labels)) candidates.push(...(this.policiesByLabel.get(labelKey(k, v)) ?? []));
+    // In evaluation order, each once.
+    return [...new Set(candidates)]
+      .sort((a, b) => a - b)
+      .map((i) => this.policies[i]!)
+      .filter((p) => p[direction] !== undefined && podsPeerMatches(p.subject, pod, this.namespaceLabels));
   }
 
   peerMatches(peer: Peer, endpoint: Endpoint): boolean {
@@ -184,6 +230,12 @@ export class PolicyIndex {
     const destination = "pod" in conn.to ? conn.to.pod : undefined;
     return rule.ports.some((p) => portMatches(p, conn.protocol, conn.port, destination));
   }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 function refOf(p: CompiledPolicy, direction: Direction, rule: PolicyRule): RuleRef {

@@ -149,7 +149,7 @@ class Renderer {
     const descriptor = describePodsPeer(peer);
     const name = podSetName(descriptor);
     if (!this.state.sets.has(name)) {
-      const elements = this.index.inputs.pods.filter((p) => p.ip && this.index.peerMatches(peer, { pod: p })).map((p) => p.ip!);
+      const elements = this.index.podsMatching(peer).filter((p) => p.ip).map((p) => p.ip!);
       this.state.sets.set(name, { name, type: "ipv4_addr", comment: commentText(descriptor), elements: sortUnique(elements) });
     }
     return name;
@@ -161,7 +161,8 @@ class Renderer {
     const name = namedPortSetName(descriptor);
     if (!this.state.sets.has(name)) {
       const elements: string[] = [];
-      for (const p of this.index.inputs.pods) {
+      const candidates = peer?.kind === "pods" ? this.index.podsMatching(peer) : this.index.inputs.pods;
+      for (const p of candidates) {
         if (!p.ip || p.hostNetwork || (peer !== undefined && !this.index.peerMatches(peer, { pod: p }))) continue;
         for (const np of p.namedPorts) {
           if (np.name === port.name && (port.protocol === undefined || np.protocol === port.protocol)) elements.push(`${p.ip} . ${NFT_PROTO[np.protocol]} . ${np.port}`);

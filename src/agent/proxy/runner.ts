@@ -12,7 +12,8 @@ export class BoundedFrequencyRunner {
 
   constructor(
     private readonly fn: () => Promise<void>,
-    private readonly minIntervalMs: number,
+    /** a number, or a function of the moment (e.g. a multiple of the last sync's duration) */
+    private readonly minIntervalMs: number | (() => number),
     private readonly maxIntervalMs: number,
     /** what the log line of a failed sync names */
     private readonly what = "proxy",
@@ -58,7 +59,8 @@ export class BoundedFrequencyRunner {
       return;
     }
     if (this.timer) return;
-    const wait = Math.max(0, this.lastRun + this.minIntervalMs - Date.now());
+    const min = typeof this.minIntervalMs === "number" ? this.minIntervalMs : this.minIntervalMs();
+    const wait = Math.max(0, this.lastRun + min - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.execute();
