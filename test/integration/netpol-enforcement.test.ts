@@ -53,6 +53,7 @@ describe.skipIf(!rootOnly())("NetworkPolicy enforcement", () => {
         server("near", "node-1", { app: "near" }),
         { apiVersion: "v1", kind: "Pod", metadata: { name: "client", labels: { role: "client" } }, spec: { nodeName: "node-1", terminationGracePeriodSeconds: 0, containers: [{ name: "c", image: AGNHOST, args: ["pause"] }] } },
         { apiVersion: "v1", kind: "Service", metadata: { name: "web" }, spec: { selector: { app: "web" }, ports: [{ name: "http", port: 80, targetPort: 8080 }] } },
+        { apiVersion: "v1", kind: "Service", metadata: { name: "web-np" }, spec: { type: "NodePort", selector: { app: "web" }, ports: [{ name: "http", port: 80, targetPort: 8080 }] } },
       ],
     });
     await cluster.waitForPods({ count: 3, condition: "Ready" });
@@ -158,4 +159,51 @@ describe.skipIf(!rootOnly())("NetworkPolicy enforcement", () => {
     }, "the policy's chain and sets to be gone");
     expect(await reaches("client", `http://${near}:8080/hostname`)).toBe(true);
   });
+
+  /** An emulated host's underlay address (eth0). */
+  const underlayIP = async (host: string) => /inet (\d+\.\d+\.\d+\.\d+)\//.exec((await cluster.execOnHost(host, ["ip", "-4", "-o", "addr", "show", "dev", "eth0"])).stdout)![1]!;
+
+  it("traffic from another node is judged like any source: only an ipBlock holding that node's address lets it in (network-policy.md §3)", async () => {
+    const ip = await ipOf("web"); // on node-2
+    const fromNode1 = async () => (await cluster.execOnHost("node-1", ["curl", "-sS", "--max-time", "1", `http://${ip}:8080/hostname`])).exitCode === 0;
+    expect(await fromNode1()).toBe(true);
+    await cluster.apply(netpol("pods-only", { podSelector: { matchLabels: { app: "web" } }, ingress: [{ from: [{ namespaceSelector: {} }] }] }));
+    await eventually(async () => !(await fromNode1()), "node-1's own traffic (not a pod) to be refused by a pods-only policy");
+    expect(await reaches("client", `http://${ip}:8080/hostname`)).toBe(true);
+    await cluster.apply(netpol("node-1", { podSelector: { matchLabels: { app: "web" } }, ingress: [{ from: [{ ipBlock: { cidr: `${await underlayIP("node-1")}/32` } }] }] }));
+    await eventually(fromNode1, "an ipBlock of node-1's address to let node-1 in");
+    await remove("pods-only", "node-1");
+  });
+
+  it("NodePort traffic from outside: the policy sees the client's address on the endpoint's own node, and the forwarding node's once it was masqueraded (network-policy.md §3: SNAT is implementation-defined)", async () => {
+    const svc = await cluster.api.get<Service>(SERVICES, "default", "web-np");
+    const nodePort = svc.spec!.ports![0]!.nodePort!;
+    const viaNode = async (node: string) =>
+      (await cluster.execOnHost("outside", ["curl", "-sS", "--max-time", "1", `http://${await underlayIP(node)}:${nodePort}/hostname`])).exitCode === 0;
+    await eventually(async () => (await viaNode("node-2")) && (await viaNode("node-1")), "the NodePort to answer on both nodes");
+    await cluster.apply(netpol("outside-only", { podSelector: { matchLabels: { app: "web" } }, ingress: [{ from: [{ ipBlock: { cidr: `${await underlayIP("outside")}/32` } }] }] }));
+    // node-1 forwards to web on node-2 and masquerades (externalTrafficPolicy Cluster): node-2 sees node-1's address.
+    await eventually(async () => !(await viaNode("node-1")), "the NodePort on node-1 (masqueraded to node-1's address) to be refused");
+    // On node-2 the packet reaches the pod before its masquerade (postrouting): the policy sees the outside host.
+    expect(await viaNode("node-2")).toBe(true);
+    await remove("outside-only");
+  });
+
+  it("a pod reaching itself through its Service is subject to its policy, reaching its own IP is not (ClusterNetworkPolicy's rule for hairpin; kubernetes#95879)", async () => {
+    const svc = await cluster.api.get<Service>(SERVICES, "default", "web");
+    await cluster.apply(netpol("deny-web", { podSelector: { matchLabels: { app: "web" } }, policyTypes: ["Ingress"] }));
+    await eventually(async () => !(await reaches("web", `http://${svc.spec!.clusterIP}/hostname`)), "web → its own Service to be dropped");
+    expect(await reaches("web", `http://${await ipOf("web")}:8080/hostname`)).toBe(true);
+    await remove("deny-web");
+  });
+
+  it("policies never touch the nat table, where kube-proxy's Services live (its own nftables table)", async () => {
+    const nat = async () => (await cluster.execOnHost("node-2", ["iptables-save", "-t", "nat"])).stdout.split("\n").filter((l) => !l.startsWith("#")).map((l) => l.replace(/\[\d+:\d+\]/g, "")).join("\n");
+    const before = await nat();
+    await cluster.apply(netpol("deny-all-both", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }));
+    await eventually(async () => !(await reaches("client", `http://${await ipOf("web")}:8080/hostname`)), "deny-all to be enforced");
+    expect(await nat()).toBe(before);
+    await remove("deny-all-both");
+  });
 });
+
