@@ -250,3 +250,26 @@ describe("the rendered rules agree with the evaluator", () => {
     expect(denied).toBeLessThan(checked * 0.9);
   });
 });
+
+describe("hostNetwork pods (network-policy.md §3: their traffic is the node's)", () => {
+  it("are never subjects nor pod peers, in the evaluator and in the rendered table alike", () => {
+    const host = pod("x", "h", "172.18.0.2", "node-1", { pod: "a" });
+    (host.spec as { hostNetwork?: boolean }).hostNetwork = true;
+    const client = pod("x", "a", "10.244.1.2", "node-1", { pod: "a" });
+    const server = pod("y", "s", "10.244.2.2", "node-2", { app: "s" });
+    const policies = [
+      netpol("x", "deny-all", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
+      netpol("y", "from-pod-a", { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {}, podSelector: { matchLabels: { pod: "a" } } }] }] }),
+    ];
+    const { inputs, index, byNode } = tables({ pods: [host, client, server], namespaces: [namespace("x"), namespace("y")], policies });
+    const [h, a, s] = ["x/h", "x/a", "y/s"].map((k) => index.pod(k)!);
+    // x/h is selected by nothing (deny-all picks every pod of x but it), and is no peer of from-pod-a.
+    expect(index.evaluate({ from: { pod: h! }, to: { pod: s! }, protocol: "TCP", port: 80 }).egress.reason).toBe("not-a-pod");
+    expect(index.evaluate({ from: { pod: h! }, to: { pod: s! }, protocol: "TCP", port: 80 }).allowed).toBe(false);
+    expect(index.evaluate({ from: { pod: a! }, to: { pod: h! }, protocol: "TCP", port: 80 }).ingress.reason).toBe("not-a-pod");
+    const node1 = byNode.get("node-1")!;
+    expect([...node1.dispatch.ingress.keys()]).toEqual([veth(a!)]);
+    expect([...node1.sets.values()].flatMap((set) => set.elements)).not.toContain("172.18.0.2");
+    expect(inputs.pods.find((p) => p.key === "x/h")!.hostNetwork).toBe(true);
+  });
+});
