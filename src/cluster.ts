@@ -1,5 +1,6 @@
 // The library API: start a cluster, apply manifests, exec in pods, wait, stop.
 // The CLI is a thin layer over this, and so are the tests.
+import { KemuError } from "./errors.js";
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -31,12 +32,7 @@ const NODES = resourceByKind("Node")!;
 const DEPLOYMENTS = resourceByKind("Deployment")!;
 const REPLICASETS = resourceByKind("ReplicaSet")!;
 
-export class KemuError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "KemuError";
-  }
-}
+export { KemuError };
 
 /**
  * Why Cluster.start gave up after the control plane was started. With

@@ -1,7 +1,7 @@
 // `kemu probe`'s command line read into typed options, and the library's
 // options checked. Every error names the flag (or option field) and says
 // what was expected. Pure.
-import { parseDuration } from "../cli/options.js";
+import { parseDuration } from "../duration.js";
 import { ProbeError } from "./errors.js";
 import { PROBE_PROTOCOLS, type ProbeProtocol } from "./model.js";
 import type { Expectation } from "./expect.js";
