@@ -59,6 +59,9 @@ export interface CidrPeer {
   kind: "cidr";
   cidr: string;
   except: string[];
+  /** parsed (undefined: not a CIDR, which validation refuses; it matches nothing) */
+  net: CIDR | undefined;
+  holes: CIDR[];
 }
 
 export type Peer = PodsPeer | CidrPeer;
@@ -114,22 +117,13 @@ export interface PolicyInputs {
 // ---------------------------------------------------------------------------
 // Selectors
 
-const selectorCache = new Map<string, Selector>();
-
-/** Compiles a LabelSelector (cached by content: many policies repeat `{}` and `pod: a`). */
+/** Compiles a LabelSelector (a policy's selectors are compiled once per sync, when the policy is). */
 export function compileSelector(sel: LabelSelector | undefined): Selector {
-  const key = JSON.stringify(sel ?? {});
-  const cached = selectorCache.get(key);
-  if (cached) return cached;
-  let compiled: Selector;
   try {
-    compiled = { requirements: requirementsFromLabelSelector(sel ?? {}), text: labelSelectorToString(sel ?? {}), valid: true };
+    return { requirements: requirementsFromLabelSelector(sel ?? {}), text: labelSelectorToString(sel ?? {}), valid: true };
   } catch {
-    compiled = { requirements: [], text: "<invalid>", valid: false };
+    return { requirements: [], text: "<invalid>", valid: false };
   }
-  if (selectorCache.size > 10_000) selectorCache.clear();
-  selectorCache.set(key, compiled);
-  return compiled;
 }
 
 export function selects(sel: Selector, labels: Record<string, string>): boolean {
@@ -157,22 +151,16 @@ export function describePodsPeer(peer: PodsPeer): string {
 // ---------------------------------------------------------------------------
 // Addresses
 
-const cidrCache = new Map<string, CIDR | undefined>();
-
-function cidrOf(text: string): CIDR | undefined {
-  if (!cidrCache.has(text)) {
-    if (cidrCache.size > 10_000) cidrCache.clear();
-    cidrCache.set(text, parseCIDR(text));
-  }
-  return cidrCache.get(text);
+/** An ipBlock or a network, parsed once when its policy is compiled. */
+export function cidrPeer(cidr: string, except: string[]): CidrPeer {
+  return { kind: "cidr", cidr, except, net: parseCIDR(cidr), holes: except.map((e) => parseCIDR(e)).filter((c): c is CIDR => c !== undefined) };
 }
 
 /** ipBlock semantics: inside cidr and in none of the holes. IPv4 only (pods are IPv4). */
 export function cidrPeerMatches(peer: CidrPeer, ip: string): boolean {
   const addr: IP | undefined = parseIP(ip);
-  const net = cidrOf(peer.cidr);
-  if (!addr || !net || !net.contains(addr)) return false;
-  return !peer.except.some((e) => cidrOf(e)?.contains(addr) ?? false);
+  if (!addr || !peer.net || peer.net.family !== addr.family || !peer.net.contains(addr)) return false;
+  return !peer.holes.some((h) => h.family === addr.family && h.contains(addr));
 }
 
 // ---------------------------------------------------------------------------
@@ -204,7 +192,7 @@ export function policyNamespaceOf(ns: Namespace): PolicyNamespace {
 }
 
 function npPeer(peer: NetworkPolicyPeer, policyNamespace: string): Peer | undefined {
-  if (peer.ipBlock) return { kind: "cidr", cidr: peer.ipBlock.cidr, except: peer.ipBlock.except ?? [] };
+  if (peer.ipBlock) return cidrPeer(peer.ipBlock.cidr, peer.ipBlock.except ?? []);
   if (peer.namespaceSelector) {
     return { kind: "pods", namespaces: { selector: compileSelector(peer.namespaceSelector) }, pods: compileSelector(peer.podSelector ?? {}) };
   }
@@ -259,7 +247,7 @@ function cnpPeers(peer: ClusterNetworkPolicyPeer): Peer[] {
   if (peer.pods) {
     return [{ kind: "pods", namespaces: { selector: compileSelector(peer.pods.namespaceSelector ?? {}) }, pods: compileSelector(peer.pods.podSelector) }];
   }
-  if (peer.networks) return peer.networks.map((cidr) => ({ kind: "cidr" as const, cidr, except: [] }));
+  if (peer.networks) return peer.networks.map((cidr) => cidrPeer(cidr, []));
   return [];
 }
 
