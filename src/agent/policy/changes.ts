@@ -32,11 +32,15 @@ export class PolicyChangeTracker {
       this.generation++;
       onChange();
     };
+    // Pods and namespaces matter only while some policy exists: without one the table is empty
+    // whatever they do, and the policy that comes later makes a sync that reads them all.
     this.pods = new Informer<Pod>(api, resourceByKind("Pod")!).on((type, obj, old) => {
+      if (!this.anyPolicy()) return;
       if (type === "MODIFIED" && old && podPolicyFingerprint(old) === podPolicyFingerprint(obj)) return;
       changed();
     });
     this.namespaces = new Informer<Namespace>(api, resourceByKind("Namespace")!).on((type, obj, old) => {
+      if (!this.anyPolicy()) return;
       if (type === "MODIFIED" && old && JSON.stringify(old.metadata.labels ?? {}) === JSON.stringify(obj.metadata.labels ?? {})) return;
       changed();
     });
@@ -48,6 +52,10 @@ export class PolicyChangeTracker {
       if (type === "MODIFIED" && old && JSON.stringify(old.spec) === JSON.stringify(obj.spec)) return;
       changed();
     });
+  }
+
+  private anyPolicy(): boolean {
+    return this.networkPolicies.cache.size > 0 || this.clusterPolicies.cache.size > 0;
   }
 
   async start(): Promise<void> {
