@@ -205,5 +205,25 @@ describe.skipIf(!rootOnly())("NetworkPolicy enforcement", () => {
     expect(await nat()).toBe(before);
     await remove("deny-all-both");
   });
+
+  it("a node agent killed with -9 leaves its policy in the kernel, and the agent the supervisor starts takes it over and keeps it current", async () => {
+    const { readFileSync } = await import("node:fs");
+    const agentPid = () => Number(readFileSync(`/run/kemu/${name}/pids/agent-node-2`, "utf8").trim());
+    const ip = await ipOf("web");
+    await cluster.apply(netpol("only-near", { podSelector: { matchLabels: { app: "web" } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: "near" } } }] }] }));
+    await eventually(async () => !(await reaches("client", `http://${ip}:8080/hostname`)), "client → web to be dropped");
+    const old = agentPid();
+    process.kill(old, "SIGKILL");
+    // Dead agent: the kernel still enforces.
+    expect(await reaches("client", `http://${ip}:8080/hostname`)).toBe(false);
+    expect(await reaches("near", `http://${ip}:8080/hostname`)).toBe(true);
+    await cluster.waitFor(() => agentPid() !== old, { timeoutMs: 10_000, what: () => "the supervisor to start a new agent for node-2" });
+    // The new agent rewrites the table (a full sync) and follows changes again.
+    await cluster.api.patch(PODS, "default", "client", { metadata: { labels: { app: "near" } } });
+    await eventually(() => reaches("client", `http://${ip}:8080/hostname`), "the relabelled client to be let in by the new agent");
+    await cluster.api.patch(PODS, "default", "client", { metadata: { labels: { app: null } } });
+    await eventually(async () => !(await reaches("client", `http://${ip}:8080/hostname`)), "the client to be dropped again");
+    await remove("only-near");
+  });
 });
 
