@@ -31,6 +31,11 @@ const NODE_SYSCTLS: Record<string, string> = {
 export async function runAgent(config: AgentConfig): Promise<void> {
   for (const [key, value] of Object.entries(NODE_SYSCTLS)) writeFileSync(`/proc/sys/${key}`, value);
   const api = new ApiClient(config.socketPath);
+  // Policy first: chains are keyed by the pod's veth (known from its UID before it has an IP), so a pod
+  // that a policy already selects is isolated before its processes start. It needs nothing of the
+  // node's own set-up, so it syncs while that goes on, and the kubelet waits for it.
+  const policy = new PolicyEnforcer(api, config.nodeName);
+  const policyStarted = policy.start();
   const node = await waitForPodCidr(api, config.nodeName);
   const podCidr = node.spec!.podCIDR!;
 
@@ -65,10 +70,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     clusterDomain: config.clusterDomain,
     clusterDns: config.clusterDns,
   });
-  // Policy first: chains are keyed by the pod's veth (known from its UID before it has an IP), so a pod
-  // that a policy already selects is isolated before its processes start.
-  const policy = new PolicyEnforcer(api, config.nodeName);
-  await policy.start();
+  await policyStarted;
   await kubelet.start();
   const proxy: RunningProxy = await startProxy(api, config.proxyMode, {
     nodeName: config.nodeName,
