@@ -36,6 +36,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
   // node's own set-up, so it syncs while that goes on, and the kubelet waits for it.
   const policy = new PolicyEnforcer(api, config.nodeName);
   const policyStarted = policy.start();
+  policyStarted.catch(() => undefined); // its failure is thrown where it is awaited, not as an unhandled rejection
   const node = await waitForPodCidr(api, config.nodeName);
   const podCidr = node.spec!.podCIDR!;
 
