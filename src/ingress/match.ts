@@ -1,0 +1,82 @@
+// A request against the route table: the virtual host by Host (exact, then
+// wildcard, then the catch-all, as nginx picks its server), then the first
+// route of that host whose path matches, else the host's fallback, else
+// nothing (404). Once a host is picked, other hosts' routes never apply:
+// a host-less rule does not serve a host that has its own rules
+// (ingress-nginx's default server). Pure.
+import type { HostMatch, PathMatch, Route, RouteTable, VirtualHost } from "./table.js";
+
+export type RouteDecision = { kind: "route"; host: VirtualHost; route: Route; fallback: boolean } | { kind: "not-found"; host?: VirtualHost };
+
+/** The Host header without its port, lower-cased; `[v6]:port` keeps its brackets. */
+export function hostOfHeader(header: string | undefined): string {
+  if (!header) return "";
+  const h = header.trim().toLowerCase();
+  if (h.startsWith("[")) return h.slice(0, h.indexOf("]") + 1);
+  const colon = h.lastIndexOf(":");
+  return colon >= 0 ? h.slice(0, colon) : h;
+}
+
+/** The path of a request target, before `?` or `#`, not decoded. */
+export function pathOfUrl(url: string | undefined): string {
+  const u = url ?? "/";
+  const end = u.search(/[?#]/);
+  const path = end >= 0 ? u.slice(0, end) : u;
+  return path === "" ? "/" : path;
+}
+
+export function hostMatches(m: HostMatch, host: string): boolean {
+  switch (m.kind) {
+    case "any":
+      return true;
+    case "exact":
+      return host === m.host;
+    case "wildcard": {
+      if (!host.endsWith(m.suffix) || host.length === m.suffix.length) return false;
+      const label = host.slice(0, host.length - m.suffix.length);
+      return m.labels === "any" || !label.includes(".");
+    }
+  }
+}
+
+/** The routing core's compiled form of a table (regular expressions built once). */
+export class RouteMatcher {
+  private readonly regexes = new Map<PathMatch, RegExp>();
+
+  constructor(readonly table: RouteTable) {
+    for (const vh of table.hosts) {
+      for (const r of vh.routes) if (r.path.kind === "regex") this.regexes.set(r.path, new RegExp(r.path.source, r.path.caseInsensitive ? "i" : ""));
+    }
+  }
+
+  pathMatches(m: PathMatch, path: string): boolean {
+    switch (m.kind) {
+      case "exact":
+        return path === m.path;
+      case "prefix": {
+        // Element-wise: a trailing slash on either side is ignored, `/foo` is no prefix of `/foobar`.
+        const p = m.path.length > 1 && m.path.endsWith("/") ? m.path.slice(0, -1) : m.path;
+        return p === "/" || path === p || path.startsWith(`${p}/`);
+      }
+      case "string-prefix":
+        return path.startsWith(m.path);
+      case "regex":
+        return this.regexes.get(m)!.test(path);
+    }
+  }
+
+  /** The virtual host a Host header picks; hosts that serve nothing (TLS only) are passed over. */
+  virtualHost(hostHeader: string | undefined): VirtualHost | undefined {
+    const host = hostOfHeader(hostHeader);
+    return this.table.hosts.find((vh) => (vh.routes.length > 0 || vh.fallback !== undefined) && hostMatches(vh.host, host));
+  }
+
+  match(hostHeader: string | undefined, url: string | undefined): RouteDecision {
+    const vh = this.virtualHost(hostHeader);
+    if (!vh) return { kind: "not-found" };
+    const path = pathOfUrl(url);
+    const route = vh.routes.find((r) => this.pathMatches(r.path, path));
+    if (route) return { kind: "route", host: vh, route, fallback: false };
+    return vh.fallback ? { kind: "route", host: vh, route: vh.fallback, fallback: true } : { kind: "not-found", host: vh };
+  }
+}
