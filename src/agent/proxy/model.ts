@@ -76,7 +76,7 @@ export function servicePortsOf(svc: Service): ServicePortInfo[] {
  * (label kubernetes.io/service-name): the slice port whose name equals the
  * service port's name, de-duplicated by ip:port.
  */
-export function endpointsOf(sp: ServicePortInfo, slices: EndpointSlice[], nodeName: string): EndpointInfo[] {
+export function endpointsOf(sp: Pick<ServicePortInfo, "namespace" | "name" | "portName" | "protocol">, slices: EndpointSlice[], nodeName: string): EndpointInfo[] {
   const seen = new Map<string, EndpointInfo>();
   for (const slice of slices) {
     if (slice.metadata?.namespace !== sp.namespace || slice.metadata?.labels?.["kubernetes.io/service-name"] !== sp.name) continue;
