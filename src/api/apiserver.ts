@@ -11,6 +11,8 @@ import { applyMergePatch } from "./mergepatch.js";
 import { applyDefaults } from "./defaults.js";
 import { validateObject } from "./validation/index.js";
 import { typeCheck } from "./typecheck.js";
+import { mergeStringData } from "./secret-data.js";
+import { admitIngressClass } from "./default-ingress-class.js";
 import { DEFAULT_MAX_PODS, MAX_OBJECT_BYTES } from "./limits.js";
 import { parseLabelSelector, matchesRequirements, parseFieldSelector, matchesFieldSelector } from "./selectors.js";
 
@@ -59,6 +61,8 @@ export const IMMORTAL_NAMESPACES: ReadonlySet<string> = new Set(["default", "kub
 const NAMESPACES = RESOURCES.find((r) => r.kind === "Namespace")!;
 const GENERATE_NAME_ATTEMPTS = 8;
 const PODS = RESOURCES.find((r) => r.kind === "Pod")!;
+const INGRESSES = RESOURCES.find((r) => r.kind === "Ingress")!;
+const INGRESS_CLASSES = RESOURCES.find((r) => r.kind === "IngressClass")!;
 
 export class ApiServer {
   readonly store = new Store();
@@ -106,6 +110,8 @@ export class ApiServer {
       }
     }
     const defaulted = applyDefaults(obj);
+    // A mutating admission upstream; it runs before validation there too.
+    if (resource === INGRESSES) admitIngressClass(defaulted, this.store.list(INGRESS_CLASSES));
     this.check(resource, defaulted);
     if (resource.namespaced) this.requireActiveNamespace(meta.namespace!);
     const name = defaulted.metadata!.name!;
@@ -273,6 +279,7 @@ export class ApiServer {
     obj.apiVersion = expected;
     const typeErrors = typeCheck(obj);
     if (typeErrors.length) throw ApiError.invalid(resource.kind, resource.group, displayName(obj), typeErrors);
+    mergeStringData(obj);
     obj.metadata = { ...(obj.metadata ?? {}) };
     if (resource.namespaced) {
       const ns = obj.metadata.namespace ?? namespace ?? "default";
@@ -335,7 +342,8 @@ function podGracePeriod(pod: Stored<KubeObject>, options: DeleteOptions): number
 }
 
 function hasGeneration(resource: ResourceInfo): boolean {
-  return resource.kind !== "Pod" && resource.kind !== "Namespace" && resource.kind !== "Node" && resource.kind !== "EndpointSlice" && resource.kind !== "Lease";
+  // Upstream's strategies for these kinds set no generation.
+  return !["Pod", "Namespace", "Node", "EndpointSlice", "Lease", "Secret"].includes(resource.kind);
 }
 
 export function qualifiedPlural(resource: ResourceInfo): string {

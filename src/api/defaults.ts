@@ -252,6 +252,17 @@ function defaultNetworkPolicy(np: Obj): void {
   for (const rule of rules) for (const port of objects(rule.ports)) if (port.protocol === undefined || port.protocol === null) port.protocol = "TCP";
 }
 
+/** SetDefaults_Secret: a secret without a type is Opaque. */
+function defaultSecret(secret: Obj): void {
+  setIfUnset(secret, "type", "Opaque");
+}
+
+/** SetDefaults_IngressClass: parameters without a scope are cluster-scoped. (Ingress has no defaults in v1: pathType is required.) */
+function defaultIngressClass(ic: Obj): void {
+  const spec = ic.spec;
+  if (isObj(spec) && isObj(spec.parameters) && (spec.parameters.scope === undefined || spec.parameters.scope === null)) spec.parameters.scope = "Cluster";
+}
+
 function defaultNode(node: Obj): void {
   const status = node.status;
   if (isObj(status) && isObj(status.capacity) && (status.allocatable === undefined || status.allocatable === null)) {
@@ -269,12 +280,14 @@ const defaulters: Record<string, (o: Obj) => void> = {
   Namespace: defaultNamespace,
   Node: defaultNode,
   NetworkPolicy: defaultNetworkPolicy,
+  Secret: defaultSecret,
+  IngressClass: defaultIngressClass,
 };
 
 /**
  * Returns a deep copy of obj with Kubernetes' defaults applied for its kind
  * (Pod, Deployment, ReplicaSet, StatefulSet, Service, EndpointSlice, Namespace, Node,
- * NetworkPolicy; other kinds are only copied). Idempotent: applyDefaults(applyDefaults(x))
+ * NetworkPolicy, Secret, IngressClass; other kinds are only copied). Idempotent: applyDefaults(applyDefaults(x))
  * equals applyDefaults(x).
  */
 export function applyDefaults<T extends KubeObject>(obj: T): T {

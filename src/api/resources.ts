@@ -24,12 +24,15 @@ export const RESOURCES: readonly ResourceInfo[] = [
   resource("Node", "nodes", "", false, ["no"]),
   resource("Pod", "pods", "", true, ["po"]),
   resource("Service", "services", "", true, ["svc"]),
+  resource("Secret", "secrets", "", true),
   resource("Deployment", "deployments", "apps", true, ["deploy"]),
   resource("ReplicaSet", "replicasets", "apps", true, ["rs"]),
   resource("StatefulSet", "statefulsets", "apps", true, ["sts"]),
   resource("EndpointSlice", "endpointslices", "discovery.k8s.io", true),
   resource("Lease", "leases", "coordination.k8s.io", true),
   resource("NetworkPolicy", "networkpolicies", "networking.k8s.io", true, ["netpol"]),
+  resource("Ingress", "ingresses", "networking.k8s.io", true, ["ing"]),
+  resource("IngressClass", "ingressclasses", "networking.k8s.io", false),
   // The CRD of kubernetes-sigs/network-policy-api (standard channel, v0.2.0), served built in.
   resource("ClusterNetworkPolicy", "clusternetworkpolicies", "policy.networking.k8s.io", false, ["cnp"], "v1alpha2"),
 ];

@@ -18,8 +18,12 @@ import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { EndpointSlice } from "kubernetes-models/discovery.k8s.io/v1/EndpointSlice";
 import { Lease } from "kubernetes-models/coordination.k8s.io/v1/Lease";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
+import { IngressClass } from "kubernetes-models/networking.k8s.io/v1/IngressClass";
+import { Secret } from "kubernetes-models/v1/Secret";
 import { ObjectMeta } from "@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta";
 import { FieldError } from "./errors.js";
+import { REDACTED } from "./validation/secret.js";
 import type { KubeObject } from "./types.js";
 
 /** One schema error as ajv reports it. */
@@ -45,6 +49,9 @@ const schemas: Record<string, Checkable> = {
   EndpointSlice,
   Lease,
   NetworkPolicy,
+  Ingress,
+  IngressClass,
+  Secret,
 };
 
 /**
@@ -165,11 +172,16 @@ export function typeErrorsFrom(errors: SchemaError[], obj: unknown): FieldError[
   }
   const out: FieldError[] = [];
   for (const [pointer, errs] of byPath) {
-    const value = valueAt(obj, pointer);
+    const value = isSecretValue(obj, pointer) ? REDACTED : valueAt(obj, pointer);
     const detail = describe(errs, value);
     if (detail) out.push(new WrongType(fieldPath(pointer, obj), value, detail));
   }
   return out;
+}
+
+/** A Secret's data and stringData are never shown, not even when of the wrong type. */
+function isSecretValue(obj: unknown, pointer: string): boolean {
+  return (obj as { kind?: unknown } | null)?.kind === "Secret" && /^\/(data|stringData)(\/|$)/.test(pointer);
 }
 
 /** What is wrong at one path, or undefined when nothing kemu checks is. */
@@ -199,6 +211,8 @@ const MAP_FIELDS = new Set([
   "deprecatedTopology",
   "volumeAttributes",
   "options",
+  "data",
+  "stringData",
 ]);
 
 /** Pure: a JSON pointer into obj as a Kubernetes field path: /spec/containers/0/command → spec.containers[0].command. */

@@ -21,6 +21,9 @@ import type { ILease } from "kubernetes-models/coordination.k8s.io/v1/Lease";
 import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import type { INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer";
 import type { INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyPort";
+import type { ISecret } from "kubernetes-models/v1/Secret";
+import type { IIngress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
+import type { IIngressClass } from "kubernetes-models/networking.k8s.io/v1/IngressClass";
 
 export type ObjectMeta = IIoK8sApimachineryPkgApisMetaV1ObjectMeta;
 export type LabelSelector = IIoK8sApimachineryPkgApisMetaV1LabelSelector;
@@ -73,6 +76,9 @@ export type NetworkPolicy = Omit<INetworkPolicy, "metadata"> & { metadata: Objec
   spec: NonNullable<INetworkPolicy["spec"]>;
 };
 export type NetworkPolicyPeer = INetworkPolicyPeer;
+export type Secret = Omit<ISecret, "metadata"> & { metadata: ObjectMeta } & KubeObject;
+export type Ingress = Omit<IIngress, "metadata"> & { metadata: ObjectMeta } & KubeObject & { spec?: IIngress["spec"] };
+export type IngressClass = Omit<IIngressClass, "metadata"> & { metadata: ObjectMeta } & KubeObject & { spec?: IIngressClass["spec"] };
 export type NetworkPolicyPort = INetworkPolicyPort;
 
 // policy.networking.k8s.io/v1alpha2 ClusterNetworkPolicy (kubernetes-sigs/network-policy-api

@@ -14,6 +14,8 @@ import type {
   Container,
   Deployment,
   EndpointSlice,
+  Ingress,
+  IngressClass,
   KubeObject,
   LabelSelector,
   Namespace,
@@ -22,6 +24,7 @@ import type {
   ObjectMeta,
   Pod,
   ReplicaSet,
+  Secret,
   Service,
   StatefulSet,
 } from "../api/types.js";
@@ -168,7 +171,8 @@ interface Columns {
   headers: string[];
   /** Priority-1 columns, shown with -o wide. */
   wideHeaders: string[];
-  row: (obj: KubeObject, now: number) => { cells: string[]; wide: string[] };
+  /** wideCells replace cells with -o wide, for a column kubectl cuts short otherwise. */
+  row: (obj: KubeObject, now: number) => { cells: string[]; wide: string[]; wideCells?: string[] };
 }
 
 function meta(obj: KubeObject): ObjectMeta {
@@ -419,6 +423,72 @@ const clusterNetworkPolicyColumns: Columns = {
   },
 };
 
+/** kubectl's printSecret: DATA counts the keys (stringData is never stored). */
+const secretColumns: Columns = {
+  headers: ["NAME", "TYPE", "DATA", "AGE"],
+  wideHeaders: [],
+  row(obj, now) {
+    const secret = obj as Secret;
+    return { cells: [meta(obj).name ?? "", secret.type ?? "Opaque", String(Object.keys(secret.data ?? {}).length), since(meta(obj).creationTimestamp, now)], wide: [] };
+  },
+};
+
+/** kubectl's printIngressClass: PARAMETERS is Kind[.apiGroup]/name. */
+const ingressClassColumns: Columns = {
+  headers: ["NAME", "CONTROLLER", "PARAMETERS", "AGE"],
+  wideHeaders: [],
+  row(obj, now) {
+    const spec = (obj as IngressClass).spec;
+    const p = spec?.parameters;
+    const parameters = p ? `${p.kind}${p.apiGroup !== undefined ? `.${p.apiGroup}` : ""}/${p.name}` : "<none>";
+    return { cells: [meta(obj).name ?? "", spec?.controller ?? "", parameters, since(meta(obj).creationTimestamp, now)], wide: [] };
+  },
+};
+
+/** kubectl's formatHosts: the first three rule hosts, then " + N more..." (N counts rules), "*" when none has a host. */
+export function ingressHosts(rules: { host?: string }[] | undefined): string {
+  const all = rules ?? [];
+  const max = 3;
+  const list: string[] = [];
+  let more = false;
+  for (const rule of all) {
+    if (list.length === max) more = true;
+    if (!more && rule.host) list.push(rule.host);
+  }
+  if (list.length === 0) return "*";
+  return more ? `${list.join(",")} + ${all.length - max} more...` : list.join(",");
+}
+
+/** kubectl's ingressLoadBalancerStatusStringer: IPs or hostnames, sorted and unique, cut to 16 characters unless wide. */
+export function ingressAddress(ingress: Ingress, wide: boolean): string {
+  const seen = new Set<string>();
+  for (const entry of ingress.status?.loadBalancer?.ingress ?? []) {
+    const v = entry.ip || entry.hostname;
+    if (v) seen.add(v);
+  }
+  const text = [...seen].sort().join(",");
+  const width = 16;
+  return !wide && text.length > width ? `${text.slice(0, width - 3)}...` : text;
+}
+
+/** kubectl's printIngress. ADDRESS is cut to 16 characters except with -o wide. */
+const ingressColumns: Columns = {
+  headers: ["NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"],
+  wideHeaders: [],
+  row(obj, now) {
+    const ing = obj as Ingress;
+    const cells = (wide: boolean) => [
+      meta(obj).name ?? "",
+      ing.spec?.ingressClassName ?? "<none>",
+      ingressHosts(ing.spec?.rules),
+      ingressAddress(ing, wide),
+      (ing.spec?.tls ?? []).length > 0 ? "80, 443" : "80",
+      since(meta(obj).creationTimestamp, now),
+    ];
+    return { cells: cells(false), wide: [], wideCells: cells(true) };
+  },
+};
+
 const defaultColumns: Columns = {
   headers: ["NAME", "AGE"],
   wideHeaders: [],
@@ -459,6 +529,13 @@ const COLUMNS = new Map<string, Columns>([
   ["clusternetworkpolicies", clusterNetworkPolicyColumns],
   ["clusternetworkpolicy", clusterNetworkPolicyColumns],
   ["cnp", clusterNetworkPolicyColumns],
+  ["secrets", secretColumns],
+  ["secret", secretColumns],
+  ["ingressclasses", ingressClassColumns],
+  ["ingressclass", ingressClassColumns],
+  ["ingresses", ingressColumns],
+  ["ingress", ingressColumns],
+  ["ing", ingressColumns],
 ]);
 
 // ---------------------------------------------------------------------------
@@ -523,7 +600,7 @@ export function renderTable(resource: string, objects: KubeObject[], opts: Table
     const r = cols.row(obj, opts.now);
     rows.push([
       ...(opts.withNamespace ? [meta(obj).namespace ?? ""] : []),
-      ...r.cells,
+      ...(opts.wide ? (r.wideCells ?? r.cells) : r.cells),
       ...(opts.wide ? r.wide : []),
     ]);
   }

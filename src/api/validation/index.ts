@@ -20,6 +20,9 @@ import { validateNamespaceBody } from "./namespace.js";
 import { validateLeaseBody } from "./lease.js";
 import { validateNetworkPolicyBody } from "./networkpolicy.js";
 import { validateClusterNetworkPolicyBody } from "./clusternetworkpolicy.js";
+import { validateSecretBody } from "./secret.js";
+import { validateIngressBody } from "./ingress.js";
+import { validateIngressClassBody } from "./ingressclass.js";
 
 export { validateObjectMeta, validateObjectMetaUpdate } from "./metadata.js";
 export { validatePodSpec, validatePodTemplateSpec } from "./pod.js";
@@ -45,6 +48,9 @@ const kinds: Record<string, KindRules> = {
   EndpointSlice: { apiVersion: "discovery.k8s.io/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateEndpointSliceBody },
   Lease: { apiVersion: "coordination.k8s.io/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateLeaseBody },
   NetworkPolicy: { apiVersion: "networking.k8s.io/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateNetworkPolicyBody },
+  Secret: { apiVersion: "v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateSecretBody },
+  Ingress: { apiVersion: "networking.k8s.io/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateIngressBody },
+  IngressClass: { apiVersion: "networking.k8s.io/v1", namespaced: false, nameFn: nameIsDNSSubdomain, body: validateIngressClassBody },
   // A custom resource's name is a DNS subdomain (apiextensions-apiserver's strategy).
   ClusterNetworkPolicy: { apiVersion: "policy.networking.k8s.io/v1alpha2", namespaced: false, nameFn: nameIsDNSSubdomain, body: validateClusterNetworkPolicyBody },
 };

@@ -243,3 +243,39 @@ export function isConfigMapKey(value: string): string[] {
   errs.push(...hasChDirPrefix(value));
   return errs;
 }
+
+const wildcardDNS1123SubdomainFmt = `\\*\\.${dns1123SubdomainFmt}`;
+const wildcardDNS1123SubdomainErrMsg =
+  "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character";
+
+/** `*.example.com`: one leading wildcard label, then a DNS subdomain (RFC 1034 §4.3.3); at most 253 characters. */
+export function isWildcardDNS1123Subdomain(value: string): string[] {
+  const errs: string[] = [];
+  if (byteLength(value) > DNS1123SubdomainMaxLength) errs.push(maxLenError(DNS1123SubdomainMaxLength));
+  if (!anchored(wildcardDNS1123SubdomainFmt).test(value)) errs.push(regexError(wildcardDNS1123SubdomainErrMsg, wildcardDNS1123SubdomainFmt, "*.example.com"));
+  return errs;
+}
+
+/** Characters RFC 3986 allows in an HTTP path (apimachinery's httpPathFmt). */
+const httpPathFmt = "[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+";
+
+/**
+ * A domain-prefixed path such as `acme.io/foo` (IngressClass controller):
+ * a DNS subdomain, '/', then HTTP path characters. Returns [value shown, message]
+ * pairs, since upstream names the offending part rather than the whole value.
+ */
+export function isDomainPrefixedPath(value: string): [string, string][] {
+  const slash = value.indexOf("/");
+  if (slash <= 0 || slash === value.length - 1) return [[value, 'must be a domain-prefixed path (such as "acme.io/foo")']];
+  const host = value.slice(0, slash);
+  const path = value.slice(slash + 1);
+  const errs: [string, string][] = isDNS1123Subdomain(host).map((m) => [host, m]);
+  if (!anchored(httpPathFmt).test(path)) errs.push([path, regexError("Invalid path", httpPathFmt)]);
+  return errs;
+}
+
+/** A name usable as one segment of a REST path (apimachinery's IsValidPathSegmentName). */
+export function isPathSegmentName(name: string): string[] {
+  if (name === "." || name === "..") return [`may not be '${name}'`];
+  return ["/", "%"].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`);
+}
