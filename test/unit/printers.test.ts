@@ -891,3 +891,51 @@ describe("renderTable: network policies", () => {
     expect(renderTable("cnp", items, opts)).toBe(renderTable("clusternetworkpolicies", items, opts));
   });
 });
+
+describe("renderTable: secrets, ingress classes and ingresses", () => {
+  const wideOpts = { wide: true, withNamespace: false, now: NOW };
+  const obj = (kind: string, name: string, age: number, rest: Record<string, unknown>): KubeObject =>
+    ({ apiVersion: "v1", kind, metadata: { name, namespace: "default", creationTimestamp: ago(age) }, ...rest }) as KubeObject;
+
+  // kubectl's printSecret: NAME, TYPE, DATA (the number of keys), AGE.
+  it("secrets: TYPE and the number of data keys, never a value", () => {
+    const out = renderTable("secrets", [obj("Secret", "tls", 3 * MIN, { type: "kubernetes.io/tls", data: { "tls.crt": "Yw==", "tls.key": "aw==" } }), obj("Secret", "empty", 2 * DAY, {})], opts);
+    expect(out).toBe(lines("NAME    TYPE                DATA   AGE", "tls     kubernetes.io/tls   2      3m", "empty   Opaque              0      2d"));
+    expect(out).not.toContain("Yw==");
+  });
+
+  // kubectl's printIngressClass: PARAMETERS is Kind[.apiGroup]/name, <none> without parameters.
+  it("ingressclass: CONTROLLER and PARAMETERS", () => {
+    const ic = (name: string, spec: Record<string, unknown>) => obj("IngressClass", name, 1 * HOUR, { spec });
+    expect(
+      renderTable("ingressclass", [ic("nginx", { controller: "k8s.io/ingress-nginx" }), ic("ext", { controller: "example.com/ic", parameters: { apiGroup: "k8s.example.com", kind: "IngressParameters", name: "external-lb" } })], opts),
+    ).toBe(
+      lines(
+        "NAME    CONTROLLER             PARAMETERS                                      AGE",
+        "nginx   k8s.io/ingress-nginx   <none>                                          60m",
+        "ext     example.com/ic         IngressParameters.k8s.example.com/external-lb   60m",
+      ),
+    );
+  });
+
+  // kubectl's printIngress: formatHosts (three, then "+ N more..." counting rules; * without hosts),
+  // formatPorts ("80, 443" with TLS), and the address list cut to 16 characters unless -o wide.
+  it("ing: CLASS, HOSTS, ADDRESS, PORTS", () => {
+    const rules = (...hosts: (string | undefined)[]) => hosts.map((host) => (host ? { host } : {}));
+    const lb = (...ips: string[]) => ({ loadBalancer: { ingress: ips.map((ip) => ({ ip })) } });
+    const items = [
+      obj("Ingress", "web", 5 * MIN, { spec: { ingressClassName: "nginx", rules: rules("a.example.com"), tls: [{ hosts: ["a.example.com"] }] }, status: lb("172.18.0.100") }),
+      obj("Ingress", "many", 5 * MIN, { spec: { rules: rules("a.io", undefined, "b.io", "c.io", "d.io") }, status: lb("172.18.0.101", "172.18.0.100") }),
+      obj("Ingress", "catch-all", 5 * MIN, { spec: { defaultBackend: {} } }),
+    ];
+    expect(renderTable("ing", items, opts)).toBe(
+      lines(
+        "NAME        CLASS    HOSTS                        ADDRESS            PORTS     AGE",
+        "web         nginx    a.example.com                172.18.0.100       80, 443   5m",
+        "many        <none>   a.io,b.io,c.io + 2 more...   172.18.0.100,...   80        5m",
+        "catch-all   <none>   *                                               80        5m",
+      ),
+    );
+    expect(renderTable("ingresses", items.slice(1, 2), wideOpts)).toContain("172.18.0.100,172.18.0.101");
+  });
+});
