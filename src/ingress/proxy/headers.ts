@@ -1,0 +1,61 @@
+// The request headers an upstream sees, as ingress-nginx's nginx.tmpl sets
+// them (reference §7 "Request headers to the backend"): Host unchanged,
+// X-Real-IP, X-Forwarded-For REPLACED by the client address (the incoming
+// value kept in X-Original-Forwarded-For), X-Forwarded-Host/-Port/-Proto/
+// -Scheme, X-Scheme, X-Request-ID kept or generated, `Proxy` removed
+// (httpoxy). With use-forwarded-headers the client's X-Forwarded-* are
+// trusted: the client is the leftmost X-Forwarded-For address (nginx realip,
+// recursive, every address trusted) and the peer is appended
+// (compute-full-forwarded-for). Pure.
+import type { IncomingHttpHeaders } from "node:http";
+import { randomBytes } from "node:crypto";
+import { parseIP } from "../../net/ip.js";
+
+export interface Listener {
+  scheme: "http" | "https";
+  /** the port the client connected to (X-Forwarded-Port) */
+  port: number;
+}
+
+const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
+/** The socket peer as a plain address (an IPv4-mapped IPv6 peer unmapped). */
+export function peerAddress(remote: string | undefined): string {
+  if (!remote) return "";
+  return parseIP(remote)?.unmapped().toString() ?? remote;
+}
+
+/** Who the client is: the peer, or with trusted forwarded headers the leftmost valid X-Forwarded-For address. */
+export function clientAddress(headers: IncomingHttpHeaders, peer: string, trustForwarded: boolean): string {
+  if (!trustForwarded) return peer;
+  const xff = first(headers["x-forwarded-for"]);
+  const leftmost = xff?.split(",")[0]?.trim();
+  return leftmost && parseIP(leftmost) ? leftmost : peer;
+}
+
+/** 32 hex characters, like nginx's $request_id. */
+export function newRequestId(): string {
+  return randomBytes(16).toString("hex");
+}
+
+export function upstreamHeaders(incoming: IncomingHttpHeaders, peer: string, listener: Listener, trustForwarded: boolean, requestId: () => string = newRequestId): IncomingHttpHeaders {
+  const h: IncomingHttpHeaders = { ...incoming };
+  const original = first(incoming["x-forwarded-for"]);
+  const client = clientAddress(incoming, peer, trustForwarded);
+  delete h.proxy;
+  // The body is read before proxying, so nothing waits for a 100 Continue from the upstream.
+  delete h.expect;
+  h["x-request-id"] = first(incoming["x-request-id"]) || requestId();
+  h["x-real-ip"] = client;
+  h["x-forwarded-for"] = trustForwarded && original ? `${original}, ${peer}` : client;
+  if (original) h["x-original-forwarded-for"] = original;
+  else delete h["x-original-forwarded-for"];
+  const trusted = (name: string, own: string) => (trustForwarded ? first(incoming[name]) || own : own);
+  h["x-forwarded-host"] = trusted("x-forwarded-host", first(incoming.host) ?? "");
+  h["x-forwarded-port"] = trusted("x-forwarded-port", String(listener.port));
+  const proto = trusted("x-forwarded-proto", listener.scheme);
+  h["x-forwarded-proto"] = proto;
+  h["x-forwarded-scheme"] = proto;
+  h["x-scheme"] = proto;
+  return h;
+}

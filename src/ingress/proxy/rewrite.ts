@@ -1,0 +1,48 @@
+// URL changes a route asks for, as ingress-nginx's nginx.tmpl writes them
+// (reference §7 "rewrite-target", §6 ssl-redirect). Pure.
+import type { PathMatch, Route } from "../table.js";
+import { pathOfUrl } from "../match.js";
+
+/** The route's path as written (nginx's location path): what session-cookie-path defaults to. */
+export function locationPath(p: PathMatch): string {
+  return p.kind === "regex" ? p.source.replace(/^\^/, "") : p.path;
+}
+
+function queryOf(url: string): string {
+  const q = url.indexOf("?");
+  if (q < 0) return "";
+  const hash = url.indexOf("#", q);
+  return url.slice(q + 1, hash < 0 ? undefined : hash);
+}
+
+/** `$1`…`$9` of a match (an unmatched group is empty), as nginx's rewrite replacement. */
+export function expandCaptures(target: string, m: RegExpExecArray): string {
+  return target.replace(/\$(\d)/g, (_, d: string) => m[Number(d)] ?? "");
+}
+
+/**
+ * nginx `rewrite "(?i)<path>" <target> break;`: when the route's path
+ * matches, the WHOLE path becomes the target with its captures filled in
+ * (`/something(/|$)(.*)` + `/$2`: `/something/new` → `/new`); the query
+ * string is kept (after the target's own arguments, if it has any).
+ * Undefined when nothing is rewritten.
+ */
+export function rewriteUrl(route: Route, url: string): string | undefined {
+  const target = route.options.rewriteTarget;
+  if (target === undefined) return undefined;
+  const p = route.path;
+  const re = p.kind === "regex" ? new RegExp(p.source, p.caseInsensitive ? "i" : "") : new RegExp(`^${locationPath(p).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`);
+  const m = re.exec(pathOfUrl(url));
+  if (!m) return undefined;
+  const path = expandCaptures(target, m);
+  const query = queryOf(url);
+  if (query === "") return path;
+  return path.includes("?") ? `${path}&${query}` : `${path}?${query}`;
+}
+
+/** Where plain HTTP is sent for HTTPS: `https://<host>/<uri>` (the Host header's name, without its port; nginx's `$host`). */
+export function httpsLocation(hostHeader: string | undefined, url: string): string {
+  const h = (hostHeader ?? "").trim();
+  const host = h.startsWith("[") ? h.slice(0, h.indexOf("]") + 1) : h.replace(/:\d*$/, "");
+  return `https://${host}${url}`;
+}

@@ -1,0 +1,324 @@
+// The Ingress router's data plane: HTTP (and HTTPS with SNI) listeners that
+// match each request against the route table and proxy it to one of the
+// backend's ready endpoints, with ingress-nginx's statuses, headers,
+// per-route options and cookie affinity (../shared/reference/ingress.md
+// §4, §6, §7, §11). The decisions live in small pure modules beside this
+// one; this file wires them to sockets and http-proxy.
+//
+// setTable() swaps the matcher for NEW requests only: a request (or a
+// websocket) keeps the route it matched when it arrived.
+import http from "node:http";
+import https from "node:https";
+import net from "node:net";
+import tls from "node:tls";
+import { randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
+import { createProxyServer, type ProxyServer } from "http-proxy-3";
+import type { CIDR } from "../../net/cidr.js";
+import { RouteMatcher, pathOfUrl } from "../match.js";
+import type { Route, RouteTable, ServiceBackend } from "../table.js";
+import { AffinityKeys, affinityCookie, cookieValue } from "./affinity.js";
+import { RoundRobin } from "./balancer.js";
+import { declaredTooLarge, readBody } from "./body.js";
+import { endpointKey, type Endpoint, type Resolution } from "./endpoint.js";
+import { peerAddress, clientAddress, upstreamHeaders, type Listener } from "./headers.js";
+import { sendStatus, sendStatusOnSocket } from "./responses.js";
+import { httpsLocation, locationPath, rewriteUrl } from "./rewrite.js";
+import { compileRanges, sourceAllowed } from "./source-ranges.js";
+
+export type { Endpoint, Resolution } from "./endpoint.js";
+
+export interface RouterOptions {
+  resolve(backend: ServiceBackend): Resolution;
+  http: { host: string; port: number };
+  https?: { host: string; port: number; certificates: (serverName: string) => tls.SecureContext | undefined; defaultCertificate: tls.SecureContext };
+  /** the affinity cookie's HMAC key; routers sharing it (one per core) read each other's cookies. Default: random per router. */
+  affinitySecret?: Buffer;
+}
+
+/** proxy-next-upstream-tries (ingress-nginx default 3). */
+const MAX_TRIES = 3;
+/** nginx passes a request that reached an upstream to the next one only when it is idempotent (since 1.9.13). */
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+
+const backendKey = (b: ServiceBackend) => `${b.namespace}/${b.service}:${"number" in b.port ? b.port.number : b.port.name}`;
+
+/** One try of one request against one endpoint. */
+interface Attempt {
+  endpoint: Endpoint;
+  route: Route;
+  connected: boolean;
+  timedOut?: "connect" | "read";
+  responded: boolean;
+  /** Set-Cookie for a fresh affinity session, added to the upstream's response */
+  setCookie?: string;
+}
+
+export class IngressRouter {
+  private matcher: RouteMatcher;
+  private readonly balancer = new RoundRobin();
+  private readonly affinity: AffinityKeys;
+  private readonly ranges = new WeakMap<readonly string[], CIDR[]>();
+  private readonly attempts = new WeakMap<http.IncomingMessage, Attempt>();
+  private readonly httpAgent = new http.Agent({ keepAlive: true, maxFreeSockets: 64 });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxFreeSockets: 64, rejectUnauthorized: false });
+  private readonly proxy: ProxyServer;
+  private readonly servers: net.Server[] = [];
+  /** client sockets of both listeners, upgraded ones included (the http server forgets those) */
+  private readonly sockets = new Set<net.Socket>();
+
+  constructor(private readonly options: RouterOptions) {
+    this.matcher = new RouteMatcher({ hosts: [], warnings: [] });
+    this.affinity = new AffinityKeys(options.affinitySecret ?? randomBytes(32));
+    this.proxy = createProxyServer({ xfwd: false, changeOrigin: false, secure: false, ws: true });
+    // http-proxy throws on an error nobody listens to; every call passes its own callback, this is the backstop.
+    this.proxy.on("error", () => {});
+    this.proxy.on("econnreset", () => {});
+    this.proxy.on("proxyReq", (proxyReq, req, _res, _opts, socket) => {
+      const a = this.attempts.get(req);
+      if (a) this.watchUpstream(proxyReq, socket, a);
+    });
+    this.proxy.on("proxyReqWs", (proxyReq, req) => {
+      const a = this.attempts.get(req);
+      if (!a) return;
+      proxyReq.once("socket", (socket: net.Socket) => this.watchUpstream(proxyReq, socket, a));
+      // An open websocket is closed after proxy-read/send-timeout of silence, as nginx does (reference §7 "WebSockets").
+      proxyReq.once("upgrade", (_res: http.IncomingMessage, upstream: net.Socket) => {
+        proxyReq.setTimeout(0);
+        // after http-proxy's own upgrade handler, which clears the socket's timeout
+        process.nextTick(() => upstream.setTimeout(Math.max(a.route.options.readTimeoutMs, a.route.options.sendTimeoutMs), () => upstream.destroy()));
+      });
+    });
+    this.proxy.on("proxyRes", (proxyRes, req, res) => {
+      const a = this.attempts.get(req);
+      if (!a) return;
+      a.responded = true;
+      if (a.setCookie) {
+        const existing = proxyRes.headers["set-cookie"] ?? [];
+        proxyRes.headers["set-cookie"] = [...existing, a.setCookie];
+      }
+      // An upstream that dies mid-body (or hits the read timeout) must not leave the client waiting.
+      proxyRes.once("close", () => {
+        if (!proxyRes.complete) res.destroy();
+      });
+    });
+  }
+
+  setTable(table: RouteTable): void {
+    this.matcher = new RouteMatcher(table);
+    const backends = new Set<string>();
+    for (const vh of table.hosts) for (const r of [...vh.routes, ...(vh.fallback ? [vh.fallback] : [])]) backends.add(backendKey(r.backend));
+    this.balancer.retain(backends);
+  }
+
+  async start(): Promise<{ httpPort: number; httpsPort?: number }> {
+    const plain = http.createServer();
+    const httpPort = await this.listen(plain, plain, this.options.http, "http");
+    const tlsOpts = this.options.https;
+    if (!tlsOpts) return { httpPort };
+    // TLS by hand so a client without SNI gets the default certificate (an https.Server has no certificate to fall back on).
+    const secure = http.createServer();
+    const front = net.createServer((raw) => {
+      const socket = new tls.TLSSocket(raw, {
+        isServer: true,
+        secureContext: tlsOpts.defaultCertificate,
+        ALPNProtocols: ["http/1.1"],
+        SNICallback: (name, cb) => cb(null, tlsOpts.certificates(name.toLowerCase()) ?? tlsOpts.defaultCertificate),
+      });
+      socket.on("error", () => socket.destroy());
+      secure.emit("connection", socket);
+    });
+    const httpsPort = await this.listen(front, secure, tlsOpts, "https");
+    return { httpPort, httpsPort };
+  }
+
+  async stop(): Promise<void> {
+    const closed = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    this.servers.length = 0;
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+    await Promise.all(closed);
+  }
+
+  // -------------------------------------------------------------------------
+
+  private async listen(front: net.Server, server: http.Server, at: { host: string; port: number }, scheme: Listener["scheme"]): Promise<number> {
+    // Idle client connections stay at least 60 s (nginx keepalive_timeout 75 s; reference §11).
+    server.keepAliveTimeout = 75_000;
+    server.headersTimeout = 80_000;
+    server.requestTimeout = 0;
+    const listener: Listener = { scheme, port: 0 };
+    server.on("request", (req, res) => void this.onRequest(req, res, listener).catch(() => sendStatus(res, 500)));
+    server.on("upgrade", (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.onUpgrade(req, socket, head, listener));
+    server.on("clientError", (_err, socket: net.Socket) => {
+      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+      socket.destroy();
+    });
+    front.on("connection", (socket: net.Socket) => {
+      this.sockets.add(socket);
+      socket.once("close", () => this.sockets.delete(socket));
+    });
+    this.servers.push(front);
+    if (front !== server) this.servers.push(server);
+    await new Promise<void>((resolve, reject) => {
+      front.once("error", reject);
+      front.listen(at.port, at.host, () => {
+        front.off("error", reject);
+        resolve();
+      });
+    });
+    listener.port = (front.address() as net.AddressInfo).port;
+    return listener.port;
+  }
+
+  private rangesOf(list: readonly string[]): CIDR[] {
+    let compiled = this.ranges.get(list);
+    if (!compiled) this.ranges.set(list, (compiled = compileRanges(list)));
+    return compiled;
+  }
+
+  /** The checks before any upstream, in nginx's phase order; a status to answer with, or undefined to go on. */
+  private refusal(req: http.IncomingMessage, route: Route, listener: Listener, client: string): { status: number; location?: string; close?: boolean } | undefined {
+    const o = route.options;
+    // client_max_body_size is checked on Content-Length as soon as the location is found.
+    if (declaredTooLarge(req.headers, o.maxBodyBytes)) return { status: 413, close: true };
+    // rewrite phase: ssl-redirect, then app-root
+    if (listener.scheme === "http" && o.httpsRedirect !== undefined) return { status: o.httpsRedirect, location: httpsLocation(req.headers.host, req.url ?? "/") };
+    if (o.appRoot !== undefined && pathOfUrl(req.url) === "/") return { status: 302, location: o.appRoot };
+    // access phase
+    if (o.allowSourceRanges !== undefined && !sourceAllowed(this.rangesOf(o.allowSourceRanges), client)) return { status: 403 };
+    return undefined;
+  }
+
+  private endpointsOf(route: Route): Endpoint[] | undefined {
+    let r: Resolution;
+    try {
+      r = this.options.resolve(route.backend);
+    } catch {
+      return undefined;
+    }
+    return "endpoints" in r && r.endpoints.length > 0 ? r.endpoints : undefined;
+  }
+
+  /** The endpoint for a request: its affinity cookie's, else round robin (then a Set-Cookie for the new session). */
+  private firstPick(req: http.IncomingMessage, route: Route, endpoints: Endpoint[]): { endpoint: Endpoint; setCookie?: string } {
+    const aff = route.options.affinity;
+    if (aff) {
+      const key = cookieValue(req.headers.cookie, aff.name);
+      const sticky = key !== undefined ? this.affinity.endpointOf(key, endpoints) : undefined;
+      if (sticky) return { endpoint: sticky };
+    }
+    const endpoint = this.balancer.pick(backendKey(route.backend), endpoints)!;
+    return aff ? { endpoint, setCookie: affinityCookie(aff, this.affinity.keyOf(endpoint), locationPath(route.path), new Date()) } : { endpoint };
+  }
+
+  private prepare(req: http.IncomingMessage, route: Route, listener: Listener): void {
+    const peer = peerAddress(req.socket.remoteAddress);
+    req.headers = upstreamHeaders(req.headers, peer, listener, route.options.useForwardedHeaders);
+    const rewritten = rewriteUrl(route, req.url ?? "/");
+    if (rewritten !== undefined) req.url = rewritten;
+  }
+
+  private target(route: Route, e: Endpoint): string {
+    const host = e.ip.includes(":") ? `[${e.ip}]` : e.ip;
+    return `${route.options.backendProtocol === "HTTPS" ? "https" : "http"}://${host}:${e.port}`;
+  }
+
+  /** Connect timeout while connecting, then send / read timeouts on the upstream socket (nginx proxy_*_timeout). */
+  private watchUpstream(proxyReq: http.ClientRequest, socket: net.Socket, a: Attempt): void {
+    const o = a.route.options;
+    proxyReq.on("timeout", () => {
+      a.timedOut ??= "read";
+      proxyReq.destroy();
+    });
+    proxyReq.once("response", () => (a.responded = true));
+    proxyReq.once("finish", () => proxyReq.setTimeout(o.readTimeoutMs));
+    const connected = () => {
+      a.connected = true;
+      if (!proxyReq.writableFinished) proxyReq.setTimeout(o.sendTimeoutMs);
+    };
+    if (!socket.connecting) return connected();
+    const timer = setTimeout(() => {
+      a.timedOut = "connect";
+      proxyReq.destroy();
+    }, o.connectTimeoutMs);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      connected();
+    });
+    socket.once("close", () => clearTimeout(timer));
+  }
+
+  private async onRequest(req: http.IncomingMessage, res: http.ServerResponse, listener: Listener): Promise<void> {
+    const decision = this.matcher.match(req.headers.host, req.url);
+    if (decision.kind === "not-found") return sendStatus(res, 404);
+    const route = decision.route;
+    const peer = peerAddress(req.socket.remoteAddress);
+    const refused = this.refusal(req, route, listener, clientAddress(req.headers, peer, route.options.useForwardedHeaders));
+    if (refused) return sendStatus(res, refused.status, refused);
+    const body = await readBody(req, route.options.maxBodyBytes);
+    if (body.kind === "aborted") return void res.destroy();
+    if (body.kind === "too-large") return sendStatus(res, 413, { close: true });
+    const endpoints = this.endpointsOf(route);
+    if (!endpoints) return sendStatus(res, 503);
+    this.prepare(req, route, listener);
+    if (req.headers["transfer-encoding"] !== undefined || body.body.length > 0 || req.headers["content-length"] !== undefined) {
+      delete req.headers["transfer-encoding"];
+      req.headers["content-length"] = String(body.body.length);
+    }
+
+    const tried = new Set<string>();
+    const attempt = (endpoint: Endpoint, setCookie?: string) => {
+      tried.add(endpointKey(endpoint));
+      const a: Attempt = { endpoint, route, connected: false, responded: false, ...(setCookie !== undefined ? { setCookie } : {}) };
+      this.attempts.set(req, a);
+      this.proxy.web(req, res, { target: this.target(route, endpoint), agent: route.options.backendProtocol === "HTTPS" ? this.httpsAgent : this.httpAgent, buffer: Readable.from(body.body.length > 0 ? [body.body] : []) }, () => {
+        if (this.attempts.get(req) !== a) return; // a late error of an attempt already given up
+        if (res.headersSent || res.destroyed) return void res.destroy();
+        if (a.timedOut === "read") return sendStatus(res, 504);
+        // proxy-next-upstream "error timeout": another endpoint when this one never took the request (or the request may be repeated).
+        const retry = !a.connected || (IDEMPOTENT.has(req.method ?? "") && !a.responded);
+        const next = retry && tried.size < MAX_TRIES ? this.balancer.pick(backendKey(route.backend), endpoints, tried) : undefined;
+        if (next) {
+          // A fresh session follows the endpoint that answers; an existing one keeps its cookie (session-cookie-change-on-failure: false).
+          const aff = route.options.affinity;
+          return attempt(next, aff && a.setCookie !== undefined ? affinityCookie(aff, this.affinity.keyOf(next), locationPath(route.path), new Date()) : undefined);
+        }
+        sendStatus(res, a.timedOut === "connect" ? 504 : 502);
+      });
+    };
+    const first = this.firstPick(req, route, endpoints);
+    attempt(first.endpoint, first.setCookie);
+  }
+
+  private onUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer, listener: Listener): void {
+    socket.on("error", () => socket.destroy());
+    const decision = this.matcher.match(req.headers.host, req.url);
+    if (decision.kind === "not-found") return sendStatusOnSocket(socket, 404);
+    const route = decision.route;
+    const peer = peerAddress(req.socket.remoteAddress);
+    const refused = this.refusal(req, route, listener, clientAddress(req.headers, peer, route.options.useForwardedHeaders));
+    if (refused) return sendStatusOnSocket(socket, refused.status);
+    const endpoints = this.endpointsOf(route);
+    if (!endpoints) return sendStatusOnSocket(socket, 503);
+    this.prepare(req, route, listener);
+
+    const tried = new Set<string>();
+    const attempt = (endpoint: Endpoint, head: Buffer) => {
+      tried.add(endpointKey(endpoint));
+      const a: Attempt = { endpoint, route, connected: false, responded: false };
+      this.attempts.set(req, a);
+      this.proxy.ws(req, socket, head, { target: this.target(route, endpoint), agent: route.options.backendProtocol === "HTTPS" ? this.httpsAgent : this.httpAgent }, () => {
+        if (this.attempts.get(req) !== a) return;
+        if (a.responded) return void socket.destroy();
+        const next = tried.size < MAX_TRIES && !a.connected ? this.balancer.pick(backendKey(route.backend), endpoints, tried) : undefined;
+        // the first try already put `head` back into the socket
+        if (next) return attempt(next, Buffer.alloc(0));
+        sendStatusOnSocket(socket, a.timedOut === "read" || a.timedOut === "connect" ? 504 : 502);
+      });
+    };
+    attempt(this.firstPick(req, route, endpoints).endpoint, head);
+  }
+}
