@@ -67,9 +67,10 @@ describe("rewrite-target", () => {
     expect(locationPath(re("/something(/|$)(.*)"))).toBe("/something(/|$)(.*)");
     expect(locationPath({ kind: "prefix", path: "/shop" })).toBe("/shop");
   });
-  it("https redirect keeps the URI and drops the Host's port", () => {
+  it("https redirect keeps the URI, drops the Host's port and one trailing slash (ING lua_ingress.lua, preserve-trailing-slash false)", () => {
     expect(httpsLocation("a.test:8080", "/x?y=1")).toBe("https://a.test/x?y=1");
-    expect(httpsLocation("[fd00::1]:80", "/")).toBe("https://[fd00::1]/");
+    expect(httpsLocation("a.test", "/x/")).toBe("https://a.test/x");
+    expect(httpsLocation("[fd00::1]:80", "/")).toBe("https://[fd00::1]");
   });
 });
 

@@ -12,7 +12,7 @@ import tls from "node:tls";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { WebSocket, WebSocketServer } from "ws";
 import type { IIngress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
 import type { IIngressClass } from "kubernetes-models/networking.k8s.io/v1/IngressClass";
@@ -99,6 +99,24 @@ async function silentPod(): Promise<Endpoint> {
   const server = net.createServer((s) => void held.push(s));
   closers.push(async () => held.forEach((s) => s.destroy()));
   return { ip: "127.0.0.1", port: await listen(server) };
+}
+
+/**
+ * An address whose connects hang: a listener (in a child whose event loop
+ * is blocked, so it never accepts) with a full accept queue; the kernel drops
+ * further SYNs, as a black-holed pod would.
+ */
+async function blackHole(): Promise<Endpoint> {
+  const child = spawn(process.execPath, ["-e", "const s=require('net').createServer();s.listen({port:0,host:'127.0.0.1',backlog:1},()=>{console.log(s.address().port);Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0)})"], { stdio: ["ignore", "pipe", "inherit"] });
+  closers.push(async () => void child.kill("SIGKILL"));
+  const port = await new Promise<number>((r) => child.stdout.once("data", (d: Buffer) => r(Number(String(d).trim()))));
+  // backlog 1 queues two connections (0 would mean Node's default): take both places
+  for (let i = 0; i < 2; i++) {
+    const filler = net.connect(port, "127.0.0.1");
+    closers.push(async () => void filler.destroy());
+    await new Promise((r) => filler.once("connect", r));
+  }
+  return { ip: "127.0.0.1", port };
 }
 
 /** A port nothing listens on (connections are refused). */
@@ -215,6 +233,22 @@ describe("routing and statuses (reference §4, §7 \"Error statuses\")", () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it("a connect that hangs past proxy-connect-timeout is passed to the next endpoint; the last one → 504", async () => {
+    const hole = await blackHole();
+    services.set("half", { endpoints: [hole, await echoPod("alive")] });
+    services.set("hole", { endpoints: [hole] });
+    const port = await startRouter(ingress("a", [{ host: "foo.test", paths: [["/half", "half"], ["/hole", "hole"]] }], { "nginx.ingress.kubernetes.io/proxy-connect-timeout": "1" }));
+    let started = Date.now();
+    const half = await request(port, "/half", { host: "foo.test" });
+    expect(half.echo?.name).toBe("alive");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    started = Date.now();
+    const r = await request(port, "/hole", { host: "foo.test" });
+    expect(r.status).toBe(504);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
   it("413 over proxy-body-size: a declared Content-Length at once, a chunked body while it streams", async () => {
     services.set("app", { endpoints: [await echoPod("app")] });
     const port = await startRouter(ingress("a", [{ host: "foo.test", paths: [["/", "app"]] }], { "nginx.ingress.kubernetes.io/proxy-body-size": "10" }));
@@ -259,8 +293,17 @@ describe("routing and statuses (reference §4, §7 \"Error statuses\")", () => {
     const r = await request(port, "/a/b?x=1", { host: "tls.test:8080" });
     expect(r.status).toBe(308);
     expect(r.headers.location).toBe("https://tls.test/a/b?x=1");
-    expect((await request(port, "/", { host: "forced.test" })).status).toBe(308);
+    expect((await request(port, "/docs/", { host: "forced.test" })).headers.location).toBe("https://forced.test/docs");
     expect((await request(port, "/", { host: "plain.test" })).status).toBe(200);
+  });
+
+  it("behind a trusted TLS-terminating proxy (use-forwarded-headers, X-Forwarded-Proto: https) there is no redirect (ING lua_ingress.lua)", async () => {
+    services.set("app", { endpoints: [await echoPod("app")] });
+    const port = await startRouter(ingress("a", [{ host: "tls.test", paths: [["/", "app"]] }], { "nginx.ingress.kubernetes.io/use-forwarded-headers": "true" }, ["tls.test"]));
+    expect((await request(port, "/", { host: "tls.test", headers: { "x-forwarded-proto": "https" } })).status).toBe(200);
+    const r = await request(port, "/x", { host: "tls.test", headers: { "x-forwarded-host": "outer.test, inner.test" } });
+    expect(r.status).toBe(308);
+    expect(r.headers.location).toBe("https://outer.test/x");
   });
 });
 
@@ -499,5 +542,15 @@ describe("HTTPS listener (reference §6): SNI picks the certificate, Host the ro
     expect(noSni.status).toBe(200);
     // SNI and Host disagree: the certificate by SNI, the route by Host.
     expect((await httpsGet(httpsPort!, "a.test", "nowhere.test")).status).toBe(404);
+  });
+
+  it("backend-protocol HTTPS speaks TLS to the endpoint (its certificate is not verified)", async () => {
+    const upstream = (await import("node:https")).createServer({ key: fs.readFileSync(path.join(dir, "b.test.key")), cert: fs.readFileSync(path.join(dir, "b.test.crt")) }, (req, res) => {
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ name: `tls:${(req.socket as tls.TLSSocket).encrypted === true}`, method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: "" } satisfies Echo));
+    });
+    services.set("secure", { endpoints: [{ ip: "127.0.0.1", port: await listen(upstream) }] });
+    const port = await startRouter(ingress("a", [{ host: "foo.test", paths: [["/", "secure"]] }], { "nginx.ingress.kubernetes.io/backend-protocol": "HTTPS" }));
+    for (let i = 0; i < 3; i++) expect((await request(port, "/x", { host: "foo.test" })).echo).toMatchObject({ name: "tls:true", url: "/x" });
   });
 });

@@ -33,6 +33,11 @@ export function clientAddress(headers: IncomingHttpHeaders, peer: string, trustF
   return leftmost && parseIP(leftmost) ? leftmost : peer;
 }
 
+/** The scheme the client used as ingress-nginx sees it ($pass_access_scheme): the listener's, or a trusted X-Forwarded-Proto. */
+export function passScheme(headers: IncomingHttpHeaders, listener: Listener, trustForwarded: boolean): string {
+  return (trustForwarded && first(headers["x-forwarded-proto"])) || listener.scheme;
+}
+
 /** 32 hex characters, like nginx's $request_id. */
 export function newRequestId(): string {
   return randomBytes(16).toString("hex");
@@ -51,9 +56,10 @@ export function upstreamHeaders(incoming: IncomingHttpHeaders, peer: string, lis
   if (original) h["x-original-forwarded-for"] = original;
   else delete h["x-original-forwarded-for"];
   const trusted = (name: string, own: string) => (trustForwarded ? first(incoming[name]) || own : own);
-  h["x-forwarded-host"] = trusted("x-forwarded-host", first(incoming.host) ?? "");
+  // a trusted X-Forwarded-Host list: its first name (lua_ingress.lua parse_x_forwarded_host)
+  h["x-forwarded-host"] = trusted("x-forwarded-host", first(incoming.host) ?? "").split(",")[0]!.trim();
   h["x-forwarded-port"] = trusted("x-forwarded-port", String(listener.port));
-  const proto = trusted("x-forwarded-proto", listener.scheme);
+  const proto = passScheme(incoming, listener, trustForwarded);
   h["x-forwarded-proto"] = proto;
   h["x-forwarded-scheme"] = proto;
   h["x-scheme"] = proto;

@@ -40,9 +40,14 @@ export function rewriteUrl(route: Route, url: string): string | undefined {
   return path.includes("?") ? `${path}&${query}` : `${path}?${query}`;
 }
 
-/** Where plain HTTP is sent for HTTPS: `https://<host>/<uri>` (the Host header's name, without its port; nginx's `$host`). */
-export function httpsLocation(hostHeader: string | undefined, url: string): string {
-  const h = (hostHeader ?? "").trim();
-  const host = h.startsWith("[") ? h.slice(0, h.indexOf("]") + 1) : h.replace(/:\d*$/, "");
-  return `https://${host}${url}`;
+/**
+ * Where plain HTTP is sent for HTTPS, as ingress-nginx's lua_ingress.lua
+ * builds it: `https://` + the host without its port + the request URI with
+ * one trailing `/` dropped (preserve-trailing-slash is false by default, so
+ * `/` itself becomes `https://host`).
+ */
+export function httpsLocation(host: string | undefined, url: string): string {
+  const h = (host ?? "").trim();
+  const name = h.startsWith("[") ? h.slice(0, h.indexOf("]") + 1) : h.replace(/:\d*$/, "");
+  return `https://${name}${url.endsWith("/") ? url.slice(0, -1) : url}`;
 }

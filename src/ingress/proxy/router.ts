@@ -21,7 +21,7 @@ import { AffinityKeys, affinityCookie, cookieValue } from "./affinity.js";
 import { RoundRobin } from "./balancer.js";
 import { declaredTooLarge, readBody } from "./body.js";
 import { endpointKey, type Endpoint, type Resolution } from "./endpoint.js";
-import { peerAddress, clientAddress, upstreamHeaders, type Listener } from "./headers.js";
+import { clientAddress, passScheme, peerAddress, upstreamHeaders, type Listener } from "./headers.js";
 import { sendStatus, sendStatusOnSocket } from "./responses.js";
 import { httpsLocation, locationPath, rewriteUrl } from "./rewrite.js";
 import { compileRanges, sourceAllowed } from "./source-ranges.js";
@@ -184,8 +184,12 @@ export class IngressRouter {
     const o = route.options;
     // client_max_body_size is checked on Content-Length as soon as the location is found.
     if (declaredTooLarge(req.headers, o.maxBodyBytes)) return { status: 413, close: true };
-    // rewrite phase: ssl-redirect, then app-root
-    if (listener.scheme === "http" && o.httpsRedirect !== undefined) return { status: o.httpsRedirect, location: httpsLocation(req.headers.host, req.url ?? "/") };
+    // rewrite phase: ssl-redirect when the client's scheme is http (a trusted X-Forwarded-Proto counts), then app-root
+    if (o.httpsRedirect !== undefined && passScheme(req.headers, listener, o.useForwardedHeaders) === "http") {
+      const xfh = o.useForwardedHeaders ? req.headers["x-forwarded-host"] : undefined;
+      const host = (Array.isArray(xfh) ? xfh[0] : xfh)?.split(",")[0] || req.headers.host;
+      return { status: o.httpsRedirect, location: httpsLocation(host, req.url ?? "/") };
+    }
     if (o.appRoot !== undefined && pathOfUrl(req.url) === "/") return { status: 302, location: o.appRoot };
     // access phase
     if (o.allowSourceRanges !== undefined && !sourceAllowed(this.rangesOf(o.allowSourceRanges), client)) return { status: 403 };
