@@ -55,6 +55,18 @@ program
     });
   });
 program
+  .command("ingress-router", { hidden: true })
+  .allowUnknownOption()
+  .helpOption(false)
+  .argument("[flags...]")
+  .action(async (flags: string[]) => {
+    const { runIngressRouter, RouterFlagError } = await import("../ingress/main.js");
+    await runIngressRouter(flags).catch((err: unknown) => {
+      process.stderr.write(`kemu-ingress-router: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(err instanceof RouterFlagError ? 2 : 1);
+    });
+  });
+program
   .command("test-dns", { hidden: true })
   .option("--port <port>", "port", "53")
   .action(async (opts: { port: string }) => {
@@ -79,7 +91,7 @@ function packageVersion(): string {
 }
 
 // The internal programs write to log files that people read after a crash: they keep the stack.
-const INTERNAL = new Set(["daemon", "agent", "dns", "test-dns"]);
+const INTERNAL = new Set(["daemon", "agent", "dns", "test-dns", "ingress-router"]);
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (INTERNAL.has(process.argv[2] ?? "")) {
     process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

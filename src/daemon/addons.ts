@@ -69,3 +69,72 @@ export function coreDnsAddon(config: ClusterConfig): KubeObject[] {
     },
   ];
 }
+
+export const INGRESS_ROUTER_IMAGE = "kemu.dev/kemu-ingress-router:v1";
+/** kemu's router serves these IngressClasses: its own (the default) and ingress-nginx's, so manifests written for it work unchanged. */
+export const INGRESS_CLASSES = [
+  { name: "kemu", controller: "kemu.dev/ingress-router", default: true },
+  { name: "nginx", controller: "k8s.io/ingress-nginx", default: false },
+];
+
+/**
+ * The Ingress router, as ingress-nginx is usually deployed: a Deployment in
+ * its own namespace behind a LoadBalancer Service with externalTrafficPolicy
+ * Local (clients' addresses reach the router unchanged, so X-Forwarded-For
+ * and X-Real-IP carry them), and its IngressClasses.
+ */
+export function ingressRouterAddon(): KubeObject[] {
+  const labels = { "app.kubernetes.io/name": "ingress-router", "app.kubernetes.io/part-of": "kemu" };
+  return [
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: "kemu-system" } },
+    ...INGRESS_CLASSES.map((c) => ({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "IngressClass",
+      metadata: { name: c.name, ...(c.default ? { annotations: { "ingressclass.kubernetes.io/is-default-class": "true" } } : {}) },
+      spec: { controller: c.controller },
+    })),
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "ingress-router", namespace: "kemu-system", labels },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            terminationGracePeriodSeconds: 5,
+            containers: [
+              {
+                name: "router",
+                image: INGRESS_ROUTER_IMAGE,
+                args: ["--publish-service", "kemu-system/ingress-router", "--workers", "2"],
+                ports: [
+                  { name: "http", containerPort: 80, protocol: "TCP" },
+                  { name: "https", containerPort: 443, protocol: "TCP" },
+                  { name: "health", containerPort: 10254, protocol: "TCP" },
+                ],
+                readinessProbe: { httpGet: { path: "/healthz", port: 10254 }, periodSeconds: 1 },
+                livenessProbe: { httpGet: { path: "/healthz", port: 10254 }, initialDelaySeconds: 10, failureThreshold: 5 },
+              },
+            ],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "ingress-router", namespace: "kemu-system", labels },
+      spec: {
+        type: "LoadBalancer",
+        externalTrafficPolicy: "Local",
+        selector: labels,
+        ports: [
+          { name: "http", port: 80, targetPort: "http", protocol: "TCP" },
+          { name: "https", port: 443, targetPort: "https", protocol: "TCP" },
+        ],
+      },
+    },
+  ];
+}

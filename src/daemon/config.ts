@@ -20,6 +20,8 @@ export interface ClusterConfig {
   dnsUpstreams: string[];
   /** run a small authoritative DNS server for example.test on the outside host (and forward to it) */
   testUpstreamDns: boolean;
+  /** run the Ingress router add-on (kemu-system/ingress-router behind a LoadBalancer Service) */
+  ingress: boolean;
   clusterCidr: string;
   serviceCidr: string;
   underlayCidr: string;
@@ -40,6 +42,7 @@ export const DEFAULTS: Omit<ClusterConfig, "name" | "nodes"> = {
   nodePortRange: [30000, 32767],
   dnsUpstreams: [],
   testUpstreamDns: false,
+  ingress: false,
   clusterCidr: "10.244.0.0/16",
   serviceCidr: "10.96.0.0/12",
   underlayCidr: "172.18.0.0/16",

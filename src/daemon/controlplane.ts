@@ -27,7 +27,8 @@ import { removeArtefacts, waitGone } from "../linux/cleanup.js";
 import { cliEntry } from "../paths.js";
 import { clusterPaths, type AgentConfig, type ClusterConfig } from "./config.js";
 import { servePodLog } from "./logs.js";
-import { coreDnsAddon } from "./addons.js";
+import { coreDnsAddon, ingressRouterAddon } from "./addons.js";
+import { LoadBalancerAnnouncer } from "../controllers/lb-announcer.js";
 import { nextAgentRestart } from "./supervisor.js";
 
 const NAMESPACES = resourceByKind("Namespace")!;
@@ -68,7 +69,7 @@ export class ControlPlane {
     for (const name of SYSTEM_NAMESPACES) this.api.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
     // No selector and, kemu's API being a unix socket, no endpoints yet (see defaultKubernetesService).
     this.api.create(resourceByKind("Service")!, defaultKubernetesService(config.serviceCidr));
-    for (const obj of coreDnsAddon(config)) this.api.create(resourceByKind(obj.kind, obj.apiVersion)!, obj);
+    for (const obj of [...coreDnsAddon(config), ...(config.ingress ? ingressRouterAddon() : [])]) this.api.create(resourceByKind(obj.kind, obj.apiVersion)!, obj);
     this.rest = new RestServer(this.api, {
       podLog: (ns, name, q, res, req) => servePodLog(this.api, paths.pods, ns, name, q, res, req),
       kemu: async (path, method) => this.kemuRoute(path, method),
@@ -92,6 +93,10 @@ export class ControlPlane {
     const nodes = this.nodeNames().map((name, i) => ({ name, index: i + 1, ip: nodeAddress(config.underlayCidr, i + 1) }));
     await createTopology(describeTopology(config.name, config.underlayCidr, nodes, outsideAddress(config.underlayCidr)));
     await announceLoadBalancerPool(config.name, config.loadBalancerPool, nodes.map((n) => n.ip));
+    // Per-Service routes for externalTrafficPolicy Local, once the outside host exists.
+    const announcer = new LoadBalancerAnnouncer(this.api, config.name);
+    announcer.start();
+    this.controllers.push(announcer);
     for (const n of nodes) this.api.create(NODES, nodeObject(n.name, n.ip));
     for (const n of nodes) this.startAgent(n.name, n.ip);
     if (config.testUpstreamDns) this.startOnOutside("test-upstream-dns", ["test-dns"]);

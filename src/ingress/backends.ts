@@ -7,14 +7,9 @@
 import type { EndpointSlice, Service } from "../api/types.js";
 import { endpointsOf } from "../agent/proxy/model.js";
 import type { ServiceBackend } from "./table.js";
+import type { Resolution } from "./proxy/endpoint.js";
 
-export interface Endpoint {
-  ip: string;
-  port: number;
-}
-
-/** Ready endpoints (maybe none: 503), or why the backend cannot be resolved (also 503). */
-export type Resolution = { endpoints: Endpoint[] } | { error: string };
+export type { Endpoint, Resolution } from "./proxy/endpoint.js";
 
 export interface BackendObjects {
   service(namespace: string, name: string): Service | undefined;

@@ -36,6 +36,7 @@ export class ImageError extends Error {
 const AGNHOST = /(^|\/)agnhost(:|@|$)/;
 const COREDNS = /(^|\/)coredns(:|@|$)/;
 const PAUSE = /(^|\/)pause(:|@|$)/;
+const INGRESS_ROUTER = /(^|\/)kemu-ingress-router(:|@|$)/;
 
 export function isAgnhost(image: string): boolean {
   return AGNHOST.test(image);
@@ -67,6 +68,18 @@ export function resolveProgram(container: Container, expand: (s: string) => stri
     return {
       file: process.execPath,
       args: [cliEntry(), "dns", ...extra, ...args],
+      kind: "builtin",
+      readOnlyPaths: [process.execPath, ...kemuCodePaths(), ...(socket ? [socket] : [])],
+    };
+  }
+  // kemu's Ingress router, like CoreDNS: a Node.js program of kemu's reading the API socket.
+  if (INGRESS_ROUTER.test(image) && command.length === 0) {
+    const socketArg = args.indexOf("--api-socket");
+    const socket = socketArg >= 0 ? args[socketArg + 1] : context.apiSocket;
+    const extra = socketArg >= 0 || !context.apiSocket ? [] : ["--api-socket", context.apiSocket];
+    return {
+      file: process.execPath,
+      args: [cliEntry(), "ingress-router", ...extra, ...args],
       kind: "builtin",
       readOnlyPaths: [process.execPath, ...kemuCodePaths(), ...(socket ? [socket] : [])],
     };

@@ -1,0 +1,162 @@
+// The entry of the Ingress router pod (what the kubelet starts for the
+// kemu-system/ingress-router Deployment): the controller reading the API
+// and the data plane serving HTTP and HTTPS, in --workers processes that
+// share the listening sockets (node:cluster), so the router uses every core.
+// Health for the kubelet's probes on --health-port (/healthz, as
+// ingress-nginx's 10254).
+import cluster from "node:cluster";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createSecureContext, type SecureContext } from "node:tls";
+import { ApiClient } from "../api/client.js";
+import { IngressController } from "./controller.js";
+import { IngressRouter } from "./proxy/router.js";
+
+export const USAGE = `Usage: kemu-ingress-router --api-socket PATH [flags]
+
+kemu's Ingress router: serves the Ingresses of its IngressClasses (controller
+kemu.dev/ingress-router, and k8s.io/ingress-nginx's) from one route table.
+
+  --api-socket PATH        the kemu API's unix socket (required)
+  --http-port N            plain HTTP (80)
+  --https-port N           HTTPS with SNI (443)
+  --health-port N          GET /healthz (10254)
+  --publish-service NS/N   the Service whose LoadBalancer address goes into each Ingress's status
+  --workers N              serving processes (2)
+  --help                   this text
+`;
+
+export class RouterFlagError extends Error {}
+
+export interface RouterCommand {
+  apiSocket: string;
+  httpPort: number;
+  httpsPort: number;
+  healthPort: number;
+  publishService?: string;
+  workers: number;
+}
+
+export function parseRouterFlags(argv: string[]): RouterCommand | "help" {
+  const cmd: Partial<RouterCommand> = { httpPort: 80, httpsPort: 443, healthPort: 10254, workers: 2 };
+  const port = (flag: string, v: string | undefined): number => {
+    if (v === undefined || !/^\d+$/.test(v) || Number(v) > 65535) throw new RouterFlagError(`${flag}: expected a port 0-65535, got ${JSON.stringify(v)}`);
+    return Number(v);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = argv[i + 1];
+    switch (flag) {
+      case "--help":
+        return "help";
+      case "--api-socket":
+        if (!value) throw new RouterFlagError("--api-socket: expected a path");
+        cmd.apiSocket = value;
+        break;
+      case "--http-port":
+        cmd.httpPort = port(flag, value);
+        break;
+      case "--https-port":
+        cmd.httpsPort = port(flag, value);
+        break;
+      case "--health-port":
+        cmd.healthPort = port(flag, value);
+        break;
+      case "--publish-service":
+        if (!value || !/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(value)) throw new RouterFlagError(`--publish-service: expected NAMESPACE/NAME, got ${JSON.stringify(value)}`);
+        cmd.publishService = value;
+        break;
+      case "--workers":
+        if (value === undefined || !/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64) throw new RouterFlagError(`--workers: expected 1-64, got ${JSON.stringify(value)}`);
+        cmd.workers = Number(value);
+        break;
+      default:
+        throw new RouterFlagError(`unknown flag ${JSON.stringify(flag)} (see --help)`);
+    }
+    i++;
+  }
+  if (!cmd.apiSocket) throw new RouterFlagError("--api-socket is required");
+  return cmd as RouterCommand;
+}
+
+/** ingress-nginx's fallback certificate for unknown server names: self-signed, made at start. */
+function fakeCertificate(): SecureContext {
+  const dir = mkdtempSync(join(tmpdir(), "kemu-ingress-"));
+  try {
+    execFileSync("openssl", [
+      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "365",
+      "-subj", "/O=Acme Co/CN=Kubernetes Ingress Controller Fake Certificate",
+      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
+    ], { stdio: "ignore" });
+    return createSecureContext({ cert: readFileSync(join(dir, "cert.pem")), key: readFileSync(join(dir, "key.pem")) });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One serving process: controller + router. */
+async function serve(cmd: RouterCommand): Promise<void> {
+  const api = new ApiClient(cmd.apiSocket);
+  let controller: IngressController | undefined;
+  const router = new IngressRouter({
+    resolve: (backend) => controller!.resolve(backend),
+    http: { host: "0.0.0.0", port: cmd.httpPort },
+    https: { host: "0.0.0.0", port: cmd.httpsPort, certificates: (name) => controller!.certificate(name), defaultCertificate: fakeCertificate() },
+  });
+  controller = new IngressController(api, router, cmd.publishService ? { publishService: cmd.publishService } : {});
+  await controller.start();
+  await router.start();
+  process.send?.("ready");
+  const stop = async () => {
+    controller?.stop();
+    await router.stop();
+    api.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop());
+  process.on("SIGINT", () => void stop());
+}
+
+export async function runIngressRouter(argv: string[]): Promise<void> {
+  const cmd = parseRouterFlags(argv);
+  if (cmd === "help") {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (cluster.isWorker) return serve(cmd);
+  // The primary only supervises: workers share the listening sockets and each runs a controller.
+  // Workers that have their table and listen: /healthz is 200 once there is one.
+  const live = new Set<number>();
+  const fork = () => {
+    const w = cluster.fork();
+    w.on("message", (m) => {
+      if (m === "ready") live.add(w.id);
+    });
+    w.on("exit", (code, signal) => {
+      live.delete(w.id);
+      if (!stopping) {
+        console.error(`ingress-router: worker ${w.process.pid} exited (${signal ?? code}); starting another`);
+        fork();
+      }
+    });
+  };
+  let stopping = false;
+  for (let i = 0; i < cmd.workers; i++) fork();
+  const health = http.createServer((req, res) => {
+    const ok = req.url === "/healthz" && live.size > 0;
+    res.writeHead(ok ? 200 : req.url === "/healthz" ? 503 : 404, { "content-type": "text/plain" }).end(ok ? "ok" : "");
+  });
+  health.listen(cmd.healthPort, "0.0.0.0");
+  const stop = () => {
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGTERM");
+    health.close();
+    setTimeout(() => process.exit(0), 2000).unref();
+    if (live.size === 0) process.exit(0);
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}

@@ -1,0 +1,121 @@
+// The Ingress router end to end (issue 11, first part): `kemu up --ingress`
+// starts kemu-system/ingress-router behind a LoadBalancer Service; curl on
+// the outside host reaches pods through it by Host and path, as with
+// ingress-nginx (../shared/reference/ingress.md §2–7).
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { Cluster, resourceByKind, type KubeObject, type Service } from "../../src/index.js";
+import { rootOnly, uniqueClusterName, leftovers, NONE } from "../support/host.js";
+import { AGNHOST } from "../support/workloads.js";
+
+const SERVICES = resourceByKind("Service")!;
+const INGRESSES = resourceByKind("Ingress")!;
+
+function app(name: string, replicas: number): KubeObject[] {
+  const labels = { app: name };
+  return [
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name },
+      spec: {
+        replicas,
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: "c", image: AGNHOST, args: ["netexec", "--http-port=8080", "--udp-port=-1"], ports: [{ name: "http", containerPort: 8080 }] }] } },
+      },
+    },
+    { apiVersion: "v1", kind: "Service", metadata: { name }, spec: { selector: labels, ports: [{ name: "web", port: 80, targetPort: "http" }] } },
+  ];
+}
+
+describe.skipIf(!rootOnly())("Ingress through kemu's router", () => {
+  const name = uniqueClusterName("ing");
+  let cluster: Cluster;
+  let lbIP = "";
+  /** curl from the outside host to the router's LoadBalancer address. */
+  const curl = (path: string, host: string, extra: string[] = []) =>
+    cluster.execOnHost("outside", ["curl", "-sS", "--max-time", "3", "-w", "\n%{http_code}", "-H", `Host: ${host}`, ...extra, `http://${lbIP}${path}`]);
+  const get = async (path: string, host: string, extra: string[] = []) => {
+    const r = await curl(path, host, extra);
+    const lines = r.stdout.split("\n");
+    return { status: Number(lines.pop()), body: lines.join("\n"), exitCode: r.exitCode };
+  };
+
+  beforeAll(async () => {
+    cluster = await Cluster.start({
+      name,
+      nodes: 2,
+      ingress: true,
+      timeoutMs: 90_000,
+      manifests: [
+        ...app("web", 2),
+        ...app("api", 1),
+        {
+          apiVersion: "networking.k8s.io/v1",
+          kind: "Ingress",
+          metadata: { name: "site" },
+          spec: {
+            ingressClassName: "nginx",
+            rules: [
+              // An Exact path beats the Prefix "/" for /hostname (longest first; K8S-DOC "Multiple matches").
+              { host: "site.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { name: "web" } } } }, { path: "/hostname", pathType: "Exact", backend: { service: { name: "api", port: { number: 80 } } } }] } },
+              { host: "web.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { number: 80 } } } }] } },
+            ],
+          },
+        },
+      ],
+    });
+    await cluster.waitFor(
+      async () => {
+        const svc = await cluster.api.get<Service>(SERVICES, "kemu-system", "ingress-router");
+        lbIP = svc.status?.loadBalancer?.ingress?.[0]?.ip ?? "";
+        return lbIP !== "";
+      },
+      { timeoutMs: 20_000, intervalMs: 100, what: () => "the router's LoadBalancer address" },
+    );
+    await cluster.waitFor(async () => (await get("/hostname", "web.example")).status === 200, { timeoutMs: 20_000, intervalMs: 200, what: () => "the router to serve web.example" });
+  }, 120_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+    expect(leftovers(name)).toEqual(NONE);
+  });
+
+  it("routes by host and path to the Services' pods (Exact beats Prefix \"/\"), and answers 404 for a host no rule names", async () => {
+    expect((await get("/hostname", "site.example")).body).toMatch(/^api-/);
+    expect((await get("/hostname", "web.example")).body).toMatch(/^web-/);
+    expect((await get("/hostname/", "site.example")).body).not.toMatch(/^api-/); // Exact: not /hostname/
+    const unknown = await get("/hostname", "other.example");
+    expect(unknown.status).toBe(404);
+  });
+
+  it("spreads requests over the ready endpoints (round robin)", async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 10; i++) seen.add((await get("/hostname", "web.example")).body);
+    expect(seen.size).toBe(2);
+  });
+
+  it("sends the client's address (externalTrafficPolicy Local) in X-Real-IP and X-Forwarded-For, replacing what the client sent", async () => {
+    const outside = /inet (\d+\.\d+\.\d+\.\d+)\//.exec((await cluster.execOnHost("outside", ["ip", "-4", "-o", "addr", "show", "dev", "eth0"])).stdout)![1]!;
+    // netexec /header?key=K echoes one request header.
+    expect((await get("/header?key=X-Real-Ip", "web.example")).body).toBe(outside);
+    expect((await get("/header?key=X-Forwarded-For", "web.example", ["-H", "X-Forwarded-For: 1.2.3.4"])).body).toBe(outside);
+  });
+
+  it("writes the router's address into the Ingress's status.loadBalancer (ingress-nginx --publish-service)", async () => {
+    await cluster.waitFor(async () => (await cluster.api.get<KubeObject & { status?: { loadBalancer?: { ingress?: Array<{ ip?: string }> } } }>(INGRESSES, "default", "site")).status?.loadBalancer?.ingress?.[0]?.ip === lbIP, {
+      timeoutMs: 10_000,
+      intervalMs: 100,
+      what: () => "the Ingress's status address",
+    });
+  });
+
+  it("answers 503 while a backend has no ready endpoint", async () => {
+    await cluster.apply({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: { name: "empty" },
+      spec: { ingressClassName: "kemu", rules: [{ host: "empty.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "nobody", port: { number: 80 } } } }] } }] },
+    });
+    await cluster.waitFor(async () => (await get("/", "empty.example")).status === 503, { timeoutMs: 10_000, intervalMs: 100, what: () => "503 for a Service that does not exist" });
+  });
+});
