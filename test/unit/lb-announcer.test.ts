@@ -6,7 +6,7 @@ import { announcementChanges, planAnnouncements } from "../../src/controllers/lb
 import type { EndpointSlice, Node, Service } from "../../src/api/types.js";
 
 const node = (name: string, ip: string): Node => ({ apiVersion: "v1", kind: "Node", metadata: { name }, status: { addresses: [{ type: "InternalIP", address: ip }] } });
-const svc = (name: string, policy: "Local" | "Cluster", ip: string, type = "LoadBalancer"): Service => ({
+const svc = (name: string, policy: "Local" | "Cluster", ip: string, type: "LoadBalancer" | "NodePort" = "LoadBalancer"): Service => ({
   apiVersion: "v1",
   kind: "Service",
   metadata: { name, namespace: "default" },
