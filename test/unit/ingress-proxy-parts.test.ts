@@ -23,16 +23,23 @@ const route = (path: PathMatch, rewriteTarget?: string): Route => ({
 describe("upstream headers", () => {
   const http = { scheme: "http" as const, port: 80 };
   it("replaces X-Forwarded-For and keeps the incoming value aside", () => {
-    const h = upstreamHeaders({ host: "a.test", "x-forwarded-for": "9.9.9.9", proxy: "x", expect: "100-continue" }, "10.0.0.7", http, false, () => "id");
+    const h = upstreamHeaders({ host: "a.test", "x-forwarded-for": "9.9.9.9", proxy: "x", expect: "100-continue", connection: "close", "keep-alive": "timeout=5", te: "trailers" }, "10.0.0.7", http, false, false, () => "id");
     expect(h).toMatchObject({ host: "a.test", "x-real-ip": "10.0.0.7", "x-forwarded-for": "10.0.0.7", "x-original-forwarded-for": "9.9.9.9", "x-forwarded-host": "a.test", "x-forwarded-port": "80", "x-forwarded-proto": "http", "x-forwarded-scheme": "http", "x-scheme": "http", "x-request-id": "id" });
     expect(h.proxy).toBeUndefined();
     expect(h.expect).toBeUndefined();
+    expect(h.connection).toBeUndefined();
+    expect(h["keep-alive"]).toBeUndefined();
+    expect(h.te).toBeUndefined();
+  });
+  it("a websocket handshake keeps Upgrade with Connection: upgrade", () => {
+    const h = upstreamHeaders({ host: "a", upgrade: "websocket", connection: "keep-alive, Upgrade" }, "10.0.0.7", http, false, true);
+    expect(h).toMatchObject({ upgrade: "websocket", connection: "upgrade" });
   });
   it("a client cannot forge X-Original-Forwarded-For", () => {
     expect(upstreamHeaders({ host: "a", "x-original-forwarded-for": "6.6.6.6" }, "10.0.0.7", http, false)["x-original-forwarded-for"]).toBeUndefined();
   });
   it("an empty X-Request-ID is replaced by a generated one", () => {
-    expect(upstreamHeaders({ host: "a", "x-request-id": "" }, "1.1.1.1", http, false, () => "gen")["x-request-id"]).toBe("gen");
+    expect(upstreamHeaders({ host: "a", "x-request-id": "" }, "1.1.1.1", http, false, false, () => "gen")["x-request-id"]).toBe("gen");
   });
   it("trusted forwarded headers: the leftmost valid address is the client, the peer is appended", () => {
     expect(clientAddress({ "x-forwarded-for": "1.2.3.4, 5.6.7.8" }, "10.0.0.1", true)).toBe("1.2.3.4");

@@ -370,6 +370,25 @@ describe("rewrite-target and load balancing", () => {
   });
 });
 
+describe("upstream connections", () => {
+  it("are kept alive and reused across requests (ingress-nginx upstream keepalive)", async () => {
+    const pod = await echoPod("app");
+    let connections = 0;
+    const counter = net.createServer((client) => {
+      connections++;
+      const upstream = net.connect(pod.port, pod.ip);
+      client.pipe(upstream).pipe(client);
+      client.on("error", () => upstream.destroy());
+      upstream.on("error", () => client.destroy());
+      closers.push(async () => void client.destroy());
+    });
+    services.set("app", { endpoints: [{ ip: "127.0.0.1", port: await listen(counter) }] });
+    const port = await startRouter(ingress("a", [{ host: "foo.test", paths: [["/", "app"]] }]));
+    for (let i = 0; i < 10; i++) expect((await request(port, "/", { host: "foo.test" })).status).toBe(200);
+    expect(connections).toBe(1);
+  });
+});
+
 describe("cookie affinity (reference §7; ING docs/examples/affinity/cookie, e2e affinity.go)", () => {
   const sticky = { "nginx.ingress.kubernetes.io/affinity": "cookie" };
 
@@ -462,6 +481,24 @@ describe("table swaps and websockets (reference §7 \"WebSockets\", §11)", () =
     expect(await roundTrip(ws, "still here")).toBe("/ws 127.0.0.1 still here");
     await expect(open(port, "chat.test")).rejects.toThrow("status 404");
     ws.close();
+  });
+
+  it("an idle websocket is closed after proxy-read-timeout (reference §10 #3), a chatty one is not", async () => {
+    services.set("chat", { endpoints: [await wsEchoPod()] });
+    const port = await startRouter(ingress("a", [{ host: "chat.test", paths: [["/ws", "chat"]] }], { "nginx.ingress.kubernetes.io/proxy-read-timeout": "1", "nginx.ingress.kubernetes.io/proxy-send-timeout": "1" }));
+    const chatty = await open(port, "chat.test");
+    const idle = await open(port, "chat.test");
+    const started = Date.now();
+    const idleClosed = new Promise<number>((r) => idle.once("close", () => r(Date.now() - started)));
+    for (let i = 0; i < 6; i++) {
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await roundTrip(chatty, `m${i}`)).toBe(`/ws 127.0.0.1 m${i}`);
+    }
+    const after = await idleClosed;
+    expect(after).toBeGreaterThanOrEqual(900);
+    expect(after).toBeLessThan(3000);
+    expect(chatty.readyState).toBe(WebSocket.OPEN);
+    chatty.close();
   });
 
   it("an upgrade that matches nothing gets 404 and its socket is closed", async () => {

@@ -43,13 +43,27 @@ export function newRequestId(): string {
   return randomBytes(16).toString("hex");
 }
 
-export function upstreamHeaders(incoming: IncomingHttpHeaders, peer: string, listener: Listener, trustForwarded: boolean, requestId: () => string = newRequestId): IncomingHttpHeaders {
+/**
+ * `upgrade`: the request is a websocket handshake (Upgrade and
+ * `Connection: upgrade` go on, as nginx.tmpl's $connection_upgrade);
+ * otherwise the client's Connection, Keep-Alive, TE, Upgrade and Expect
+ * stay with the client (nginx's proxy module drops them, and the upstream
+ * connection is kept alive whatever the client asked of its own).
+ */
+export function upstreamHeaders(incoming: IncomingHttpHeaders, peer: string, listener: Listener, trustForwarded: boolean, upgrade = false, requestId: () => string = newRequestId): IncomingHttpHeaders {
   const h: IncomingHttpHeaders = { ...incoming };
   const original = first(incoming["x-forwarded-for"]);
   const client = clientAddress(incoming, peer, trustForwarded);
   delete h.proxy;
+  delete h["keep-alive"];
+  delete h.te;
   // The body is read before proxying, so nothing waits for a 100 Continue from the upstream.
   delete h.expect;
+  if (upgrade) h.connection = "upgrade";
+  else {
+    delete h.connection;
+    delete h.upgrade;
+  }
   h["x-request-id"] = first(incoming["x-request-id"]) || requestId();
   h["x-real-ip"] = client;
   h["x-forwarded-for"] = trustForwarded && original ? `${original}, ${peer}` : client;

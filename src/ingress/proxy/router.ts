@@ -218,9 +218,9 @@ export class IngressRouter {
     return aff ? { endpoint, setCookie: affinityCookie(aff, this.affinity.keyOf(endpoint), locationPath(route.path), new Date()) } : { endpoint };
   }
 
-  private prepare(req: http.IncomingMessage, route: Route, listener: Listener): void {
+  private prepare(req: http.IncomingMessage, route: Route, listener: Listener, upgrade: boolean): void {
     const peer = peerAddress(req.socket.remoteAddress);
-    req.headers = upstreamHeaders(req.headers, peer, listener, route.options.useForwardedHeaders);
+    req.headers = upstreamHeaders(req.headers, peer, listener, route.options.useForwardedHeaders, upgrade);
     const rewritten = rewriteUrl(route, req.url ?? "/");
     if (rewritten !== undefined) req.url = rewritten;
   }
@@ -267,7 +267,7 @@ export class IngressRouter {
     if (body.kind === "too-large") return sendStatus(res, 413, { close: true });
     const endpoints = this.endpointsOf(route);
     if (!endpoints) return sendStatus(res, 503);
-    this.prepare(req, route, listener);
+    this.prepare(req, route, listener, false);
     if (req.headers["transfer-encoding"] !== undefined || body.body.length > 0 || req.headers["content-length"] !== undefined) {
       delete req.headers["transfer-encoding"];
       req.headers["content-length"] = String(body.body.length);
@@ -307,7 +307,7 @@ export class IngressRouter {
     if (refused) return sendStatusOnSocket(socket, refused.status);
     const endpoints = this.endpointsOf(route);
     if (!endpoints) return sendStatusOnSocket(socket, 503);
-    this.prepare(req, route, listener);
+    this.prepare(req, route, listener, true);
 
     const tried = new Set<string>();
     const attempt = (endpoint: Endpoint, head: Buffer) => {
