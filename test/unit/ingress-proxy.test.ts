@@ -83,12 +83,12 @@ async function echoPod(name: string, delayMs = 0): Promise<Endpoint> {
   return { ip: "127.0.0.1", port: await listen(server) };
 }
 
-/** A pod that accepts connections and resets them: counts how often the router tried it. */
+/** A pod that resets each connection once the request arrives: counts how often the router tried it. */
 async function resettingPod(): Promise<{ endpoint: Endpoint; connections: () => number }> {
   let n = 0;
   const server = net.createServer((s) => {
     n++;
-    s.resetAndDestroy();
+    s.once("data", () => s.resetAndDestroy());
   });
   return { endpoint: { ip: "127.0.0.1", port: await listen(server) }, connections: () => n };
 }
@@ -220,6 +220,9 @@ describe("routing and statuses (reference §4, §7 \"Error statuses\")", () => {
     const port = await startRouter(ingress("a", [{ host: "foo.test", paths: [["/", "resets"]] }]));
     expect((await request(port, "/", { host: "foo.test" })).status).toBe(502);
     expect(pods.reduce((n, p) => n + p.connections(), 0)).toBe(3);
+    // A POST that reached an endpoint is not repeated elsewhere (nginx: non-idempotent requests are not passed on once sent).
+    expect((await request(port, "/", { host: "foo.test", method: "POST", body: "once" })).status).toBe(502);
+    expect(pods.reduce((n, p) => n + p.connections(), 0)).toBe(4);
   });
 
   it("504 when the upstream does not answer within proxy-read-timeout", async () => {
