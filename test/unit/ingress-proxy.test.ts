@@ -541,7 +541,7 @@ describe("HTTPS listener (reference §6): SNI picks the certificate, Host the ro
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  function httpsGet(port: number, servername: string | undefined, host: string): Promise<{ cn: string; echo?: Echo; status: number }> {
+  function httpsGet(port: number, servername: string | undefined, host: string): Promise<{ cn: string; echo?: Echo; status: number; hsts?: string }> {
     return new Promise((resolveGet, reject) => {
       const socket = tls.connect({ host: "127.0.0.1", port, ...(servername ? { servername } : {}), rejectUnauthorized: false }, () => {
         const cn = String(socket.getPeerCertificate().subject.CN);
@@ -550,7 +550,7 @@ describe("HTTPS listener (reference §6): SNI picks the certificate, Host the ro
           res.on("data", (c: Buffer) => (body += c.toString()));
           res.on("end", () => {
             socket.destroy();
-            resolveGet({ cn, status: res.statusCode!, ...((res.headers["content-type"] ?? "").includes("json") ? { echo: JSON.parse(body) as Echo } : {}) });
+            resolveGet({ cn, status: res.statusCode!, ...(res.headers["strict-transport-security"] ? { hsts: res.headers["strict-transport-security"] } : {}), ...((res.headers["content-type"] ?? "").includes("json") ? { echo: JSON.parse(body) as Echo } : {}) });
           });
         });
         req.on("error", reject);
@@ -568,13 +568,16 @@ describe("HTTPS listener (reference §6): SNI picks the certificate, Host the ro
       https: { host: "127.0.0.1", port: 0, certificates: (name) => contexts.get(name), defaultCertificate: contexts.get("default.test")! },
     });
     // TLS hosts redirect plain HTTP, never HTTPS itself.
-    router.setTable(tableOf(ingress("a", [{ host: "a.test", paths: [["/", "app"]] }, { host: "b.test", paths: [["/", "app"]] }], {}, ["a.test", "b.test"])));
+    router.setTable(tableOf(ingress("a", [{ host: "a.test", paths: [["/", "app"]] }, { host: "b.test", paths: [["/", "app"]] }], {}, ["a.test", "b.test"]), ingress("c", [{ host: "c.test", paths: [["/", "app"]] }])));
     const { httpsPort } = await router.start();
     const a = await httpsGet(httpsPort!, "a.test", "a.test");
     expect(a.cn).toBe("a.test");
     expect(a.status).toBe(200);
     expect(a.echo!.headers["x-forwarded-proto"]).toBe("https");
     expect(a.echo!.headers["x-forwarded-port"]).toBe(String(httpsPort));
+    // HSTS on by default for hosts with a certificate (ING configmap.md hsts), not for others
+    expect(a.hsts).toBe("max-age=31536000; includeSubDomains");
+    expect((await httpsGet(httpsPort!, "c.test", "c.test")).hsts).toBeUndefined();
     expect((await httpsGet(httpsPort!, "b.test", "b.test")).cn).toBe("b.test");
     expect((await httpsGet(httpsPort!, "unknown.test", "a.test")).cn).toBe("default.test");
     const noSni = await httpsGet(httpsPort!, undefined, "b.test");

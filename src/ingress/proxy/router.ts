@@ -52,7 +52,16 @@ interface Attempt {
   responded: boolean;
   /** Set-Cookie for a fresh affinity session, added to the upstream's response */
   setCookie?: string;
+  /** HTTPS to a host with a certificate: the response carries HSTS */
+  hsts: boolean;
 }
+
+/**
+ * ingress-nginx's defaults (configmap.md hsts, hsts-max-age 31536000,
+ * hsts-include-subdomains true), set on HTTPS responses of hosts with a
+ * certificate (lua_ingress.lua header()), replacing the upstream's own.
+ */
+const HSTS = "max-age=31536000; includeSubDomains";
 
 export class IngressRouter {
   private matcher: RouteMatcher;
@@ -93,6 +102,7 @@ export class IngressRouter {
       const a = this.attempts.get(req);
       if (!a) return;
       a.responded = true;
+      if (a.hsts) proxyRes.headers["strict-transport-security"] = HSTS;
       if (a.setCookie) {
         const existing = proxyRes.headers["set-cookie"] ?? [];
         proxyRes.headers["set-cookie"] = [...existing, a.setCookie];
@@ -273,10 +283,11 @@ export class IngressRouter {
       req.headers["content-length"] = String(body.body.length);
     }
 
+    const hsts = listener.scheme === "https" && decision.host.tlsSecret !== undefined;
     const tried = new Set<string>();
     const attempt = (endpoint: Endpoint, setCookie?: string) => {
       tried.add(endpointKey(endpoint));
-      const a: Attempt = { endpoint, route, connected: false, responded: false, ...(setCookie !== undefined ? { setCookie } : {}) };
+      const a: Attempt = { endpoint, route, connected: false, responded: false, hsts, ...(setCookie !== undefined ? { setCookie } : {}) };
       this.attempts.set(req, a);
       this.proxy.web(req, res, { target: this.target(route, endpoint), agent: route.options.backendProtocol === "HTTPS" ? this.httpsAgent : this.httpAgent, buffer: Readable.from(body.body.length > 0 ? [body.body] : []) }, () => {
         if (this.attempts.get(req) !== a) return; // a late error of an attempt already given up
@@ -312,7 +323,7 @@ export class IngressRouter {
     const tried = new Set<string>();
     const attempt = (endpoint: Endpoint, head: Buffer) => {
       tried.add(endpointKey(endpoint));
-      const a: Attempt = { endpoint, route, connected: false, responded: false };
+      const a: Attempt = { endpoint, route, connected: false, responded: false, hsts: false };
       this.attempts.set(req, a);
       this.proxy.ws(req, socket, head, { target: this.target(route, endpoint), agent: route.options.backendProtocol === "HTTPS" ? this.httpsAgent : this.httpAgent }, () => {
         if (this.attempts.get(req) !== a) return;
