@@ -6,6 +6,7 @@
 // ingress-nginx's 10254).
 import cluster from "node:cluster";
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
@@ -101,7 +102,10 @@ function fakeCertificate(): SecureContext {
 async function serve(cmd: RouterCommand): Promise<void> {
   const api = new ApiClient(cmd.apiSocket);
   let controller: IngressController | undefined;
+  // One secret for every worker (from the primary): a sticky cookie issued by one is valid in the other.
+  const secret = process.env.KEMU_AFFINITY_SECRET;
   const router = new IngressRouter({
+    ...(secret ? { affinitySecret: Buffer.from(secret, "hex") } : {}),
     resolve: (backend) => controller!.resolve(backend),
     http: { host: "0.0.0.0", port: cmd.httpPort },
     https: { host: "0.0.0.0", port: cmd.httpsPort, certificates: (name) => controller!.certificate(name), defaultCertificate: fakeCertificate() },
@@ -130,8 +134,9 @@ export async function runIngressRouter(argv: string[]): Promise<void> {
   // The primary only supervises: workers share the listening sockets and each runs a controller.
   // Workers that have their table and listen: /healthz is 200 once there is one.
   const live = new Set<number>();
+  const affinitySecret = randomBytes(32).toString("hex");
   const fork = () => {
-    const w = cluster.fork();
+    const w = cluster.fork({ KEMU_AFFINITY_SECRET: affinitySecret });
     w.on("message", (m) => {
       if (m === "ready") live.add(w.id);
     });
