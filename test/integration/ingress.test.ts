@@ -118,4 +118,24 @@ describe.skipIf(!rootOnly())("Ingress through kemu's router", () => {
     });
     await cluster.waitFor(async () => (await get("/", "empty.example")).status === 503, { timeoutMs: 10_000, intervalMs: 100, what: () => "503 for a Service that does not exist" });
   });
+
+  it("cookie affinity: the first answer sets INGRESSCOOKIE, and with it every request reaches the same pod, whichever router worker takes the connection (ingress-nginx annotations.md \"Session Affinity\")", async () => {
+    await cluster.apply({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: { name: "sticky", annotations: { "nginx.ingress.kubernetes.io/affinity": "cookie" } },
+      spec: { ingressClassName: "nginx", rules: [{ host: "sticky.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { number: 80 } } } }] } }] },
+    });
+    await cluster.waitFor(async () => (await get("/hostname", "sticky.example")).status === 200, { timeoutMs: 10_000, intervalMs: 100, what: () => "sticky.example to be served" });
+    const first = await cluster.execOnHost("outside", ["curl", "-sS", "--max-time", "3", "-D", "-", "-H", "Host: sticky.example", `http://${lbIP}/hostname`]);
+    const cookie = /^set-cookie: (INGRESSCOOKIE=[^;]+)/im.exec(first.stdout)?.[1];
+    expect(cookie, first.stdout).toBeDefined();
+    const pods = new Set<string>();
+    for (let i = 0; i < 10; i++) pods.add((await get("/hostname", "sticky.example", ["-H", `Cookie: ${cookie}`])).body);
+    expect(pods.size).toBe(1);
+    const spread = new Set<string>();
+    for (let i = 0; i < 10; i++) spread.add((await get("/hostname", "sticky.example")).body);
+    expect(spread.size).toBe(2);
+  });
 });
+
