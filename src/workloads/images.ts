@@ -60,30 +60,9 @@ export function resolveProgram(container: Container, expand: (s: string) => stri
     if (/(^|\/)agnhost$/.test(command[0]!)) return { file: agnhost, args: [...command.slice(1), ...args], kind: "builtin", readOnlyPaths: [agnhost] };
     return host();
   }
-  // CoreDNS images run kemu's resolver; it reads the cluster through the API socket.
-  if (COREDNS.test(image) && command.length === 0) {
-    const socketArg = args.indexOf("--api-socket");
-    const socket = socketArg >= 0 ? args[socketArg + 1] : context.apiSocket;
-    const extra = socketArg >= 0 || !context.apiSocket ? [] : ["--api-socket", context.apiSocket];
-    return {
-      file: process.execPath,
-      args: [cliEntry(), "dns", ...extra, ...args],
-      kind: "builtin",
-      readOnlyPaths: [process.execPath, ...kemuCodePaths(), ...(socket ? [socket] : [])],
-    };
-  }
-  // kemu's Ingress router, like CoreDNS: a Node.js program of kemu's reading the API socket.
-  if (INGRESS_ROUTER.test(image) && command.length === 0) {
-    const socketArg = args.indexOf("--api-socket");
-    const socket = socketArg >= 0 ? args[socketArg + 1] : context.apiSocket;
-    const extra = socketArg >= 0 || !context.apiSocket ? [] : ["--api-socket", context.apiSocket];
-    return {
-      file: process.execPath,
-      args: [cliEntry(), "ingress-router", ...extra, ...args],
-      kind: "builtin",
-      readOnlyPaths: [process.execPath, ...kemuCodePaths(), ...(socket ? [socket] : [])],
-    };
-  }
+  // CoreDNS images run kemu's resolver, kemu's router image its Ingress router: both read the cluster through the API socket.
+  if (COREDNS.test(image) && command.length === 0) return kemuProgram("dns", args, context);
+  if (INGRESS_ROUTER.test(image) && command.length === 0) return kemuProgram("ingress-router", args, context);
   if (PAUSE.test(image) && command.length === 0) return { file: agnhost, args: ["pause"], kind: "builtin", readOnlyPaths: [agnhost] };
   if (command.length === 0) {
     throw new ImageError(
@@ -92,6 +71,19 @@ export function resolveProgram(container: Container, expand: (s: string) => stri
     );
   }
   return host();
+}
+
+/** One of kemu's own Node.js programs (`kemu <subcommand>`), given the API socket unless its args name one. */
+function kemuProgram(subcommand: string, args: string[], context: ProgramContext): ResolvedProgram {
+  const socketArg = args.indexOf("--api-socket");
+  const socket = socketArg >= 0 ? args[socketArg + 1] : context.apiSocket;
+  const extra = socketArg >= 0 || !context.apiSocket ? [] : ["--api-socket", context.apiSocket];
+  return {
+    file: process.execPath,
+    args: [cliEntry(), subcommand, ...extra, ...args],
+    kind: "builtin",
+    readOnlyPaths: [process.execPath, ...kemuCodePaths(), ...(socket ? [socket] : [])],
+  };
 }
 
 /** kemu's install directory, and the node_modules it is installed in (its dependencies may be hoisted there). */
