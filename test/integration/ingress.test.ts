@@ -137,5 +137,43 @@ describe.skipIf(!rootOnly())("Ingress through kemu's router", () => {
     for (let i = 0; i < 10; i++) spread.add((await get("/hostname", "sticky.example")).body);
     expect(spread.size).toBe(2);
   });
+
+  it("rewrite-target with capture groups: /something/hostname reaches the pod as /hostname (ingress-nginx docs/examples/rewrite)", async () => {
+    await cluster.apply({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: { name: "rewrite", annotations: { "nginx.ingress.kubernetes.io/rewrite-target": "/$2" } },
+      spec: { ingressClassName: "nginx", rules: [{ host: "rw.example", http: { paths: [{ path: "/something(/|$)(.*)", pathType: "ImplementationSpecific", backend: { service: { name: "web", port: { number: 80 } } } }] } }] },
+    });
+    await cluster.waitFor(async () => /^web-/.test((await get("/something/hostname", "rw.example")).body), { timeoutMs: 10_000, intervalMs: 100, what: () => "the rewritten path to reach /hostname" });
+  });
+
+  it("TLS from a kubernetes.io/tls Secret, chosen by SNI; plain HTTP to that host is redirected with 308 (ingress-nginx ssl-redirect)", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "kemu-ing-tls-"));
+    try {
+      execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=secure.example", "-addext", "subjectAltName=DNS:secure.example", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });
+      const b64 = (f: string) => readFileSync(join(dir, f)).toString("base64");
+      await cluster.apply([
+        { apiVersion: "v1", kind: "Secret", metadata: { name: "secure-tls" }, type: "kubernetes.io/tls", data: { "tls.crt": b64("cert.pem"), "tls.key": b64("key.pem") } },
+        {
+          apiVersion: "networking.k8s.io/v1",
+          kind: "Ingress",
+          metadata: { name: "secure" },
+          spec: { ingressClassName: "nginx", tls: [{ hosts: ["secure.example"], secretName: "secure-tls" }], rules: [{ host: "secure.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { number: 80 } } } }] } }] },
+        },
+      ]);
+      // curl checks the certificate against the one we made: the router served it for this server name.
+      const https = () => cluster.execOnHost("outside", ["curl", "-sS", "--max-time", "3", "--cacert", join(dir, "cert.pem"), "--resolve", `secure.example:443:${lbIP}`, "https://secure.example/hostname"]);
+      await cluster.waitFor(async () => /^web-/.test((await https()).stdout), { timeoutMs: 10_000, intervalMs: 200, what: () => "HTTPS with the Secret's certificate" });
+      const plain = await cluster.execOnHost("outside", ["curl", "-sS", "--max-time", "3", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", "-H", "Host: secure.example", `http://${lbIP}/hostname?x=1`]);
+      expect(plain.stdout).toBe("308 https://secure.example/hostname?x=1");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
