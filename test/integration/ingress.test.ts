@@ -6,6 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { Cluster, resourceByKind, type KubeObject, type Service } from "../../src/index.js";
 import { rootOnly, uniqueClusterName, leftovers, NONE } from "../support/host.js";
 import { AGNHOST } from "../support/workloads.js";
+import { pacedLoadScript, type PacedLoadResult } from "../support/load.js";
 
 const SERVICES = resourceByKind("Service")!;
 const INGRESSES = resourceByKind("Ingress")!;
@@ -174,6 +175,53 @@ describe.skipIf(!rootOnly())("Ingress through kemu's router", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("a rolling update of a backend under load loses no request (endpoints leave the router's list before their pods stop; refused connections are retried on another endpoint)", async () => {
+    const labels = { app: "roll" };
+    const deployment = (version: string): KubeObject => ({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "roll" },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels, annotations: { version } },
+          spec: {
+            terminationGracePeriodSeconds: 10,
+            containers: [
+              {
+                name: "c",
+                image: AGNHOST,
+                // Keeps serving 2 s after SIGTERM, while its endpoint is taken out (upstream's graceful-shutdown advice).
+                // (netexec's /readyz turns ready once its UDP server runs, so the UDP port stays on.)
+                args: ["netexec", "--http-port=8080", "--delay-shutdown=2"],
+                ports: [{ name: "http", containerPort: 8080 }],
+                readinessProbe: { httpGet: { path: "/readyz", port: 8080 }, periodSeconds: 1 },
+              },
+            ],
+          },
+        },
+      },
+    });
+    await cluster.apply([
+      deployment("1"),
+      { apiVersion: "v1", kind: "Service", metadata: { name: "roll" }, spec: { selector: labels, ports: [{ port: 80, targetPort: "http" }] } },
+      { apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name: "roll" }, spec: { ingressClassName: "kemu", rules: [{ host: "roll.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "roll", port: { number: 80 } } } }] } }] } },
+    ]);
+    await cluster.waitForPods({ labelSelector: "app=roll", count: 3, condition: "Ready" });
+    await cluster.waitFor(async () => (await get("/hostname", "roll.example")).status === 200, { timeoutMs: 10_000, intervalMs: 100, what: () => "roll.example to be served" });
+    const seconds = 14;
+    const loading = cluster.execOnHost("outside", [process.execPath, "-e", pacedLoadScript(`http://${lbIP}/hostname`, 20, seconds, { Host: "roll.example" }, 3000)], { timeoutMs: (seconds + 15) * 1000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    await cluster.apply(deployment("2"));
+    const r = await loading;
+    const result = JSON.parse(r.stdout) as PacedLoadResult;
+    expect(result.ok + result.failed).toBe(20 * seconds);
+    expect(result.failed, JSON.stringify(result.errors)).toBe(0);
+    const pods = await cluster.pods({ labelSelector: "app=roll" });
+    expect(pods.filter((p) => !p.metadata.deletionTimestamp).every((p) => p.metadata.annotations?.version === "2")).toBe(true);
   });
 });
 

@@ -31,12 +31,12 @@ export interface LoadResult {
 
 /**
  * A paced HTTP load to run inside a pod: `rate` requests a second for
- * `seconds`, each on a new connection with a 1 s timeout, started on
+ * `seconds`, each on a new connection with a timeout (1 s), started on
  * schedule whether or not earlier ones finished (an open-loop client, so an
  * outage shows as failures, not as a slower client). Prints, as JSON, the
  * counts and the send time (ms from the start) of every failed request.
  */
-export function pacedLoadScript(url: string, rate: number, seconds: number): string {
+export function pacedLoadScript(url: string, rate: number, seconds: number, headers: Record<string, string> = {}, timeoutMs = 1000): string {
   return `
 const http = require("http");
 const total = ${Math.round(rate * seconds)}, gap = ${1000 / rate}, t0 = Date.now();
@@ -44,7 +44,7 @@ let ok = 0, done = 0; const failures = []; const errors = {};
 function fail(at, why) { failures.push(at); errors[why] = (errors[why] || 0) + 1; }
 function one(i) {
   const at = Date.now() - t0;
-  const req = http.get(${JSON.stringify(url)}, { agent: false, timeout: 1000 }, (res) => {
+  const req = http.get(${JSON.stringify(url)}, { agent: false, timeout: ${timeoutMs}, headers: ${JSON.stringify(headers)} }, (res) => {
     res.resume();
     res.on("end", () => { if (res.statusCode === 200) ok++; else fail(at, "HTTP " + res.statusCode); finish(); });
   });
