@@ -3,6 +3,8 @@
 // pkg/apis/discovery/v1/defaults.go, pkg/apis/networking/v1/defaults.go, plus
 // the IP-family fields the Service registry fills in). applyDefaults returns a deep copy and is idempotent.
 import type { KubeObject } from "./types.js";
+import { defaultGateway } from "./validation/gateway-gateway.js";
+import { defaultHTTPRoute } from "./validation/gateway-httproute.js";
 
 type Obj = Record<string, unknown>;
 
@@ -282,12 +284,15 @@ const defaulters: Record<string, (o: Obj) => void> = {
   NetworkPolicy: defaultNetworkPolicy,
   Secret: defaultSecret,
   IngressClass: defaultIngressClass,
+  // The Gateway API CRDs' schema defaults (HTTPRoute matches, weights, ref groups and kinds; listener allowedRoutes).
+  Gateway: defaultGateway,
+  HTTPRoute: defaultHTTPRoute,
 };
 
 /**
  * Returns a deep copy of obj with Kubernetes' defaults applied for its kind
  * (Pod, Deployment, ReplicaSet, StatefulSet, Service, EndpointSlice, Namespace, Node,
- * NetworkPolicy, Secret, IngressClass; other kinds are only copied). Idempotent: applyDefaults(applyDefaults(x))
+ * NetworkPolicy, Secret, IngressClass, Gateway, HTTPRoute; other kinds are only copied). Idempotent: applyDefaults(applyDefaults(x))
  * equals applyDefaults(x).
  */
 export function applyDefaults<T extends KubeObject>(obj: T): T {

@@ -35,6 +35,11 @@ export const RESOURCES: readonly ResourceInfo[] = [
   resource("IngressClass", "ingressclasses", "networking.k8s.io", false),
   // The CRD of kubernetes-sigs/network-policy-api (standard channel, v0.2.0), served built in.
   resource("ClusterNetworkPolicy", "clusternetworkpolicies", "policy.networking.k8s.io", false, ["cnp"], "v1alpha2"),
+  // The standard channel of kubernetes-sigs/gateway-api's CRDs, served built in (short names as the CRDs give them).
+  resource("GatewayClass", "gatewayclasses", "gateway.networking.k8s.io", false, ["gc"]),
+  resource("Gateway", "gateways", "gateway.networking.k8s.io", true, ["gtw"]),
+  resource("HTTPRoute", "httproutes", "gateway.networking.k8s.io", true),
+  resource("ReferenceGrant", "referencegrants", "gateway.networking.k8s.io", true, ["refgrant"], "v1beta1"),
 ];
 
 export function apiVersionOf(info: ResourceInfo): string {
@@ -66,7 +71,7 @@ export function resourceByPlural(group: string, plural: string, version?: string
   return RESOURCES.find((r) => r.group === group && r.plural === plural && (version === undefined || r.version === version));
 }
 
-/** The version kemu serves of an API group ("" is the core group), or undefined for a group it does not serve. */
-export function groupVersion(group: string): string | undefined {
-  return RESOURCES.find((r) => r.group === group)?.version;
+/** The versions kemu serves of an API group ("" is the core group), preferred first; [] for a group it does not serve. */
+export function groupVersions(group: string): string[] {
+  return [...new Set(RESOURCES.filter((r) => r.group === group).map((r) => r.version))];
 }

@@ -5,7 +5,7 @@ import http from "node:http";
 import { existsSync, unlinkSync } from "node:fs";
 import type { ApiServer } from "./apiserver.js";
 import { ApiError } from "./errors.js";
-import { RESOURCES, apiVersionOf, groupVersion, resourceByPlural, type ResourceInfo } from "./resources.js";
+import { RESOURCES, apiVersionOf, groupVersions, resourceByPlural, type ResourceInfo } from "./resources.js";
 import type { KubeObject, WatchEvent } from "./types.js";
 import { decodeBody, readBody } from "./body.js";
 import { APPLY_PATH, applyAll, parseApplyRequest } from "./apply-all.js";
@@ -170,7 +170,9 @@ export class RestServer {
 function isGroupVersionPath(p: string): boolean {
   if (p === "/api/v1") return true;
   const m = /^\/apis\/([^/]+)(?:\/([^/]+))?$/.exec(p);
-  return m !== null && groupVersion(m[1]!) !== undefined && (m[2] === undefined || m[2] === groupVersion(m[1]!));
+  if (m === null) return false;
+  const versions = groupVersions(m[1]!);
+  return versions.length > 0 && (m[2] === undefined || versions.includes(m[2]));
 }
 
 /** Minimal discovery documents; enough to list what is served. */
@@ -182,17 +184,19 @@ function discovery(path: string): unknown {
       kind: "APIGroupList",
       apiVersion: "v1",
       groups: groups.map((g) => {
-        const v = { groupVersion: `${g}/${groupVersion(g)}`, version: groupVersion(g) };
-        return { name: g, versions: [v], preferredVersion: v };
+        const versions = groupVersions(g).map((version) => ({ groupVersion: `${g}/${version}`, version }));
+        return { name: g, versions, preferredVersion: versions[0] };
       }),
     };
   }
   const group = path === "/api/v1" ? "" : path.split("/")[2]!;
+  // One group may serve kinds at different versions (gateway.networking.k8s.io: v1 and v1beta1).
+  const version = group ? (path.split("/")[3] ?? groupVersions(group)[0]!) : "v1";
   return {
     kind: "APIResourceList",
     apiVersion: "v1",
-    groupVersion: group ? `${group}/${groupVersion(group)}` : "v1",
-    resources: RESOURCES.filter((r) => r.group === group).map((r) => ({
+    groupVersion: group ? `${group}/${version}` : "v1",
+    resources: RESOURCES.filter((r) => r.group === group && r.version === version).map((r) => ({
       name: r.plural,
       singularName: r.singular,
       namespaced: r.namespaced,

@@ -138,6 +138,155 @@ export interface ClusterNetworkPolicy extends KubeObject {
   status?: { conditions?: Array<Record<string, unknown>> };
 }
 
+// gateway.networking.k8s.io (kubernetes-sigs/gateway-api apis/v1/*_types.go, apis/v1beta1/
+// referencegrant_types.go; standard channel). kubernetes-models has no types for them. Shapes
+// are as stored: the fields the CRDs default are always present.
+
+/** metav1.Condition, as Gateway API statuses carry them. */
+export interface Condition {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+export interface ParentReference {
+  group: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  sectionName?: string;
+  port?: number;
+}
+export interface SecretObjectReference {
+  group: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+export interface LocalObjectReference {
+  group: string;
+  kind: string;
+  name: string;
+}
+export interface BackendObjectReference {
+  group: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  port?: number;
+}
+export interface RouteParentStatus {
+  parentRef: ParentReference;
+  controllerName: string;
+  conditions: Condition[];
+}
+
+export interface GatewayClass extends KubeObject {
+  apiVersion: "gateway.networking.k8s.io/v1";
+  kind: "GatewayClass";
+  metadata: ObjectMeta;
+  spec: {
+    controllerName: string;
+    parametersRef?: { group: string; kind: string; name: string; namespace?: string };
+    description?: string;
+  };
+  status?: { conditions?: Condition[]; supportedFeatures?: { name: string }[] };
+}
+
+export type GatewayTLSMode = "Terminate" | "Passthrough";
+export type FromNamespaces = "All" | "Selector" | "Same";
+export interface GatewayListener {
+  name: string;
+  hostname?: string;
+  port: number;
+  /** HTTP, HTTPS, TLS, TCP, UDP or a domain-prefixed implementation protocol */
+  protocol: string;
+  tls?: { mode: GatewayTLSMode; certificateRefs?: SecretObjectReference[]; options?: Record<string, string> };
+  allowedRoutes: {
+    namespaces: { from: FromNamespaces; selector?: LabelSelector };
+    kinds?: { group: string; kind: string }[];
+  };
+}
+export interface Gateway extends KubeObject {
+  apiVersion: "gateway.networking.k8s.io/v1";
+  kind: "Gateway";
+  metadata: ObjectMeta;
+  spec: {
+    gatewayClassName: string;
+    listeners: GatewayListener[];
+    addresses?: { type: string; value?: string }[];
+    infrastructure?: { labels?: Record<string, string>; annotations?: Record<string, string>; parametersRef?: LocalObjectReference };
+  };
+  status?: {
+    addresses?: { type?: string; value: string }[];
+    conditions?: Condition[];
+    listeners?: { name: string; supportedKinds: { group?: string; kind: string }[]; attachedRoutes: number; conditions: Condition[] }[];
+  };
+}
+
+export type PathMatchType = "Exact" | "PathPrefix" | "RegularExpression";
+export type ValueMatchType = "Exact" | "RegularExpression";
+export type HTTPMethod = "GET" | "HEAD" | "POST" | "PUT" | "DELETE" | "CONNECT" | "OPTIONS" | "TRACE" | "PATCH";
+export interface HTTPRouteMatch {
+  path: { type: PathMatchType; value: string };
+  headers?: { type: ValueMatchType; name: string; value: string }[];
+  queryParams?: { type: ValueMatchType; name: string; value: string }[];
+  method?: HTTPMethod;
+}
+export interface HTTPHeaderFilter {
+  set?: { name: string; value: string }[];
+  add?: { name: string; value: string }[];
+  remove?: string[];
+}
+export interface HTTPPathModifier {
+  type: "ReplaceFullPath" | "ReplacePrefixMatch";
+  replaceFullPath?: string;
+  replacePrefixMatch?: string;
+}
+export type HTTPRouteFilterType = "RequestHeaderModifier" | "ResponseHeaderModifier" | "RequestMirror" | "RequestRedirect" | "URLRewrite" | "ExtensionRef" | "CORS";
+/** `type` names the one other field that is set. */
+export interface HTTPRouteFilter {
+  type: HTTPRouteFilterType;
+  requestHeaderModifier?: HTTPHeaderFilter;
+  responseHeaderModifier?: HTTPHeaderFilter;
+  requestMirror?: { backendRef: BackendObjectReference; percent?: number; fraction?: { numerator: number; denominator: number } };
+  requestRedirect?: { scheme?: "http" | "https"; hostname?: string; path?: HTTPPathModifier; port?: number; statusCode: 301 | 302 | 303 | 307 | 308 };
+  urlRewrite?: { hostname?: string; path?: HTTPPathModifier };
+  extensionRef?: LocalObjectReference;
+  cors?: { allowOrigins?: string[]; allowCredentials?: boolean; allowMethods?: string[]; allowHeaders?: string[]; exposeHeaders?: string[]; maxAge: number };
+}
+export interface HTTPBackendRef extends BackendObjectReference {
+  weight: number;
+  filters?: HTTPRouteFilter[];
+}
+export interface HTTPRouteRule {
+  name?: string;
+  matches: HTTPRouteMatch[];
+  filters?: HTTPRouteFilter[];
+  backendRefs?: HTTPBackendRef[];
+  /** GEP-2257 durations, e.g. "10s", "1m30s" */
+  timeouts?: { request?: string; backendRequest?: string };
+}
+export interface HTTPRoute extends KubeObject {
+  apiVersion: "gateway.networking.k8s.io/v1";
+  kind: "HTTPRoute";
+  metadata: ObjectMeta;
+  spec: { parentRefs?: ParentReference[]; hostnames?: string[]; rules: HTTPRouteRule[] };
+  status?: { parents: RouteParentStatus[] };
+}
+
+export interface ReferenceGrant extends KubeObject {
+  apiVersion: "gateway.networking.k8s.io/v1beta1";
+  kind: "ReferenceGrant";
+  metadata: ObjectMeta;
+  spec: {
+    from: { group: string; kind: string; namespace: string }[];
+    to: { group: string; kind: string; name?: string }[];
+  };
+}
+
 /** A list as the API returns it (kind "PodList", "List", ...). */
 export interface KubeList<T extends KubeObject = KubeObject> {
   apiVersion: string;

@@ -14,6 +14,9 @@ import type {
   Container,
   Deployment,
   EndpointSlice,
+  Gateway,
+  GatewayClass,
+  HTTPRoute,
   Ingress,
   IngressClass,
   KubeObject,
@@ -423,6 +426,62 @@ const clusterNetworkPolicyColumns: Columns = {
   },
 };
 
+// The Gateway API CRDs' additionalPrinterColumns. A custom resource's cell is
+// the first value its JSONPath finds, "<none>" when it finds none; a list is
+// printed as JSON (apiextensions-apiserver's tableconvertor, client-go's
+// jsonpath PrintResults).
+
+/** A CRD printer cell: strings as they are, other values as JSON, absent as <none>. */
+function crdCell(value: unknown): string {
+  if (value === undefined || value === null) return "<none>";
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** `.status.conditions[?(@.type=="T")].status` */
+function conditionStatus(status: { conditions?: { type: string; status: string }[] } | undefined, type: string): string | undefined {
+  return status?.conditions?.find((c) => c.type === type)?.status;
+}
+
+/** GatewayClass: Controller, Accepted, Age; Description with -o wide (priority 1). */
+const gatewayClassColumns: Columns = {
+  headers: ["NAME", "CONTROLLER", "ACCEPTED", "AGE"],
+  wideHeaders: ["DESCRIPTION"],
+  row(obj, now) {
+    const gc = obj as GatewayClass;
+    return {
+      cells: [meta(obj).name ?? "", crdCell(gc.spec?.controllerName), crdCell(conditionStatus(gc.status, "Accepted")), since(meta(obj).creationTimestamp, now)],
+      wide: [crdCell(gc.spec?.description)],
+    };
+  },
+};
+
+/** Gateway: Class, Address (the first of .status.addresses[*].value), Programmed, Age. */
+const gatewayColumns: Columns = {
+  headers: ["NAME", "CLASS", "ADDRESS", "PROGRAMMED", "AGE"],
+  wideHeaders: [],
+  row(obj, now) {
+    const gw = obj as Gateway;
+    const cells = [
+      meta(obj).name ?? "",
+      crdCell(gw.spec?.gatewayClassName),
+      crdCell(gw.status?.addresses?.[0]?.value),
+      crdCell(conditionStatus(gw.status, "Programmed")),
+      since(meta(obj).creationTimestamp, now),
+    ];
+    return { cells, wide: [] };
+  },
+};
+
+/** HTTPRoute: Hostnames (the list, as JSON), Age. */
+const httpRouteColumns: Columns = {
+  headers: ["NAME", "HOSTNAMES", "AGE"],
+  wideHeaders: [],
+  row(obj, now) {
+    const route = obj as HTTPRoute;
+    return { cells: [meta(obj).name ?? "", crdCell(route.spec?.hostnames), since(meta(obj).creationTimestamp, now)], wide: [] };
+  },
+};
+
 /** kubectl's printSecret: DATA counts the keys (stringData is never stored). */
 const secretColumns: Columns = {
   headers: ["NAME", "TYPE", "DATA", "AGE"],
@@ -536,6 +595,15 @@ const COLUMNS = new Map<string, Columns>([
   ["ingresses", ingressColumns],
   ["ingress", ingressColumns],
   ["ing", ingressColumns],
+  ["gatewayclasses", gatewayClassColumns],
+  ["gatewayclass", gatewayClassColumns],
+  ["gc", gatewayClassColumns],
+  ["gateways", gatewayColumns],
+  ["gateway", gatewayColumns],
+  ["gtw", gatewayColumns],
+  ["httproutes", httpRouteColumns],
+  ["httproute", httpRouteColumns],
+  // ReferenceGrant's only column is Age: the default NAME, AGE table.
 ]);
 
 // ---------------------------------------------------------------------------

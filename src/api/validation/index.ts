@@ -23,6 +23,9 @@ import { validateClusterNetworkPolicyBody } from "./clusternetworkpolicy.js";
 import { validateSecretBody } from "./secret.js";
 import { validateIngressBody } from "./ingress.js";
 import { validateIngressClassBody } from "./ingressclass.js";
+import { validateGatewayBody, validateGatewayClassBody } from "./gateway-gateway.js";
+import { validateHTTPRouteBody } from "./gateway-httproute.js";
+import { validateReferenceGrantBody } from "./gateway-referencegrant.js";
 
 export { validateObjectMeta, validateObjectMetaUpdate } from "./metadata.js";
 export { validatePodSpec, validatePodTemplateSpec } from "./pod.js";
@@ -53,6 +56,10 @@ const kinds: Record<string, KindRules> = {
   IngressClass: { apiVersion: "networking.k8s.io/v1", namespaced: false, nameFn: nameIsDNSSubdomain, body: validateIngressClassBody },
   // A custom resource's name is a DNS subdomain (apiextensions-apiserver's strategy).
   ClusterNetworkPolicy: { apiVersion: "policy.networking.k8s.io/v1alpha2", namespaced: false, nameFn: nameIsDNSSubdomain, body: validateClusterNetworkPolicyBody },
+  GatewayClass: { apiVersion: "gateway.networking.k8s.io/v1", namespaced: false, nameFn: nameIsDNSSubdomain, body: validateGatewayClassBody },
+  Gateway: { apiVersion: "gateway.networking.k8s.io/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateGatewayBody },
+  HTTPRoute: { apiVersion: "gateway.networking.k8s.io/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateHTTPRouteBody },
+  ReferenceGrant: { apiVersion: "gateway.networking.k8s.io/v1beta1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateReferenceGrantBody },
 };
 
 /** The kinds validateObject knows, sorted. */
