@@ -13,6 +13,11 @@ export interface ResourceInfo {
   group: string;
   version: string;
   namespaced: boolean;
+  /**
+   * Other versions of the kind a manifest may be written in, with the same
+   * schema: kemu converts them to `version` on write (by their apiVersion alone).
+   */
+  alsoAccepts?: string[];
 }
 
 function resource(kind: string, plural: string, group: string, namespaced: boolean, shortNames: string[] = [], version = "v1"): ResourceInfo {
@@ -39,7 +44,8 @@ export const RESOURCES: readonly ResourceInfo[] = [
   resource("GatewayClass", "gatewayclasses", "gateway.networking.k8s.io", false, ["gc"]),
   resource("Gateway", "gateways", "gateway.networking.k8s.io", true, ["gtw"]),
   resource("HTTPRoute", "httproutes", "gateway.networking.k8s.io", true),
-  resource("ReferenceGrant", "referencegrants", "gateway.networking.k8s.io", true, ["refgrant"], "v1beta1"),
+  // gateway-api v1.6 promoted ReferenceGrant to v1 with the same schema; v1beta1 stays its stored version.
+  { ...resource("ReferenceGrant", "referencegrants", "gateway.networking.k8s.io", true, ["refgrant"], "v1beta1"), alsoAccepts: ["v1"] },
 ];
 
 export function apiVersionOf(info: ResourceInfo): string {
@@ -53,7 +59,12 @@ export function collectionPath(info: ResourceInfo, namespace?: string): string {
 }
 
 export function resourceByKind(kind: string, apiVersion?: string): ResourceInfo | undefined {
-  return RESOURCES.find((r) => r.kind === kind && (apiVersion === undefined || apiVersionOf(r) === apiVersion));
+  return RESOURCES.find((r) => r.kind === kind && (apiVersion === undefined || acceptedApiVersions(r).includes(apiVersion)));
+}
+
+/** The apiVersions a manifest of this kind may carry: the served one first. */
+export function acceptedApiVersions(info: ResourceInfo): string[] {
+  return [apiVersionOf(info), ...(info.alsoAccepts ?? []).map((v) => (info.group ? `${info.group}/${v}` : v))];
 }
 
 /** Accepts what kubectl accepts on the command line: pods, pod, po, Pod, deployments.apps. */
