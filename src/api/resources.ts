@@ -41,9 +41,10 @@ export const RESOURCES: readonly ResourceInfo[] = [
   // The CRD of kubernetes-sigs/network-policy-api (standard channel, v0.2.0), served built in.
   resource("ClusterNetworkPolicy", "clusternetworkpolicies", "policy.networking.k8s.io", false, ["cnp"], "v1alpha2"),
   // The standard channel of kubernetes-sigs/gateway-api's CRDs, served built in (short names as the CRDs give them).
-  resource("GatewayClass", "gatewayclasses", "gateway.networking.k8s.io", false, ["gc"]),
-  resource("Gateway", "gateways", "gateway.networking.k8s.io", true, ["gtw"]),
-  resource("HTTPRoute", "httproutes", "gateway.networking.k8s.io", true),
+  // Their v1beta1 versions are the same types (apis/v1beta1 aliases apis/v1), so older manifests apply unchanged.
+  { ...resource("GatewayClass", "gatewayclasses", "gateway.networking.k8s.io", false, ["gc"]), alsoAccepts: ["v1beta1"] },
+  { ...resource("Gateway", "gateways", "gateway.networking.k8s.io", true, ["gtw"]), alsoAccepts: ["v1beta1"] },
+  { ...resource("HTTPRoute", "httproutes", "gateway.networking.k8s.io", true), alsoAccepts: ["v1beta1"] },
   // gateway-api v1.6 promoted ReferenceGrant to v1 with the same schema; v1beta1 stays its stored version.
   { ...resource("ReferenceGrant", "referencegrants", "gateway.networking.k8s.io", true, ["refgrant"], "v1beta1"), alsoAccepts: ["v1"] },
 ];

@@ -434,6 +434,17 @@ describe("serving: names, paths, discovery versions", () => {
     expect(resourceByKind("HTTPRoute")?.shortNames).toEqual([]);
   });
 
+  it("v1beta1 GatewayClass, Gateway and HTTPRoute (the same types upstream: apis/v1beta1 aliases apis/v1) are accepted and stored as v1", () => {
+    const api = new ApiServer();
+    api.create(resourceByKind("Namespace")!, { apiVersion: "v1", kind: "Namespace", metadata: { name: "default" } });
+    const beta = { ...route({ parentRefs: [{ name: "gw" }] }), apiVersion: "gateway.networking.k8s.io/v1beta1" };
+    const stored = api.create(resourceByKind("HTTPRoute", beta.apiVersion)!, beta) as HTTPRoute;
+    expect(stored.apiVersion).toBe(V1);
+    expect(stored.spec.rules).toEqual([{ matches: [{ path: { type: "PathPrefix", value: "/" } }] }]);
+    expect(resourceByKind("Gateway", "gateway.networking.k8s.io/v1beta1")?.version).toBe("v1");
+    expect(resourceByKind("HTTPRoute", "gateway.networking.k8s.io/v1alpha2")).toBeUndefined();
+  });
+
   it("paths: v1 for GatewayClass, Gateway and HTTPRoute; v1beta1 for ReferenceGrant; the group lists both versions", () => {
     expect(parsePath("/apis/gateway.networking.k8s.io/v1/namespaces/a/httproutes/r")).toMatchObject({ namespace: "a", name: "r", resource: { kind: "HTTPRoute" } });
     expect(parsePath("/apis/gateway.networking.k8s.io/v1/gatewayclasses")).toMatchObject({ resource: { kind: "GatewayClass" } });
