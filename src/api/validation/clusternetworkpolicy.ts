@@ -15,6 +15,7 @@
 // channel); label selectors are checked as kube-apiserver checks a built-in
 // kind's (a CRD takes any strings); and the experimental channel's rule
 // that a named port cannot go with a `networks` peer is enforced.
+import { Findings, type JsonType } from "./crd-schema.js";
 import { FieldError, fieldErrors } from "../errors.js";
 import type { KubeObject, LabelSelector } from "../types.js";
 import { validateLabelSelector } from "../selectors.js";
@@ -33,37 +34,10 @@ export const MAX_CIDR_LENGTH = 43;
 export const MIN_PRIORITY = 0;
 export const MAX_PRIORITY = 1000;
 
-const BLOCKED_RULES = "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation";
 const NAMED_PORT_RULE = "networks/nodes/domainNames peer cannot be set with namedPorts since there are no namedPorts for networks/nodes/domainNames";
 const RANGE_RULE = "Start port must be less than End port";
 const CIDR_RULE = "Invalid CIDR format provided";
 const EXPERIMENTAL_PEERS = ["nodes", "domainNames"];
-
-type JsonType = "string" | "integer" | "number" | "boolean" | "object" | "array";
-
-/** What one validation found, in the apiserver's three passes, and whether the CEL pass may run. */
-class Findings {
-  readonly schema: FieldError[] = [];
-  readonly sets: FieldError[] = [];
-  readonly rules: FieldError[] = [];
-  blocking = false;
-
-  /** A schema error; the kinds apiextensions-apiserver's hasBlockingErr names stop the CEL rules. */
-  add(err: FieldError, blocking: boolean): void {
-    this.schema.push(err);
-    if (blocking) this.blocking = true;
-  }
-
-  /** An x-kubernetes-validations rule that failed at `path` (the value shown is the schema type, as upstream shows it). */
-  rule(path: string, type: JsonType, message: string): void {
-    this.rules.push(fieldErrors.invalid(path, type, message));
-  }
-
-  all(): FieldError[] {
-    const cel = this.blocking ? [fieldErrors.invalid("<nil>", "null", BLOCKED_RULES)] : this.rules;
-    return [...this.schema, ...this.sets, ...cel];
-  }
-}
 
 /** ClusterNetworkPolicy body (metadata is checked by the caller); [] when valid. */
 export function validateClusterNetworkPolicyBody(cnp: KubeObject): FieldError[] {
@@ -164,7 +138,7 @@ function validateNetworks(f: Findings, value: unknown, path: string): void {
     const text = cidr as string;
     maxLength(f, text, itemPath, MAX_CIDR_LENGTH);
     if (!isCIDR(text)) f.rule(itemPath, "string", CIDR_RULE);
-    if (seen.has(text)) f.sets.push(fieldErrors.duplicate(itemPath, text));
+    if (seen.has(text)) f.lists.push(fieldErrors.duplicate(itemPath, text));
     seen.add(text);
   });
 }
