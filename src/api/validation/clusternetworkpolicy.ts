@@ -15,7 +15,7 @@
 // channel); label selectors are checked as kube-apiserver checks a built-in
 // kind's (a CRD takes any strings); and the experimental channel's rule
 // that a named port cannot go with a `networks` peer is enforced.
-import { Findings, type JsonType } from "./crd-schema.js";
+import { Findings, isType } from "./crd-schema.js";
 import { FieldError, fieldErrors } from "../errors.js";
 import type { KubeObject, LabelSelector } from "../types.js";
 import { validateLabelSelector } from "../selectors.js";
@@ -228,22 +228,6 @@ function validateSelector(f: Findings, value: unknown, path: string): void {
 }
 
 // ---- the schema's keywords, worded as kube-openapi words them ----
-
-function jsonType(value: unknown): JsonType {
-  if (Array.isArray(value)) return "array";
-  if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
-  if (typeof value === "string") return "string";
-  if (typeof value === "boolean") return "boolean";
-  return "object";
-}
-
-/** `type`: `spec.priority: Invalid value: "string": spec.priority in body must be of type integer: "string"`. */
-function isType(f: Findings, value: unknown, path: string, type: JsonType): boolean {
-  const actual = jsonType(value);
-  if (actual === type || (type === "number" && actual === "integer")) return true;
-  f.add(fieldErrors.invalid(path, actual, `${path} in body must be of type ${type}: "${actual}"`), true);
-  return false;
-}
 
 /** `enum`: `spec.tier: Unsupported value: "x": supported values: "Admin", "Baseline"`. */
 function oneOf(f: Findings, value: string, path: string, values: readonly string[]): void {

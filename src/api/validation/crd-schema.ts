@@ -234,7 +234,7 @@ function jsonType(value: unknown): JsonType {
 }
 
 /** `spec.port: Invalid value: "string": spec.port in body must be of type integer: "string"`. */
-function isType(f: Findings, value: unknown, path: string, type: JsonType): boolean {
+export function isType(f: Findings, value: unknown, path: string, type: JsonType): boolean {
   const actual = jsonType(value);
   if (actual === type || (type === "number" && actual === "integer")) return true;
   f.add(fieldErrors.invalid(path, actual, `${path} in body must be of type ${type}: "${actual}"`), true);
