@@ -10,7 +10,6 @@ import http from "node:http";
 import { withNamespaces } from "../support/fixtures.js";
 import { ApiServer } from "../../src/api/apiserver.js";
 import { RestServer } from "../../src/api/server.js";
-import { ApiError } from "../../src/api/errors.js";
 import { resourceByKind } from "../../src/api/resources.js";
 import { abbreviate, beyondInt64, fieldPath, typeCheck, typeErrorsFrom, typeCheckedKinds, type SchemaError } from "../../src/api/typecheck.js";
 import { MAX_NESTING_DEPTH, MAX_OBJECT_BYTES, nestingDepth } from "../../src/api/limits.js";
@@ -18,6 +17,7 @@ import { decodeBody, mediaType } from "../../src/api/body.js";
 import { withoutNulls } from "../../src/api/meta.js";
 import { supportedKinds } from "../../src/api/validation/index.js";
 import type { KubeObject } from "../../src/api/types.js";
+import { thrown } from "../support/api-errors.js";
 
 const PODS = resourceByKind("Pod")!;
 const NAMESPACES = resourceByKind("Namespace")!;
@@ -30,15 +30,6 @@ const pod = (name: string, extra: Record<string, unknown> = {}): KubeObject => (
   ...extra,
 });
 
-const thrown = (fn: () => unknown): ApiError => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ApiError) return err;
-    throw err;
-  }
-  throw new Error("did not throw");
-};
 
 describe("type check against upstream's schema", () => {
   it("knows every kind the API validates", () => {

@@ -14,7 +14,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateObject } from "../../src/api/validation/index.js";
 import { isCIDR } from "../../src/api/validation/clusternetworkpolicy.js";
-import { ApiError } from "../../src/api/errors.js";
 import { ApiServer } from "../../src/api/apiserver.js";
 import { RestServer, parsePath } from "../../src/api/server.js";
 import { ApiClient } from "../../src/api/client.js";
@@ -23,6 +22,7 @@ import { parseManifests } from "../../src/api/manifests.js";
 import { resourceByKind, resourceByName } from "../../src/api/resources.js";
 import type { ClusterNetworkPolicy, KubeObject } from "../../src/api/types.js";
 import { withNamespaces } from "../support/fixtures.js";
+import { thrown } from "../support/api-errors.js";
 
 const CNP = resourceByKind("ClusterNetworkPolicy")!;
 const BLOCKED = '<nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation';
@@ -244,15 +244,6 @@ describe("the named-port rule and kemu's additions", () => {
 });
 
 describe("ClusterNetworkPolicy through the API server", () => {
-  const thrown = (fn: () => unknown): ApiError => {
-    try {
-      fn();
-    } catch (err) {
-      if (err instanceof ApiError) return err;
-      throw err;
-    }
-    throw new Error("did not throw");
-  };
 
   it("is served as policy.networking.k8s.io/v1alpha2 clusternetworkpolicies, short name cnp, cluster-scoped", () => {
     expect(CNP).toMatchObject({ group: "policy.networking.k8s.io", version: "v1alpha2", plural: "clusternetworkpolicies", singular: "clusternetworkpolicy", namespaced: false, shortNames: ["cnp"] });

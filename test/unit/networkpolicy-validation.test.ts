@@ -8,10 +8,10 @@ import { describe, it, expect } from "vitest";
 import { validateObject } from "../../src/api/validation/index.js";
 import { applyDefaults } from "../../src/api/defaults.js";
 import { ApiServer } from "../../src/api/apiserver.js";
-import { ApiError } from "../../src/api/errors.js";
 import { resourceByKind, resourceByName } from "../../src/api/resources.js";
 import type { KubeObject, NetworkPolicy } from "../../src/api/types.js";
 import { withNamespaces } from "../support/fixtures.js";
+import { thrown } from "../support/api-errors.js";
 
 const NETPOL = resourceByKind("NetworkPolicy")!;
 const PORT_RANGE = "must be between 1 and 65535, inclusive";
@@ -309,15 +309,6 @@ describe("kemu's further cases, from the rules of validation.go", () => {
 });
 
 describe("NetworkPolicy through the API server", () => {
-  const thrown = (fn: () => unknown): ApiError => {
-    try {
-      fn();
-    } catch (err) {
-      if (err instanceof ApiError) return err;
-      throw err;
-    }
-    throw new Error("did not throw");
-  };
 
   it("is served as networking.k8s.io/v1 networkpolicies, short name netpol, namespaced", () => {
     expect(NETPOL).toMatchObject({ group: "networking.k8s.io", version: "v1", plural: "networkpolicies", namespaced: true, shortNames: ["netpol"] });
