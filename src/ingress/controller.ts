@@ -46,6 +46,8 @@ export class IngressController {
   private readonly secrets: Informer<Secret>;
   /** EndpointSlices by "namespace/service" */
   private readonly slicesByService = new Map<string, Map<string, EndpointSlice>>();
+  /** backend → its resolution, until the next Service or EndpointSlice event */
+  private readonly resolved = new Map<string, Resolution>();
   private readonly runner: BoundedFrequencyRunner;
   private table: RouteTable = { hosts: [], warnings: [] };
   private readonly contexts = new Map<string, { version: string; context: SecureContext }>();
@@ -63,9 +65,13 @@ export class IngressController {
     this.classes = new Informer<IngressClass>(api, resourceByKind("IngressClass")!).on(rebuild);
     // Services matter for the status address (the publish Service); their ports are read per request.
     this.services = new Informer<Service>(api, resourceByKind("Service")!).on((_t, svc) => {
+      this.resolved.clear();
       if (this.isPublishService(svc)) rebuild();
     });
-    this.slices = new Informer<EndpointSlice>(api, resourceByKind("EndpointSlice")!).on((type, slice, old) => this.indexSlice(type, slice, old));
+    this.slices = new Informer<EndpointSlice>(api, resourceByKind("EndpointSlice")!).on((type, slice, old) => {
+      this.resolved.clear();
+      this.indexSlice(type, slice, old);
+    });
     this.secrets = new Informer<Secret>(api, resourceByKind("Secret")!).on(rebuild);
     this.runner = new BoundedFrequencyRunner(() => this.rebuild(), options.minRebuildMs ?? 50, 60_000, "ingress");
   }
@@ -85,12 +91,22 @@ export class IngressController {
     return this.table;
   }
 
-  /** Ready endpoints of a backend, from the caches as they are now. */
-  readonly resolve = (backend: ServiceBackend): Resolution =>
-    resolveBackend(backend, {
-      service: (ns, name) => this.services.get(ns, name),
-      slices: (ns, name) => [...(this.slicesByService.get(`${ns}/${name}`)?.values() ?? [])],
-    });
+  /**
+   * Ready endpoints of a backend, from the caches as they are now. Asked on
+   * every request, so answers are kept until a Service or EndpointSlice changes.
+   */
+  readonly resolve = (backend: ServiceBackend): Resolution => {
+    const key = `${backend.namespace}/${backend.service}:${"number" in backend.port ? backend.port.number : backend.port.name}`;
+    let resolution = this.resolved.get(key);
+    if (!resolution) {
+      resolution = resolveBackend(backend, {
+        service: (ns, name) => this.services.get(ns, name),
+        slices: (ns, name) => [...(this.slicesByService.get(`${ns}/${name}`)?.values() ?? [])],
+      });
+      this.resolved.set(key, resolution);
+    }
+    return resolution;
+  };
 
   /** The certificate for a TLS server name: the Secret of the first virtual host (exact before wildcard) that has one and matches. */
   readonly certificate = (serverName: string): SecureContext | undefined => {
