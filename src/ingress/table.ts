@@ -1,8 +1,8 @@
-// The router's one route table: what Ingress (and, later, HTTPRoute)
-// objects mean once translated, and all the proxy ever reads. It knows
-// neither API: each translator (translate-ingress.ts, …) writes its own
-// precedence into the order and kinds of matches here, and match.ts walks
-// it for a request. Pure data.
+// The router's one route table: what Ingress and HTTPRoute objects mean
+// once translated, and all the proxy ever reads. It knows neither API:
+// each translator (translate-ingress.ts, translate-gateway.ts) writes its
+// own precedence into the order and kinds of matches here, and match.ts
+// walks it for a request. Pure data.
 
 /** How a virtual host is picked by the request's Host (port stripped, lower-cased). */
 export type HostMatch =
@@ -21,6 +21,47 @@ export type PathMatch =
   | { kind: "string-prefix"; path: string }
   /** a regular expression anchored at the start (nginx's `location ~* "^…"`) */
   | { kind: "regex"; source: string; caseInsensitive: boolean };
+
+/** A header's or query parameter's value condition (Gateway API's HTTPHeaderMatch / HTTPQueryParamMatch). */
+export type ValueMatch = { kind: "exact"; value: string } | { kind: "regex"; source: string };
+
+/** Conditions beyond the path, all of which must hold (Gateway API; Ingress has none). */
+export interface RequestConditions {
+  /** upper-case, e.g. "GET" */
+  method?: string;
+  /** names lower-case; a header sent several times is matched on its values joined with "," */
+  headers: Array<{ name: string; match: ValueMatch }>;
+  /** names exact (case-sensitive); a parameter sent several times is matched on its first value */
+  query: Array<{ name: string; match: ValueMatch }>;
+}
+
+/** Gateway API's HTTPHeaderFilter: set replaces, add appends (", "-joined), remove deletes; names lower-case. */
+export interface HeaderEdits {
+  set: Array<{ name: string; value: string }>;
+  add: Array<{ name: string; value: string }>;
+  remove: string[];
+}
+
+/** Gateway API's HTTPPathModifier: replace the whole path, or the part the route's prefix matched. */
+export type PathModifier = { kind: "full"; path: string } | { kind: "prefix"; prefix: string };
+
+/** Gateway API's RequestRedirect filter: the route answers with a redirect instead of proxying. */
+export interface Redirect {
+  /** undefined: the request's scheme */
+  scheme?: "http" | "https";
+  /** undefined: the request's host (without its port) */
+  hostname?: string;
+  path?: PathModifier;
+  /** undefined: the well-known port of the redirect's scheme when the scheme changes, else the request's port */
+  port?: number;
+  status: 301 | 302 | 303 | 307 | 308;
+}
+
+/** Gateway API's URLRewrite filter. */
+export interface UrlRewrite {
+  hostname?: string;
+  path?: PathModifier;
+}
 
 export interface ServiceBackend {
   namespace: string;
@@ -57,13 +98,32 @@ export interface RouteOptions {
   allowSourceRanges?: string[];
   /** trust the client's X-Forwarded-* headers */
   useForwardedHeaders: boolean;
+  /** Gateway API filters */
+  redirect?: Redirect;
+  urlRewrite?: UrlRewrite;
+  requestHeaders?: HeaderEdits;
+  responseHeaders?: HeaderEdits;
 }
+
+/**
+ * One of a route's backends and its share of requests. An invalid reference
+ * (a missing Service, a kind that is not a Service, a cross-namespace
+ * reference no ReferenceGrant allows) keeps its share: those requests are
+ * answered 500, as Gateway API requires.
+ */
+export type WeightedBackend = { weight: number; backend: ServiceBackend; invalid?: undefined } | { weight: number; backend?: undefined; invalid: string };
 
 export interface Route {
   /** where it came from, for status, logs and `kemu trace`: `Ingress default/web rules[0].paths[1]` */
   source: string;
   path: PathMatch;
-  backend: ServiceBackend;
+  /** further conditions on the request (Gateway API matches); absent: the path decides */
+  conditions?: RequestConditions;
+  /**
+   * Where matching requests go, picked by weight (Ingress: exactly one).
+   * Empty, or every weight 0, with no redirect: answered 500 (Gateway API).
+   */
+  backends: WeightedBackend[];
   options: RouteOptions;
 }
 
@@ -75,6 +135,23 @@ export interface VirtualHost {
   fallback?: Route;
   /** the TLS Secret for this host (SNI), as `namespace/name` */
   tlsSecret?: string;
+}
+
+/**
+ * One port the router listens on for a Gateway and what it serves there.
+ * (Ingress is served on the router's own HTTP and HTTPS ports, from one
+ * RouteTable.) A Gateway's listeners on one port share it: the request's
+ * Host picks among their hostnames, as the table's virtual hosts.
+ */
+export interface GatewayServer {
+  /** `Gateway namespace/name port 80` */
+  source: string;
+  /** the port inside the router's pod (the Gateway's Service targets it) */
+  port: number;
+  scheme: "http" | "https";
+  table: RouteTable;
+  /** HTTPS: the certificate for a server name, by the listeners' hostnames (most specific first; `any` last) */
+  certificates: Array<{ host: HostMatch; secret: string }>;
 }
 
 export interface RouteTable {

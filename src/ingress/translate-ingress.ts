@@ -266,12 +266,12 @@ export function translateIngresses(ingresses: Ingress[], classes: IngressClass[]
           return;
         }
         seen.set(key, source);
-        vh.routes.push({ source, path: pathMatchOf(path, p.pathType, regexHosts.has(hk)), backend, options: optionsFor(hk) });
+        vh.routes.push({ source, path: pathMatchOf(path, p.pathType, regexHosts.has(hk)), backends: [{ weight: 1, backend }], options: optionsFor(hk) });
       });
     });
     const fallback = serviceBackend(ns, ing.spec?.defaultBackend);
     if (fallback) {
-      const route = (hk: string): Route => ({ source: `${where} defaultBackend`, path: { kind: "prefix", path: "/" }, backend: fallback, options: optionsFor(hk) });
+      const route = (hk: string): Route => ({ source: `${where} defaultBackend`, path: { kind: "prefix", path: "/" }, backends: [{ weight: 1, backend: fallback }], options: optionsFor(hk) });
       // Without rules it serves every unknown host; with rules, what its own hosts leave unmatched (ingress-nginx).
       const targets = (ing.spec?.rules ?? []).length === 0 ? [hostOf({ kind: "any" })] : (ing.spec?.rules ?? []).map((r) => hostOf(hostMatchOf(r.host)));
       for (const vh of targets) vh.fallback ??= route(hostKey(vh.host));

@@ -16,7 +16,7 @@ import type { PathMatch, Route } from "../../src/ingress/table.js";
 const route = (path: PathMatch, rewriteTarget?: string): Route => ({
   source: "test",
   path,
-  backend: { namespace: "default", service: "s", port: { number: 80 } },
+  backends: [{ weight: 1, backend: { namespace: "default", service: "s", port: { number: 80 } } }],
   options: { ...DEFAULT_ROUTE_OPTIONS, ...(rewriteTarget !== undefined ? { rewriteTarget } : {}) },
 });
 

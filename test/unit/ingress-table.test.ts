@@ -38,7 +38,7 @@ const paths = (...list: Array<[string, PathType, string]>) => ({ http: { paths: 
 function routeOf(rulePaths: Array<[string, PathType]>, request: string): string {
   const table = translateIngresses([ingress("ing", { rules: [paths(...rulePaths.map(([p, t]): [string, PathType, string] => [p, t, `${t}:${p}`]))] })], [nginxClass]);
   const d = new RouteMatcher(table).match("example.com", request);
-  return d.kind === "route" ? d.route.backend.service : "404";
+  return d.kind === "route" ? d.route.backends[0]!.backend!.service : "404";
 }
 
 describe("path matching (K8S-DOC Ingress \"Examples\" table)", () => {
@@ -96,7 +96,7 @@ describe("hosts (K8S-DOC \"Hostname wildcards\", name-based virtual hosting; ing
   const m = new RouteMatcher(table);
   const to = (host: string, path = "/") => {
     const d = m.match(host, path);
-    return d.kind === "route" ? d.route.backend.service : "404";
+    return d.kind === "route" ? d.route.backends[0]!.backend!.service : "404";
   };
 
   it("orders virtual hosts exact, wildcard, catch-all", () => {
@@ -150,7 +150,7 @@ describe("several Ingresses, defaultBackend, TLS (ingress-nginx docs/how-it-work
     const newer = ingress("newer", { rules: [{ host: "a.com", ...paths(["/x", "Prefix", "new"], ["/y", "Prefix", "y"]) }] }, { age: 2 });
     const table = translateIngresses([newer, older], [nginxClass]);
     expect(table.hosts).toHaveLength(1);
-    expect(table.hosts[0]!.routes.map((r) => [r.path, r.backend.service, r.source])).toEqual([
+    expect(table.hosts[0]!.routes.map((r) => [r.path, r.backends[0]!.backend!.service, r.source])).toEqual([
       [{ kind: "prefix", path: "/x" }, "old", "Ingress default/older rules[0].http.paths[0]"],
       [{ kind: "prefix", path: "/y" }, "y", "Ingress default/newer rules[0].http.paths[1]"],
     ]);
@@ -163,7 +163,7 @@ describe("several Ingresses, defaultBackend, TLS (ingress-nginx docs/how-it-work
     const m = new RouteMatcher(translateIngresses([catchAll, withRules], [nginxClass]));
     const to = (host: string, path: string) => {
       const d = m.match(host, path);
-      return d.kind === "route" ? `${d.route.backend.service}${d.fallback ? " (fallback)" : ""}` : "404";
+      return d.kind === "route" ? `${d.route.backends[0]!.backend!.service}${d.fallback ? " (fallback)" : ""}` : "404";
     };
     expect(to("b.com", "/api")).toBe("api");
     expect(to("b.com", "/else")).toBe("own-default (fallback)");
@@ -177,7 +177,7 @@ describe("several Ingresses, defaultBackend, TLS (ingress-nginx docs/how-it-work
     const table = translateIngresses([tls, noRedirect, forced], [nginxClass]);
     const s = table.hosts.find((h) => h.host.kind === "exact" && h.host.host === "s.com")!;
     expect(s.tlsSecret).toBe("default/s-cert");
-    expect(s.routes.map((r) => [r.backend.service, r.options.httpsRedirect])).toEqual([
+    expect(s.routes.map((r) => [r.backends[0]!.backend!.service, r.options.httpsRedirect])).toEqual([
       ["plain", undefined],
       ["secure", 308],
     ]);
@@ -186,7 +186,7 @@ describe("several Ingresses, defaultBackend, TLS (ingress-nginx docs/how-it-work
 
   it("backends name the Service port by number or by name (never the container port)", () => {
     const ing = ingress("ports", { rules: [{ http: { paths: [{ path: "/n", pathType: "Prefix", backend: backend("web", 8080) }, { path: "/s", pathType: "Prefix", backend: backend("web", "http") }] } }] });
-    expect(translateIngresses([ing], [nginxClass]).hosts[0]!.routes.map((r) => r.backend)).toEqual([
+    expect(translateIngresses([ing], [nginxClass]).hosts[0]!.routes.map((r) => r.backends[0]!.backend)).toEqual([
       { namespace: "default", service: "web", port: { number: 8080 } },
       { namespace: "default", service: "web", port: { name: "http" } },
     ]);
@@ -205,7 +205,7 @@ describe("annotations (ingress-nginx docs/user-guide/nginx-configuration/annotat
     const m = new RouteMatcher(table);
     const d = m.match("r.com", "/SOMETHING/new");
     expect(d.kind === "route" && d.route.options.rewriteTarget).toBe("/$2");
-    expect((m.match("r.com", "/xyz") as { route: { backend: { service: string } } }).route.backend.service).toBe("x");
+    expect((m.match("r.com", "/xyz") as { route: { backends: Array<{ backend: { service: string } }> } }).route.backends[0]!.backend.service).toBe("x");
   });
 
   it("cookie affinity with its settings; defaults (INGRESSCOOKIE, balanced)", () => {

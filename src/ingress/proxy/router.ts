@@ -18,7 +18,7 @@ import type { CIDR } from "../../net/cidr.js";
 import { RouteMatcher, pathOfUrl } from "../match.js";
 import type { Route, RouteTable, ServiceBackend } from "../table.js";
 import { AffinityKeys, affinityCookie, cookieValue } from "./affinity.js";
-import { RoundRobin } from "./balancer.js";
+import { RoundRobin, pickWeighted } from "./balancer.js";
 import { declaredTooLarge, readBody } from "./body.js";
 import { endpointKey, type Endpoint, type Resolution } from "./endpoint.js";
 import { clientAddress, passScheme, peerAddress, upstreamHeaders, type Listener } from "./headers.js";
@@ -47,6 +47,7 @@ const backendKey = (b: ServiceBackend) => `${b.namespace}/${b.service}:${"number
 interface Attempt {
   endpoint: Endpoint;
   route: Route;
+  backend: ServiceBackend;
   connected: boolean;
   timedOut?: "connect" | "read";
   responded: boolean;
@@ -117,7 +118,7 @@ export class IngressRouter {
   setTable(table: RouteTable): void {
     this.matcher = new RouteMatcher(table);
     const backends = new Set<string>();
-    for (const vh of table.hosts) for (const r of [...vh.routes, ...(vh.fallback ? [vh.fallback] : [])]) backends.add(backendKey(r.backend));
+    for (const vh of table.hosts) for (const r of [...vh.routes, ...(vh.fallback ? [vh.fallback] : [])]) for (const b of r.backends) if (b.backend) backends.add(backendKey(b.backend));
     this.balancer.retain(backends);
   }
 
@@ -206,10 +207,10 @@ export class IngressRouter {
     return undefined;
   }
 
-  private endpointsOf(route: Route): Endpoint[] | undefined {
+  private endpointsOf(backend: ServiceBackend): Endpoint[] | undefined {
     let r: Resolution;
     try {
-      r = this.options.resolve(route.backend);
+      r = this.options.resolve(backend);
     } catch {
       return undefined;
     }
@@ -217,14 +218,14 @@ export class IngressRouter {
   }
 
   /** The endpoint for a request: its affinity cookie's, else round robin (then a Set-Cookie for the new session). */
-  private firstPick(req: http.IncomingMessage, route: Route, endpoints: Endpoint[]): { endpoint: Endpoint; setCookie?: string } {
+  private firstPick(req: http.IncomingMessage, route: Route, backend: ServiceBackend, endpoints: Endpoint[]): { endpoint: Endpoint; setCookie?: string } {
     const aff = route.options.affinity;
     if (aff) {
       const key = cookieValue(req.headers.cookie, aff.name);
       const sticky = key !== undefined ? this.affinity.endpointOf(key, endpoints) : undefined;
       if (sticky) return { endpoint: sticky };
     }
-    const endpoint = this.balancer.pick(backendKey(route.backend), endpoints)!;
+    const endpoint = this.balancer.pick(backendKey(backend), endpoints)!;
     return aff ? { endpoint, setCookie: affinityCookie(aff, this.affinity.keyOf(endpoint), locationPath(route.path), new Date()) } : { endpoint };
   }
 
@@ -275,7 +276,10 @@ export class IngressRouter {
     const body = await readBody(req, route.options.maxBodyBytes);
     if (body.kind === "aborted") return void res.destroy();
     if (body.kind === "too-large") return sendStatus(res, 413, { close: true });
-    const endpoints = this.endpointsOf(route);
+    const chosen = pickWeighted(route.backends);
+    if (!chosen?.backend) return sendStatus(res, 500);
+    const backend = chosen.backend;
+    const endpoints = this.endpointsOf(backend);
     if (!endpoints) return sendStatus(res, 503);
     this.prepare(req, route, listener, false);
     if (req.headers["transfer-encoding"] !== undefined || body.body.length > 0 || req.headers["content-length"] !== undefined) {
@@ -287,7 +291,7 @@ export class IngressRouter {
     const tried = new Set<string>();
     const attempt = (endpoint: Endpoint, setCookie?: string) => {
       tried.add(endpointKey(endpoint));
-      const a: Attempt = { endpoint, route, connected: false, responded: false, hsts, ...(setCookie !== undefined ? { setCookie } : {}) };
+      const a: Attempt = { endpoint, route, backend, connected: false, responded: false, hsts, ...(setCookie !== undefined ? { setCookie } : {}) };
       this.attempts.set(req, a);
       this.proxy.web(req, res, { target: this.target(route, endpoint), agent: route.options.backendProtocol === "HTTPS" ? this.httpsAgent : this.httpAgent, buffer: Readable.from(body.body.length > 0 ? [body.body] : []) }, () => {
         if (this.attempts.get(req) !== a) return; // a late error of an attempt already given up
@@ -295,7 +299,7 @@ export class IngressRouter {
         if (a.timedOut === "read") return sendStatus(res, 504);
         // proxy-next-upstream "error timeout": another endpoint when this one never took the request (or the request may be repeated).
         const retry = !a.connected || (IDEMPOTENT.has(req.method ?? "") && !a.responded);
-        const next = retry && tried.size < MAX_TRIES ? this.balancer.pick(backendKey(route.backend), endpoints, tried) : undefined;
+        const next = retry && tried.size < MAX_TRIES ? this.balancer.pick(backendKey(backend), endpoints, tried) : undefined;
         if (next) {
           // A fresh session follows the endpoint that answers; an existing one keeps its cookie (session-cookie-change-on-failure: false).
           const aff = route.options.affinity;
@@ -304,7 +308,7 @@ export class IngressRouter {
         sendStatus(res, a.timedOut === "connect" ? 504 : 502);
       });
     };
-    const first = this.firstPick(req, route, endpoints);
+    const first = this.firstPick(req, route, backend, endpoints);
     attempt(first.endpoint, first.setCookie);
   }
 
@@ -316,24 +320,27 @@ export class IngressRouter {
     const peer = peerAddress(req.socket.remoteAddress);
     const refused = this.refusal(req, route, listener, clientAddress(req.headers, peer, route.options.useForwardedHeaders));
     if (refused) return sendStatusOnSocket(socket, refused.status);
-    const endpoints = this.endpointsOf(route);
+    const chosen = pickWeighted(route.backends);
+    if (!chosen?.backend) return sendStatusOnSocket(socket, 500);
+    const backend = chosen.backend;
+    const endpoints = this.endpointsOf(backend);
     if (!endpoints) return sendStatusOnSocket(socket, 503);
     this.prepare(req, route, listener, true);
 
     const tried = new Set<string>();
     const attempt = (endpoint: Endpoint, head: Buffer) => {
       tried.add(endpointKey(endpoint));
-      const a: Attempt = { endpoint, route, connected: false, responded: false, hsts: false };
+      const a: Attempt = { endpoint, route, backend, connected: false, responded: false, hsts: false };
       this.attempts.set(req, a);
       this.proxy.ws(req, socket, head, { target: this.target(route, endpoint), agent: route.options.backendProtocol === "HTTPS" ? this.httpsAgent : this.httpAgent }, () => {
         if (this.attempts.get(req) !== a) return;
         if (a.responded) return void socket.destroy();
-        const next = tried.size < MAX_TRIES && !a.connected ? this.balancer.pick(backendKey(route.backend), endpoints, tried) : undefined;
+        const next = tried.size < MAX_TRIES && !a.connected ? this.balancer.pick(backendKey(backend), endpoints, tried) : undefined;
         // the first try already put `head` back into the socket
         if (next) return attempt(next, Buffer.alloc(0));
         sendStatusOnSocket(socket, a.timedOut === "read" || a.timedOut === "connect" ? 504 : 502);
       });
     };
-    attempt(this.firstPick(req, route, endpoints).endpoint, head);
+    attempt(this.firstPick(req, route, backend, endpoints).endpoint, head);
   }
 }
