@@ -148,6 +148,8 @@ export interface GatewayServer {
   source: string;
   /** the port inside the router's pod (the Gateway's Service targets it) */
   port: number;
+  /** the listeners' port as the Gateway declares it (clients connect to it; redirects and X-Forwarded-Port use it) */
+  listenerPort: number;
   scheme: "http" | "https";
   table: RouteTable;
   /** HTTPS: the certificate for a server name, by the listeners' hostnames (most specific first; `any` last) */
