@@ -1,10 +1,18 @@
 // A request against the route table: the virtual host by Host (exact, then
 // wildcard, then the catch-all, as nginx picks its server), then the first
-// route of that host whose path matches, else the host's fallback, else
+// route of that host whose path (and, for Gateway API, method, headers and
+// query) matches, else the host's fallback, else
 // nothing (404). Once a host is picked, other hosts' routes never apply:
 // a host-less rule does not serve a host that has its own rules
 // (ingress-nginx's default server). Pure.
-import type { HostMatch, PathMatch, Route, RouteTable, VirtualHost } from "./table.js";
+import type { IncomingHttpHeaders } from "node:http";
+import type { HostMatch, PathMatch, RequestConditions, Route, RouteTable, ValueMatch, VirtualHost } from "./table.js";
+
+/** What a route's conditions look at besides the path. */
+export interface RequestFacts {
+  method?: string;
+  headers?: IncomingHttpHeaders;
+}
 
 export type RouteDecision = { kind: "route"; host: VirtualHost; route: Route; fallback: boolean } | { kind: "not-found"; host?: VirtualHost };
 
@@ -25,6 +33,17 @@ export function pathOfUrl(url: string | undefined): string {
   return path === "" ? "/" : path;
 }
 
+/** The query string's parameters, names as sent, values decoded; the first value of a repeated one wins. */
+export function queryOfUrl(url: string | undefined): Map<string, string> {
+  const params = new Map<string, string>();
+  const u = url ?? "";
+  const q = u.indexOf("?");
+  if (q < 0) return params;
+  const hash = u.indexOf("#", q);
+  for (const [name, value] of new URLSearchParams(u.slice(q + 1, hash < 0 ? undefined : hash))) if (!params.has(name)) params.set(name, value);
+  return params;
+}
+
 export function hostMatches(m: HostMatch, host: string): boolean {
   switch (m.kind) {
     case "any":
@@ -43,10 +62,36 @@ export function hostMatches(m: HostMatch, host: string): boolean {
 export class RouteMatcher {
   private readonly regexes = new Map<PathMatch, RegExp>();
 
+  private readonly valueRegexes = new Map<ValueMatch, RegExp>();
+
   constructor(readonly table: RouteTable) {
     for (const vh of table.hosts) {
-      for (const r of vh.routes) if (r.path.kind === "regex") this.regexes.set(r.path, new RegExp(r.path.source, r.path.caseInsensitive ? "i" : ""));
+      for (const r of vh.routes) {
+        if (r.path.kind === "regex") this.regexes.set(r.path, new RegExp(r.path.source, r.path.caseInsensitive ? "i" : ""));
+        for (const c of [...(r.conditions?.headers ?? []), ...(r.conditions?.query ?? [])]) {
+          if (c.match.kind === "regex") this.valueRegexes.set(c.match, new RegExp(c.match.source));
+        }
+      }
     }
+  }
+
+  private valueMatches(m: ValueMatch, value: string | undefined): boolean {
+    if (value === undefined) return false;
+    return m.kind === "exact" ? value === m.value : this.valueRegexes.get(m)!.test(value);
+  }
+
+  /** Method, every header and every query condition (Gateway API's HTTPRouteMatch: all must hold). */
+  conditionsHold(c: RequestConditions, req: RequestFacts, url: string | undefined): boolean {
+    if (c.method !== undefined && (req.method ?? "GET").toUpperCase() !== c.method) return false;
+    for (const h of c.headers) {
+      const v = req.headers?.[h.name];
+      if (!this.valueMatches(h.match, Array.isArray(v) ? v.join(",") : v)) return false;
+    }
+    if (c.query.length > 0) {
+      const params = queryOfUrl(url);
+      for (const q of c.query) if (!this.valueMatches(q.match, params.get(q.name))) return false;
+    }
+    return true;
   }
 
   pathMatches(m: PathMatch, path: string): boolean {
@@ -71,11 +116,11 @@ export class RouteMatcher {
     return this.table.hosts.find((vh) => (vh.routes.length > 0 || vh.fallback !== undefined) && hostMatches(vh.host, host));
   }
 
-  match(hostHeader: string | undefined, url: string | undefined): RouteDecision {
+  match(hostHeader: string | undefined, url: string | undefined, req: RequestFacts = {}): RouteDecision {
     const vh = this.virtualHost(hostHeader);
     if (!vh) return { kind: "not-found" };
     const path = pathOfUrl(url);
-    const route = vh.routes.find((r) => this.pathMatches(r.path, path));
+    const route = vh.routes.find((r) => this.pathMatches(r.path, path) && (r.conditions === undefined || this.conditionsHold(r.conditions, req, url)));
     if (route) return { kind: "route", host: vh, route, fallback: false };
     return vh.fallback ? { kind: "route", host: vh, route: vh.fallback, fallback: true } : { kind: "not-found", host: vh };
   }

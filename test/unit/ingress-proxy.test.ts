@@ -17,6 +17,7 @@ import { WebSocket, WebSocketServer } from "ws";
 import type { IIngress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
 import type { IIngressClass } from "kubernetes-models/networking.k8s.io/v1/IngressClass";
 import { translateIngresses } from "../../src/ingress/translate-ingress.js";
+import { closers, echoPod, listen, request, type Echo } from "../support/http-echo.js";
 import { IngressRouter, type Endpoint, type Resolution } from "../../src/ingress/proxy/router.js";
 import type { ServiceBackend } from "../../src/ingress/table.js";
 
@@ -44,44 +45,6 @@ const tableOf = (...ings: Ing[]) => translateIngresses(ings, [nginxClass]);
 
 // ---------------------------------------------------------------------------
 // Upstreams: "pods" that echo what they received, named so a response tells which one answered.
-
-interface Echo {
-  name: string;
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-const closers: Array<() => Promise<void>> = [];
-
-async function listen(server: net.Server): Promise<number> {
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  closers.push(
-    () =>
-      new Promise<void>((r) => {
-        if ("closeAllConnections" in server) (server as http.Server).closeAllConnections();
-        server.close(() => r());
-      }),
-  );
-  return (server.address() as net.AddressInfo).port;
-}
-
-async function echoPod(name: string, delayMs = 0): Promise<Endpoint> {
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const reply = () => {
-        res.setHeader("content-type", "application/json");
-        res.setHeader("set-cookie", "app=1; Path=/");
-        res.end(JSON.stringify({ name, method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() } satisfies Echo));
-      };
-      if (delayMs > 0) setTimeout(reply, delayMs);
-      else reply();
-    });
-  });
-  return { ip: "127.0.0.1", port: await listen(server) };
-}
 
 /** A pod that resets each connection once the request arrives: counts how often the router tried it. */
 async function resettingPod(): Promise<{ endpoint: Endpoint; connections: () => number }> {
@@ -139,31 +102,6 @@ async function startRouter(...ings: Ing[]): Promise<number> {
   router = new IngressRouter({ resolve, http: { host: "127.0.0.1", port: 0 } });
   router.setTable(tableOf(...ings));
   return (await router.start()).httpPort;
-}
-
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-  echo?: Echo;
-}
-
-function request(port: number, urlPath: string, opts: { host?: string; method?: string; headers?: Record<string, string>; body?: string | string[] } = {}): Promise<Reply> {
-  return new Promise((resolveReply, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, path: urlPath, method: opts.method ?? "GET", agent: false, headers: { host: opts.host ?? "example.test", ...opts.headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString();
-        const isEcho = (res.headers["content-type"] ?? "").includes("json");
-        resolveReply({ status: res.statusCode!, headers: res.headers, text, ...(isEcho ? { echo: JSON.parse(text) as Echo } : {}) });
-      });
-    });
-    req.on("error", reject);
-    if (Array.isArray(opts.body)) for (const part of opts.body) req.write(part); // chunked: no Content-Length
-    else if (opts.body !== undefined) req.write(opts.body);
-    req.end();
-  });
 }
 
 afterEach(async () => {

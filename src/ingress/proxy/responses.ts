@@ -7,6 +7,7 @@ import type { Socket } from "node:net";
 export const REASONS: Readonly<Record<number, string>> = {
   301: "Moved Permanently",
   302: "Found",
+  303: "See Other",
   307: "Temporary Redirect",
   308: "Permanent Redirect",
   403: "Forbidden",

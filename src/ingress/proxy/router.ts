@@ -5,6 +5,10 @@
 // §4, §6, §7, §11). The decisions live in small pure modules beside this
 // one; this file wires them to sockets and http-proxy.
 //
+// The Ingress table is served on the router's HTTP and HTTPS ports; each
+// Gateway server (a Gateway's listeners on one port) on a port of its own,
+// opened and closed as Gateways come and go (setGatewayServers).
+//
 // setTable() swaps the matcher for NEW requests only: a request (or a
 // websocket) keeps the route it matched when it arrived.
 import http from "node:http";
@@ -16,12 +20,13 @@ import { Readable } from "node:stream";
 import { createProxyServer, type ProxyServer } from "http-proxy-3";
 import type { CIDR } from "../../net/cidr.js";
 import { RouteMatcher, pathOfUrl } from "../match.js";
-import type { Route, RouteTable, ServiceBackend } from "../table.js";
+import type { GatewayServer, Route, RouteTable, ServiceBackend } from "../table.js";
 import { AffinityKeys, affinityCookie, cookieValue } from "./affinity.js";
 import { RoundRobin, pickWeighted } from "./balancer.js";
 import { declaredTooLarge, readBody } from "./body.js";
 import { endpointKey, type Endpoint, type Resolution } from "./endpoint.js";
 import { clientAddress, passScheme, peerAddress, upstreamHeaders, type Listener } from "./headers.js";
+import { applyHeaderEdits, redirectLocation, rewrittenUrl } from "./gateway-filters.js";
 import { sendStatus, sendStatusOnSocket } from "./responses.js";
 import { httpsLocation, locationPath, rewriteUrl } from "./rewrite.js";
 import { compileRanges, sourceAllowed } from "./source-ranges.js";
@@ -31,7 +36,12 @@ export type { Endpoint, Resolution } from "./endpoint.js";
 export interface RouterOptions {
   resolve(backend: ServiceBackend): Resolution;
   http: { host: string; port: number };
-  https?: { host: string; port: number; certificates: (serverName: string) => tls.SecureContext | undefined; defaultCertificate: tls.SecureContext };
+  /** `certificates` is asked with the Gateway server for a Gateway's HTTPS port, without one for the Ingress port */
+  https?: { host: string; port: number; certificates: (serverName: string, gateway?: GatewayServer) => tls.SecureContext | undefined; defaultCertificate: tls.SecureContext };
+  /** where Gateway servers listen (their ports come with them); default: the http listener's host */
+  gatewayHost?: string;
+  /** a Gateway port that cannot be opened (in use, no permission) */
+  onListenError?: (server: GatewayServer, err: Error) => void;
   /** the affinity cookie's HMAC key; routers sharing it (one per core) read each other's cookies. Default: random per router. */
   affinitySecret?: Buffer;
 }
@@ -57,6 +67,16 @@ interface Attempt {
   hsts: boolean;
 }
 
+/** One listening port and what it serves: the Ingress table, or one Gateway server. */
+interface Served extends Listener {
+  matcher: () => RouteMatcher;
+  /** the Gateway server, for a Gateway's port */
+  gateway?: GatewayServer;
+  /** its listening sockets and its clients', closed when a Gateway port goes away */
+  fronts: net.Server[];
+  sockets: Set<net.Socket>;
+}
+
 /**
  * ingress-nginx's defaults (configmap.md hsts, hsts-max-age 31536000,
  * hsts-include-subdomains true), set on HTTPS responses of hosts with a
@@ -66,6 +86,10 @@ const HSTS = "max-age=31536000; includeSubDomains";
 
 export class IngressRouter {
   private matcher: RouteMatcher;
+  /** Gateway servers by their port, with their matchers */
+  private readonly gatewayPorts = new Map<number, { served: Served; matcher: RouteMatcher }>();
+  /** setGatewayServers calls, one after the other (opening a port is asynchronous) */
+  private gatewayUpdates: Promise<void> = Promise.resolve();
   private readonly balancer = new RoundRobin();
   private readonly affinity: AffinityKeys;
   private readonly ranges = new WeakMap<readonly string[], CIDR[]>();
@@ -73,9 +97,6 @@ export class IngressRouter {
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxFreeSockets: 64 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxFreeSockets: 64, rejectUnauthorized: false });
   private readonly proxy: ProxyServer;
-  private readonly servers: net.Server[] = [];
-  /** client sockets of both listeners, upgraded ones included (the http server forgets those) */
-  private readonly sockets = new Set<net.Socket>();
 
   constructor(private readonly options: RouterOptions) {
     this.matcher = new RouteMatcher({ hosts: [], warnings: [] });
@@ -104,6 +125,8 @@ export class IngressRouter {
       if (!a) return;
       a.responded = true;
       if (a.hsts) proxyRes.headers["strict-transport-security"] = HSTS;
+      const edits = a.route.options.responseHeaders;
+      if (edits) proxyRes.headers = applyHeaderEdits(proxyRes.headers, edits);
       if (a.setCookie) {
         const existing = proxyRes.headers["set-cookie"] ?? [];
         proxyRes.headers["set-cookie"] = [...existing, a.setCookie];
@@ -115,64 +138,135 @@ export class IngressRouter {
     });
   }
 
+  /** The Ingress table, for new requests on the HTTP and HTTPS ports. */
   setTable(table: RouteTable): void {
     this.matcher = new RouteMatcher(table);
+    this.retainBackends();
+  }
+
+  /** Round-robin state is kept for the backends some table still names. */
+  private retainBackends(): void {
     const backends = new Set<string>();
-    for (const vh of table.hosts) for (const r of [...vh.routes, ...(vh.fallback ? [vh.fallback] : [])]) for (const b of r.backends) if (b.backend) backends.add(backendKey(b.backend));
+    for (const table of [this.matcher.table, ...[...this.gatewayPorts.values()].map((e) => e.matcher.table)]) {
+      for (const vh of table.hosts) for (const r of [...vh.routes, ...(vh.fallback ? [vh.fallback] : [])]) for (const b of r.backends) if (b.backend) backends.add(backendKey(b.backend));
+    }
     this.balancer.retain(backends);
   }
 
+  /**
+   * The Gateway servers to serve from now on: new ports are opened, gone
+   * ones closed (with their connections), the others get their new table
+   * for new requests.
+   */
+  setGatewayServers(servers: GatewayServer[]): Promise<void> {
+    const run = async () => {
+      const wanted = new Map(servers.map((s) => [s.port, s]));
+      for (const [port, entry] of this.gatewayPorts) {
+        const next = wanted.get(port);
+        if (next && next.scheme === entry.served.scheme) continue;
+        this.gatewayPorts.delete(port);
+        await this.close(entry.served);
+      }
+      for (const server of servers) {
+        const entry = this.gatewayPorts.get(server.port);
+        const matcher = new RouteMatcher(server.table);
+        if (entry) {
+          entry.served.gateway = server;
+          entry.served.port = server.listenerPort;
+          entry.matcher = matcher;
+          continue;
+        }
+        const served = this.served(server.scheme, server.listenerPort, () => fresh.matcher, server);
+        const fresh = { served, matcher };
+        try {
+          const at = { host: this.options.gatewayHost ?? this.options.http.host, port: server.port };
+          await (server.scheme === "https" ? this.listenTls(served, at) : this.listenPlain(served, at));
+          this.gatewayPorts.set(server.port, fresh);
+        } catch (err) {
+          await this.close(served);
+          this.options.onListenError?.(server, err as Error);
+        }
+      }
+      this.retainBackends();
+    };
+    this.gatewayUpdates = this.gatewayUpdates.then(run, run);
+    return this.gatewayUpdates;
+  }
+
   async start(): Promise<{ httpPort: number; httpsPort?: number }> {
+    const plain = this.served("http", 0, () => this.matcher);
+    const httpPort = await this.listenPlain(plain, this.options.http);
+    if (!this.options.https) return { httpPort };
+    const secure = this.served("https", 0, () => this.matcher);
+    const httpsPort = await this.listenTls(secure, this.options.https);
+    return { httpPort, httpsPort };
+  }
+
+  async stop(): Promise<void> {
+    await this.gatewayUpdates;
+    const all = [...this.ingressPorts, ...[...this.gatewayPorts.values()].map((e) => e.served)];
+    this.ingressPorts.length = 0;
+    this.gatewayPorts.clear();
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+    await Promise.all(all.map((s) => this.close(s)));
+  }
+
+  // -------------------------------------------------------------------------
+
+  private readonly ingressPorts: Served[] = [];
+
+  private served(scheme: Listener["scheme"], port: number, matcher: () => RouteMatcher, gateway?: GatewayServer): Served {
+    return { scheme, port, matcher, fronts: [], sockets: new Set(), ...(gateway ? { gateway } : {}) };
+  }
+
+  private async close(served: Served): Promise<void> {
+    const closed = served.fronts.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    for (const s of served.sockets) s.destroy();
+    served.sockets.clear();
+    await Promise.all(closed);
+  }
+
+  private listenPlain(served: Served, at: { host: string; port: number }): Promise<number> {
     const plain = http.createServer();
-    const httpPort = await this.listen(plain, plain, this.options.http, "http");
+    return this.listen(plain, plain, at, served);
+  }
+
+  /** TLS by hand so a client without SNI gets the default certificate (an https.Server has no certificate to fall back on). */
+  private listenTls(served: Served, at: { host: string; port: number }): Promise<number> {
     const tlsOpts = this.options.https;
-    if (!tlsOpts) return { httpPort };
-    // TLS by hand so a client without SNI gets the default certificate (an https.Server has no certificate to fall back on).
+    if (!tlsOpts) return Promise.reject(new Error("HTTPS needs a default certificate (RouterOptions.https)"));
     const secure = http.createServer();
     const front = net.createServer((raw) => {
       const socket = new tls.TLSSocket(raw, {
         isServer: true,
         secureContext: tlsOpts.defaultCertificate,
         ALPNProtocols: ["http/1.1"],
-        SNICallback: (name, cb) => cb(null, tlsOpts.certificates(name.toLowerCase()) ?? tlsOpts.defaultCertificate),
+        SNICallback: (name, cb) => cb(null, tlsOpts.certificates(name.toLowerCase(), served.gateway) ?? tlsOpts.defaultCertificate),
       });
       socket.on("error", () => socket.destroy());
       secure.emit("connection", socket);
     });
-    const httpsPort = await this.listen(front, secure, tlsOpts, "https");
-    return { httpPort, httpsPort };
+    return this.listen(front, secure, at, served);
   }
 
-  async stop(): Promise<void> {
-    const closed = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    this.servers.length = 0;
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
-    await Promise.all(closed);
-  }
-
-  // -------------------------------------------------------------------------
-
-  private async listen(front: net.Server, server: http.Server, at: { host: string; port: number }, scheme: Listener["scheme"]): Promise<number> {
+  private async listen(front: net.Server, server: http.Server, at: { host: string; port: number }, served: Served): Promise<number> {
     // Idle client connections stay at least 60 s (nginx keepalive_timeout 75 s; reference §11).
     server.keepAliveTimeout = 75_000;
     server.headersTimeout = 80_000;
     server.requestTimeout = 0;
-    const listener: Listener = { scheme, port: 0 };
-    server.on("request", (req, res) => void this.onRequest(req, res, listener).catch(() => sendStatus(res, 500)));
-    server.on("upgrade", (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.onUpgrade(req, socket, head, listener));
+    server.on("request", (req, res) => void this.onRequest(req, res, served).catch(() => sendStatus(res, 500)));
+    server.on("upgrade", (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.onUpgrade(req, socket, head, served));
     server.on("clientError", (_err, socket: net.Socket) => {
       if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
       socket.destroy();
     });
     front.on("connection", (socket: net.Socket) => {
-      this.sockets.add(socket);
-      socket.once("close", () => this.sockets.delete(socket));
+      served.sockets.add(socket);
+      socket.once("close", () => served.sockets.delete(socket));
     });
-    this.servers.push(front);
-    if (front !== server) this.servers.push(server);
+    served.fronts.push(front);
+    if (front !== server) served.fronts.push(server);
     await new Promise<void>((resolve, reject) => {
       front.once("error", reject);
       front.listen(at.port, at.host, () => {
@@ -180,8 +274,12 @@ export class IngressRouter {
         resolve();
       });
     });
-    listener.port = (front.address() as net.AddressInfo).port;
-    return listener.port;
+    const port = (front.address() as net.AddressInfo).port;
+    if (!served.gateway) {
+      served.port = port;
+      this.ingressPorts.push(served);
+    }
+    return port;
   }
 
   private rangesOf(list: readonly string[]): CIDR[] {
@@ -191,8 +289,10 @@ export class IngressRouter {
   }
 
   /** The checks before any upstream, in nginx's phase order; a status to answer with, or undefined to go on. */
-  private refusal(req: http.IncomingMessage, route: Route, listener: Listener, client: string): { status: number; location?: string; close?: boolean } | undefined {
+  private refusal(req: http.IncomingMessage, route: Route, listener: Served, client: string): { status: number; location?: string; close?: boolean } | undefined {
     const o = route.options;
+    // Gateway API's RequestRedirect answers instead of any backend.
+    if (o.redirect) return { status: o.redirect.status, location: redirectLocation(o.redirect, route.path, { scheme: listener.scheme, host: req.headers.host, url: req.url ?? "/", listenerPort: listener.port }) };
     // client_max_body_size is checked on Content-Length as soon as the location is found.
     if (declaredTooLarge(req.headers, o.maxBodyBytes)) return { status: 413, close: true };
     // rewrite phase: ssl-redirect when the client's scheme is http (a trusted X-Forwarded-Proto counts), then app-root
@@ -229,11 +329,15 @@ export class IngressRouter {
     return aff ? { endpoint, setCookie: affinityCookie(aff, this.affinity.keyOf(endpoint), locationPath(route.path), new Date()) } : { endpoint };
   }
 
-  private prepare(req: http.IncomingMessage, route: Route, listener: Listener, upgrade: boolean): void {
+  private prepare(req: http.IncomingMessage, route: Route, listener: Served, upgrade: boolean): void {
     const peer = peerAddress(req.socket.remoteAddress);
     req.headers = upstreamHeaders(req.headers, peer, listener, route.options.useForwardedHeaders, upgrade);
     const rewritten = rewriteUrl(route, req.url ?? "/");
     if (rewritten !== undefined) req.url = rewritten;
+    const { urlRewrite, requestHeaders } = route.options;
+    if (urlRewrite?.path) req.url = rewrittenUrl(urlRewrite.path, route.path, req.url ?? "/");
+    if (urlRewrite?.hostname !== undefined) req.headers.host = urlRewrite.hostname;
+    if (requestHeaders) req.headers = applyHeaderEdits(req.headers, requestHeaders);
   }
 
   private target(route: Route, e: Endpoint): string {
@@ -266,8 +370,8 @@ export class IngressRouter {
     socket.once("close", () => clearTimeout(timer));
   }
 
-  private async onRequest(req: http.IncomingMessage, res: http.ServerResponse, listener: Listener): Promise<void> {
-    const decision = this.matcher.match(req.headers.host, req.url);
+  private async onRequest(req: http.IncomingMessage, res: http.ServerResponse, listener: Served): Promise<void> {
+    const decision = listener.matcher().match(req.headers.host, req.url, req);
     if (decision.kind === "not-found") return sendStatus(res, 404);
     const route = decision.route;
     const peer = peerAddress(req.socket.remoteAddress);
@@ -287,7 +391,7 @@ export class IngressRouter {
       req.headers["content-length"] = String(body.body.length);
     }
 
-    const hsts = listener.scheme === "https" && decision.host.tlsSecret !== undefined;
+    const hsts = listener.scheme === "https" && !listener.gateway && decision.host.tlsSecret !== undefined;
     const tried = new Set<string>();
     const attempt = (endpoint: Endpoint, setCookie?: string) => {
       tried.add(endpointKey(endpoint));
@@ -312,9 +416,9 @@ export class IngressRouter {
     attempt(first.endpoint, first.setCookie);
   }
 
-  private onUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer, listener: Listener): void {
+  private onUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer, listener: Served): void {
     socket.on("error", () => socket.destroy());
-    const decision = this.matcher.match(req.headers.host, req.url);
+    const decision = listener.matcher().match(req.headers.host, req.url, req);
     if (decision.kind === "not-found") return sendStatusOnSocket(socket, 404);
     const route = decision.route;
     const peer = peerAddress(req.socket.remoteAddress);
