@@ -13,7 +13,7 @@ type ProxyMode = NonNullable<StartOptions["proxyMode"]>;
 const ROUNDS = 5;
 const DURATION_S = 4;
 const WARMUP_S = 2;
-const CONNECTIONS = 50;
+export const CONNECTIONS = 50;
 const AGNHOST = "registry.k8s.io/e2e-test-images/agnhost:2.53";
 const SERVICES = resourceByKind("Service")!;
 
@@ -47,8 +47,9 @@ spec:
 `,
 ];
 
-interface WrkResult {
+export interface WrkResult {
   rps: number;
+  p50Ms: number;
   p99Ms: number;
   errors: string;
 }
@@ -62,14 +63,25 @@ function toMs(figure: string): number {
 
 function parseWrk(out: string): WrkResult {
   const rps = /^Requests\/sec:\s+([\d.]+)/m.exec(out);
+  const p50 = /^\s+50%\s+(\S+)/m.exec(out);
   const p99 = /^\s+99%\s+(\S+)/m.exec(out);
-  if (!rps || !p99) throw new Error(`could not parse wrk's output:\n${out}`);
+  if (!rps || !p50 || !p99) throw new Error(`could not parse wrk's output:\n${out}`);
   const errors = [/^\s+Socket errors:.*$/m.exec(out)?.[0].trim(), /^\s+Non-2xx or 3xx responses:.*$/m.exec(out)?.[0].trim()].filter(Boolean).join("; ");
-  return { rps: Number(rps[1]), p99Ms: toMs(p99[1]!), errors };
+  return { rps: Number(rps[1]), p50Ms: toMs(p50[1]!), p99Ms: toMs(p99[1]!), errors };
 }
 
-export async function wrk(cluster: Cluster, url: string, seconds = DURATION_S): Promise<WrkResult> {
-  const r = await cluster.exec("client", ["wrk", "-t2", `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", url], { timeoutMs: (seconds + 30) * 1000 });
+export interface WrkOptions {
+  /** where wrk runs: the "client" pod (default) or an emulated host (a node or "outside") */
+  host?: string;
+  headers?: Record<string, string>;
+  connections?: number;
+}
+
+export async function wrk(cluster: Cluster, url: string, seconds = DURATION_S, options: WrkOptions = {}): Promise<WrkResult> {
+  const headers = Object.entries(options.headers ?? {}).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
+  const argv = ["wrk", "-t2", `-c${options.connections ?? CONNECTIONS}`, `-d${seconds}s`, "--latency", ...headers, url];
+  const timeoutMs = (seconds + 30) * 1000;
+  const r = options.host ? await cluster.execOnHost(options.host, argv, { timeoutMs }) : await cluster.exec("client", argv, { timeoutMs });
   if (r.exitCode !== 0) throw new Error(`wrk ${url} exited with ${r.exitCode}: ${r.stderr || r.stdout}`);
   return parseWrk(r.stdout);
 }

@@ -1,4 +1,4 @@
-// `npm run bench [-- startup|sync|datapath …]`: benchmarks print figures with
+// `npm run bench [-- startup|sync|datapath|ingress …]`: benchmarks print figures with
 // ratios against references measured in the same run. They are not tests and
 // assert nothing. With no argument, all of them run in sequence.
 import { benchStartup } from "./startup.js";
@@ -9,6 +9,7 @@ import { benchDns } from "./dns.js";
 import { benchControlPlane } from "./controlplane.js";
 import { benchHealing } from "./healing.js";
 import { benchNetpol } from "./netpol.js";
+import { benchIngress } from "./ingress.js";
 
 const BENCHES: Record<string, () => Promise<void>> = {
   startup: benchStartup,
@@ -19,6 +20,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   controlplane: benchControlPlane,
   healing: benchHealing,
   netpol: benchNetpol,
+  ingress: benchIngress,
 };
 
 const chosen = process.argv.slice(2);
