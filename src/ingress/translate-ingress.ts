@@ -153,12 +153,13 @@ export function hostMatchOf(host: string | undefined): HostMatch {
   return lower.startsWith("*.") ? { kind: "wildcard", suffix: lower.slice(1), labels: "one" } : { kind: "exact", host: lower };
 }
 
-function hostKey(h: HostMatch): string {
+/** A virtual host's key: the host, `*.suffix`, or "" for the catch-all. */
+export function hostKey(h: HostMatch): string {
   return h.kind === "any" ? "" : h.kind === "exact" ? h.host : `*${h.suffix}`;
 }
 
 /** exact hosts by name, then wildcards (longest suffix first), then the catch-all. */
-function compareHosts(a: VirtualHost, b: VirtualHost): number {
+export function compareHosts(a: Pick<VirtualHost, "host">, b: Pick<VirtualHost, "host">): number {
   const rank = (h: HostMatch) => (h.kind === "exact" ? 0 : h.kind === "wildcard" ? 1 : 2);
   const ra = rank(a.host);
   const rb = rank(b.host);
