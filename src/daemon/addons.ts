@@ -4,6 +4,7 @@
 import type { KubeObject } from "../api/types.js";
 import type { ClusterConfig } from "./config.js";
 import { outsideAddress } from "../linux/addressing.js";
+import { KEMU_GATEWAY_CONTROLLER } from "../ingress/translate-gateway.js";
 
 export const COREDNS_IMAGE = "registry.k8s.io/coredns/coredns:v1.11.3";
 
@@ -77,11 +78,15 @@ export const INGRESS_CLASSES = [
   { name: "nginx", controller: "k8s.io/ingress-nginx", default: false },
 ];
 
+/** kemu's GatewayClass: Gateways of this class are served by the same router . */
+export const GATEWAY_CLASS = { name: "kemu", controllerName: KEMU_GATEWAY_CONTROLLER };
+
 /**
  * The Ingress router, as ingress-nginx is usually deployed: a Deployment in
  * its own namespace behind a LoadBalancer Service with externalTrafficPolicy
  * Local (clients' addresses reach the router unchanged, so X-Forwarded-For
- * and X-Real-IP carry them), and its IngressClasses.
+ * and X-Real-IP carry them), its IngressClasses and its GatewayClass. Each
+ * Gateway gets a LoadBalancer Service of its own from the router itself.
  */
 export function ingressRouterAddon(): KubeObject[] {
   const labels = { "app.kubernetes.io/name": "ingress-router", "app.kubernetes.io/part-of": "kemu" };
@@ -93,6 +98,12 @@ export function ingressRouterAddon(): KubeObject[] {
       metadata: { name: c.name, ...(c.default ? { annotations: { "ingressclass.kubernetes.io/is-default-class": "true" } } : {}) },
       spec: { controller: c.controller },
     })),
+    {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "GatewayClass",
+      metadata: { name: GATEWAY_CLASS.name },
+      spec: { controllerName: GATEWAY_CLASS.controllerName, description: "kemu's router: the Ingress router serves Gateways of this class too" },
+    },
     {
       apiVersion: "apps/v1",
       kind: "Deployment",

@@ -1,10 +1,12 @@
-// The router's controller: watches Ingresses, IngressClasses, Services,
-// EndpointSlices and Secrets through the API, rebuilds the route table when
-// routing objects change (coalesced), resolves backends from the live
-// caches on every request (an endpoint change needs no rebuild, as
-// ingress-nginx's Lua balancer), serves TLS certificates by SNI from the
-// Secrets the table names, and writes the router's address into each
-// served Ingress's status.loadBalancer (only when it changes).
+// The router's controller: watches Ingresses, IngressClasses, Gateway API
+// objects, Services, EndpointSlices and Secrets through the API, rebuilds
+// the route tables when routing objects change (coalesced): the Ingress
+// table, and one Gateway server per Gateway and listener port. It resolves
+// backends from the live caches on every request (an endpoint change needs
+// no rebuild, as ingress-nginx's Lua balancer) and serves TLS certificates
+// by SNI from the Secrets the tables name. The writer (one process of the
+// router) also writes: each served Ingress's status.loadBalancer, each
+// Gateway's Service, and the Gateway API statuses — only when they change.
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { ApiClient } from "../api/client.js";
 import { Informer } from "../api/informer.js";
@@ -12,8 +14,12 @@ import { resourceByKind } from "../api/resources.js";
 import type { EndpointSlice, KubeObject, Service, Stored } from "../api/types.js";
 import { BoundedFrequencyRunner } from "../agent/proxy/runner.js";
 import { resolveBackend, type Resolution } from "./backends.js";
+import { gatewayOfService, internalPortOf, planGatewayServices } from "./gateway-services.js";
+import type { Gateway, GatewayClass, HTTPRoute, Namespace, ReferenceGrant } from "./gateway-types.js";
+import { GatewayWriter } from "./gateway-writer.js";
 import { hostMatches } from "./match.js";
-import type { RouteTable, ServiceBackend } from "./table.js";
+import type { GatewayServer, RouteTable, ServiceBackend } from "./table.js";
+import { KEMU_GATEWAY_CONTROLLER, translateGateways, type GatewayTranslation } from "./translate-gateway.js";
 import { servedIngresses, translateIngresses } from "./translate-ingress.js";
 import type { IIngress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
 import type { IIngressClass } from "kubernetes-models/networking.k8s.io/v1/IngressClass";
@@ -28,11 +34,14 @@ interface Secret extends KubeObject {
 /** What the controller drives: the data plane (src/ingress/proxy/). */
 export interface TableSink {
   setTable(table: RouteTable): void;
+  setGatewayServers(servers: GatewayServer[]): Promise<void>;
 }
 
 export interface IngressControllerOptions {
   /** the router's own Service (`namespace/name`): its LoadBalancer addresses go into the Ingresses' status */
   publishService?: string;
+  /** this process writes statuses and Gateway Services (one per router, so workers never race) */
+  writer?: boolean;
   /** rebuilds are at least this far apart (a burst of changes is one rebuild) */
   minRebuildMs?: number;
   log?: (line: string) => void;
@@ -44,6 +53,13 @@ export class IngressController {
   private readonly services: Informer<Service>;
   private readonly slices: Informer<EndpointSlice>;
   private readonly secrets: Informer<Secret>;
+  private readonly gatewayClasses: Informer<GatewayClass>;
+  private readonly gateways: Informer<Gateway>;
+  private readonly routes: Informer<HTTPRoute>;
+  private readonly grants: Informer<ReferenceGrant>;
+  private readonly namespaces: Informer<Namespace>;
+  private readonly gatewayWriter: GatewayWriter;
+  private gatewayTranslation: GatewayTranslation | undefined;
   /** EndpointSlices by "namespace/service" */
   private readonly slicesByService = new Map<string, Map<string, EndpointSlice>>();
   /** backend → its resolution, until the next Service or EndpointSlice event */
@@ -63,32 +79,51 @@ export class IngressController {
     const rebuild = () => this.runner.run();
     this.ingresses = new Informer<Ingress>(api, resourceByKind("Ingress")!).on(rebuild);
     this.classes = new Informer<IngressClass>(api, resourceByKind("IngressClass")!).on(rebuild);
-    // Services matter for the status address (the publish Service); their ports are read per request.
+    // Services matter for status addresses (the publish Service, Gateways' own) and for HTTPRoutes'
+    // ResolvedRefs (a backend Service and its ports); Ingress backends' ports are read per request.
     this.services = new Informer<Service>(api, resourceByKind("Service")!).on((_t, svc) => {
       this.resolved.clear();
-      if (this.isPublishService(svc)) rebuild();
+      if (this.isPublishService(svc) || gatewayOfService(svc) !== undefined || this.routes.list().length > 0) rebuild();
     });
     this.slices = new Informer<EndpointSlice>(api, resourceByKind("EndpointSlice")!).on((type, slice, old) => {
       this.resolved.clear();
       this.indexSlice(type, slice, old);
     });
     this.secrets = new Informer<Secret>(api, resourceByKind("Secret")!).on(rebuild);
+    this.gatewayClasses = new Informer<GatewayClass>(api, resourceByKind("GatewayClass")!).on(rebuild);
+    this.gateways = new Informer<Gateway>(api, resourceByKind("Gateway")!).on(rebuild);
+    this.routes = new Informer<HTTPRoute>(api, resourceByKind("HTTPRoute")!).on(rebuild);
+    this.grants = new Informer<ReferenceGrant>(api, resourceByKind("ReferenceGrant")!).on(rebuild);
+    // labels, for allowedRoutes.namespaces.from: Selector
+    this.namespaces = new Informer<Namespace>(api, resourceByKind("Namespace")!).on((_t, ns, old) => {
+      if (JSON.stringify(ns.metadata.labels ?? {}) !== JSON.stringify(old?.metadata.labels ?? {})) rebuild();
+    });
+    this.gatewayWriter = new GatewayWriter(api, KEMU_GATEWAY_CONTROLLER, this.log);
     this.runner = new BoundedFrequencyRunner(() => this.rebuild(), options.minRebuildMs ?? 50, 60_000, "ingress");
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.ingresses.start(), this.classes.start(), this.services.start(), this.slices.start(), this.secrets.start()]);
+    await Promise.all(this.informers().map((i) => i.start()));
     await this.runner.runNow();
   }
 
   stop(): void {
     this.runner.stop();
-    for (const i of [this.ingresses, this.classes, this.services, this.slices, this.secrets]) i.stop();
+    for (const i of this.informers()) i.stop();
   }
 
-  /** The current table (for tests and `kemu trace` later). */
+  private informers(): Array<Informer<KubeObject>> {
+    return [this.ingresses, this.classes, this.services, this.slices, this.secrets, this.gatewayClasses, this.gateways, this.routes, this.grants, this.namespaces] as unknown as Array<Informer<KubeObject>>;
+  }
+
+  /** The current Ingress table (for tests and `kemu trace` later). */
   routeTable(): RouteTable {
     return this.table;
+  }
+
+  /** The current Gateway servers. */
+  gatewayServers(): GatewayServer[] {
+    return this.gatewayTranslation?.servers ?? [];
   }
 
   /**
@@ -109,8 +144,13 @@ export class IngressController {
   };
 
   /** The certificate for a TLS server name: the Secret of the first virtual host (exact before wildcard) that has one and matches. */
-  readonly certificate = (serverName: string): SecureContext | undefined => {
+  readonly certificate = (serverName: string, gateway?: GatewayServer): SecureContext | undefined => {
     const name = serverName.toLowerCase();
+    if (gateway) {
+      // the listeners' certificates, most specific hostname first; a listener without hostname serves any name
+      const cert = gateway.certificates.find((c) => hostMatches(c.host, name));
+      return cert ? this.contexts.get(cert.secret)?.context : undefined;
+    }
     const vh = this.table.hosts.find((h) => h.tlsSecret !== undefined && h.host.kind !== "any" && hostMatches(h.host, name));
     return vh ? this.contexts.get(vh.tlsSecret!)?.context : undefined;
   };
@@ -133,18 +173,70 @@ export class IngressController {
     const ingresses = this.ingresses.list();
     const classes = this.classes.list();
     const table = translateIngresses(ingresses, classes);
-    this.refreshCertificates(table);
+    const gateway = this.translateGateways();
+    this.refreshCertificates([...table.hosts.map((h) => h.tlsSecret), ...gateway.servers.flatMap((s) => s.certificates.map((c) => c.secret))]);
     this.table = table;
+    this.gatewayTranslation = gateway;
     this.sink.setTable(table);
+    await this.sink.setGatewayServers(gateway.servers);
     // Each warning once, not on every rebuild.
-    const warnings = new Set(table.warnings);
+    const warnings = new Set([...table.warnings, ...gateway.warnings]);
     for (const w of warnings) if (!this.lastWarnings.has(w)) this.log(`ingress: ${w}`);
     this.lastWarnings = warnings;
+    if (!this.options.writer) return;
     await this.writeStatuses(servedIngresses(ingresses, classes) as Array<Stored<Ingress>>);
+    await this.syncGatewayServices(gateway);
+    await this.gatewayWriter.writeStatuses(gateway, {
+      gatewayClass: (name) => this.gatewayClasses.get(undefined, name),
+      gateway: (ns, name) => this.gateways.get(ns, name),
+      route: (ns, name) => this.routes.get(ns, name),
+    });
   }
 
-  private refreshCertificates(table: RouteTable): void {
-    const wanted = new Set(table.hosts.map((h) => h.tlsSecret).filter((s): s is string => s !== undefined));
+  /** The Services of the Gateways, by `namespace/name` of their Gateway. */
+  private gatewayServices(): Map<string, Stored<Service>> {
+    const byGateway = new Map<string, Stored<Service>>();
+    for (const svc of this.services.list()) {
+      const g = gatewayOfService(svc);
+      if (g !== undefined && svc.metadata.namespace === this.routerNamespace()) byGateway.set(g, svc);
+    }
+    return byGateway;
+  }
+
+  private routerNamespace(): string {
+    return this.options.publishService?.split("/")[0] ?? "kemu-system";
+  }
+
+  private translateGateways(): GatewayTranslation {
+    const services = this.gatewayServices();
+    return translateGateways({
+      gatewayClasses: this.gatewayClasses.list(),
+      gateways: this.gateways.list(),
+      routes: this.routes.list(),
+      grants: this.grants.list(),
+      namespaces: this.namespaces.list(),
+      service: (ns, name) => this.services.get(ns, name),
+      secret: (ns, name) => this.secrets.get(ns, name),
+      internalPort: (ns, name, port) => internalPortOf(services.get(`${ns}/${name}`), port),
+      addresses: (ns, name) => (services.get(`${ns}/${name}`)?.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : [])),
+    });
+  }
+
+  /** Each Gateway of ours gets its Service (selecting the router's pods, as the publish Service does). */
+  private async syncGatewayServices(t: GatewayTranslation): Promise<void> {
+    const [ns, name] = (this.options.publishService ?? "").split("/");
+    const selector = ns && name ? this.services.get(ns, name)?.spec?.selector : undefined;
+    if (!selector) return;
+    const gateways = t.gateways.map((g) => {
+      const obj = this.gateways.get(g.namespace, g.name);
+      return { namespace: g.namespace, name: g.name, ports: (obj?.spec?.listeners ?? []).map((l) => l.port) };
+    });
+    const plan = planGatewayServices(gateways, this.services.list(), { namespace: this.routerNamespace(), selector });
+    await this.gatewayWriter.syncServices(plan, this.routerNamespace());
+  }
+
+  private refreshCertificates(secrets: Array<string | undefined>): void {
+    const wanted = new Set(secrets.filter((s): s is string => s !== undefined));
     for (const key of this.contexts.keys()) if (!wanted.has(key)) this.contexts.delete(key);
     for (const key of wanted) {
       const [ns, name] = key.split("/") as [string, string];

@@ -108,9 +108,12 @@ async function serve(cmd: RouterCommand): Promise<void> {
     ...(secret ? { affinitySecret: Buffer.from(secret, "hex") } : {}),
     resolve: (backend) => controller!.resolve(backend),
     http: { host: "0.0.0.0", port: cmd.httpPort },
-    https: { host: "0.0.0.0", port: cmd.httpsPort, certificates: (name) => controller!.certificate(name), defaultCertificate: fakeCertificate() },
+    https: { host: "0.0.0.0", port: cmd.httpsPort, certificates: (name, gateway) => controller!.certificate(name, gateway), defaultCertificate: fakeCertificate() },
+    onListenError: (server, err) => console.error(`ingress-router: ${server.source}: cannot listen on port ${server.port}: ${err.message}`),
   });
-  controller = new IngressController(api, router, cmd.publishService ? { publishService: cmd.publishService } : {});
+  // One worker writes statuses and Gateway Services (the primary names it), so two never race.
+  const writer = process.env.KEMU_ROUTER_WRITER === "1";
+  controller = new IngressController(api, router, { writer, ...(cmd.publishService ? { publishService: cmd.publishService } : {}) });
   await controller.start();
   await router.start();
   process.send?.("ready");
@@ -135,13 +138,17 @@ export async function runIngressRouter(argv: string[]): Promise<void> {
   // Workers that have their table and listen: /healthz is 200 once there is one.
   const live = new Set<number>();
   const affinitySecret = randomBytes(32).toString("hex");
+  let writer: number | undefined;
   const fork = () => {
-    const w = cluster.fork({ KEMU_AFFINITY_SECRET: affinitySecret });
+    const isWriter = writer === undefined;
+    const w = cluster.fork({ KEMU_AFFINITY_SECRET: affinitySecret, KEMU_ROUTER_WRITER: isWriter ? "1" : "0" });
+    if (isWriter) writer = w.id;
     w.on("message", (m) => {
       if (m === "ready") live.add(w.id);
     });
     w.on("exit", (code, signal) => {
       live.delete(w.id);
+      if (writer === w.id) writer = undefined;
       if (!stopping) {
         console.error(`ingress-router: worker ${w.process.pid} exited (${signal ?? code}); starting another`);
         fork();
