@@ -312,7 +312,7 @@ interface ListenerCtx {
   internalPort?: number;
   attached: Set<string>;
   /** attached rules by the virtual host they serve */
-  hosts: Map<string, { host: HostMatch; entries: Entry[] }>;
+  hosts: Map<string, { host: HostMatch; entries: Set<Entry> }>;
 }
 
 interface GatewayCtx {
@@ -414,8 +414,8 @@ function attach(compiled: CompiledRoute, ref: ParentReference, gw: GatewayCtx, w
     for (const h of hosts) {
       const k = hostKey(h);
       let vh = l.hosts.get(k);
-      if (!vh) l.hosts.set(k, (vh = { host: h, entries: [] }));
-      for (const e of compiled.entries) if (!vh.entries.includes(e)) vh.entries.push(e);
+      if (!vh) l.hosts.set(k, (vh = { host: h, entries: new Set() }));
+      for (const e of compiled.entries) vh.entries.add(e);
     }
   }
   if (!attachedAny) return { ok: false, reason: R.NoMatchingListenerHostname, message: `no hostname of the route matches a listener hostname of Gateway ${gw.key}` };
@@ -444,11 +444,11 @@ function buildServer(gw: GatewayCtx, port: number, listeners: ListenerCtx[], war
         continue;
       }
       // A request for this host tries its own rules first, then those of less specific hosts on the same listener.
-      const entries: Entry[] = [];
+      const entries = new Set<Entry>();
       for (const src of [vh, ...own.filter((o) => o !== vh && covers(o.host, vh.host))]) {
-        for (const e of [...src.entries].sort(comparePrecedence)) if (!entries.includes(e)) entries.push(e);
+        for (const e of [...src.entries].sort(comparePrecedence)) entries.add(e);
       }
-      hosts.push({ host: vh.host, routes: entries.map(toRoute), ...(https && l.secret ? { tlsSecret: l.secret } : {}) });
+      hosts.push({ host: vh.host, routes: [...entries].map(toRoute), ...(https && l.secret ? { tlsSecret: l.secret } : {}) });
     }
   }
   hosts.sort(compareHosts);
