@@ -26,6 +26,7 @@ import { RoundRobin, pickWeighted } from "./balancer.js";
 import { declaredTooLarge, readBody } from "./body.js";
 import { endpointKey, type Endpoint, type Resolution } from "./endpoint.js";
 import { clientAddress, passScheme, peerAddress, upstreamHeaders, type Listener } from "./headers.js";
+import { clientHelloServerName } from "./client-hello.js";
 import { applyHeaderEdits, redirectLocation, rewrittenUrl } from "./gateway-filters.js";
 import { sendStatus, sendStatusOnSocket } from "./responses.js";
 import { httpsLocation, locationPath, rewriteUrl } from "./rewrite.js";
@@ -232,20 +233,34 @@ export class IngressRouter {
     return this.listen(plain, plain, at, served);
   }
 
-  /** TLS by hand so a client without SNI gets the default certificate (an https.Server has no certificate to fall back on). */
+  /**
+   * TLS by hand: the ClientHello's server name is read first, and TLS
+   * starts with exactly the certificate for it (the default one without a
+   * name or a match). See client-hello.ts for why not SNICallback.
+   */
   private listenTls(served: Served, at: { host: string; port: number }): Promise<number> {
     const tlsOpts = this.options.https;
     if (!tlsOpts) return Promise.reject(new Error("HTTPS needs a default certificate (RouterOptions.https)"));
     const secure = http.createServer();
     const front = net.createServer((raw) => {
-      const socket = new tls.TLSSocket(raw, {
-        isServer: true,
-        secureContext: tlsOpts.defaultCertificate,
-        ALPNProtocols: ["http/1.1"],
-        SNICallback: (name, cb) => cb(null, tlsOpts.certificates(name.toLowerCase(), served.gateway) ?? tlsOpts.defaultCertificate),
-      });
-      socket.on("error", () => socket.destroy());
-      secure.emit("connection", socket);
+      raw.on("error", () => raw.destroy());
+      let seen: Buffer = Buffer.alloc(0);
+      // A ClientHello that never completes does not hold the socket forever.
+      raw.setTimeout(10_000, () => raw.destroy());
+      const onData = (chunk: Buffer) => {
+        seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
+        const sni = clientHelloServerName(seen);
+        if (sni.kind === "incomplete" && seen.length < 16_384 + 5) return;
+        raw.off("data", onData);
+        raw.pause();
+        raw.setTimeout(0);
+        raw.unshift(seen);
+        const context = (sni.kind === "name" ? tlsOpts.certificates(sni.name, served.gateway) : undefined) ?? tlsOpts.defaultCertificate;
+        const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: context, ALPNProtocols: ["http/1.1"] });
+        socket.on("error", () => socket.destroy());
+        secure.emit("connection", socket);
+      };
+      raw.on("data", onData);
     });
     return this.listen(front, secure, at, served);
   }
