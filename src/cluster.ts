@@ -61,7 +61,7 @@ export interface StartOptions {
   dnsUpstreams?: string[];
   /** run a test DNS server for example.test on the outside host and forward to it */
   testUpstreamDns?: boolean;
-  /** run the Ingress router add-on (kemu-system/ingress-router; IngressClasses kemu and nginx) */
+  /** run the router add-on (kemu-system/ingress-router: IngressClasses kemu and nginx, GatewayClass kemu); default true, as `kemu up` (`--no-ingress`) */
   ingress?: boolean;
   /** kube-proxy mode: iptables (default) or userspace */
   proxyMode?: ProxyMode;
@@ -230,7 +230,7 @@ export class Cluster {
     const progress = options.onProgress ?? (() => undefined);
     const timeoutMs = options.timeoutMs ?? 60_000;
     const nodeLifecycle = nodeLifecycleSettings(options);
-    const config: ClusterConfig = { ...DEFAULTS, name, nodes, proxyMode, masqueradeAll: options.masqueradeAll ?? false, nodePortAddresses, dnsUpstreams: options.dnsUpstreams ?? [], testUpstreamDns: options.testUpstreamDns ?? false, ingress: options.ingress ?? false, ...nodeLifecycle };
+    const config: ClusterConfig = { ...DEFAULTS, name, nodes, proxyMode, masqueradeAll: options.masqueradeAll ?? false, nodePortAddresses, dnsUpstreams: options.dnsUpstreams ?? [], testUpstreamDns: options.testUpstreamDns ?? false, ingress: options.ingress ?? true, ...nodeLifecycle };
     const paths = clusterPaths(name);
     mkdirSync(paths.dir, { recursive: true });
     const configPath = `${paths.dir}/start.json`;

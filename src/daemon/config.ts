@@ -42,7 +42,7 @@ export const DEFAULTS: Omit<ClusterConfig, "name" | "nodes"> = {
   nodePortRange: [30000, 32767],
   dnsUpstreams: [],
   testUpstreamDns: false,
-  ingress: false,
+  ingress: true,
   clusterCidr: "10.244.0.0/16",
   serviceCidr: "10.96.0.0/12",
   underlayCidr: "172.18.0.0/16",

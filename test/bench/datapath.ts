@@ -100,7 +100,7 @@ interface ModeResult {
 async function measureMode(proxyMode: ProxyMode): Promise<ModeResult> {
   const step = (what: string) => console.error(`… ${proxyMode}: ${what}`);
   step("starting a 2-node cluster");
-  const cluster = await Cluster.start({ name: `benchdp${randomBytes(2).toString("hex")}`, nodes: 2, proxyMode, manifests: MANIFESTS, timeoutMs: 120_000 });
+  const cluster = await Cluster.start({ ingress: false, name: `benchdp${randomBytes(2).toString("hex")}`, nodes: 2, proxyMode, manifests: MANIFESTS, timeoutMs: 120_000 });
   try {
     const podIP = (await cluster.pod("backend")).status?.podIP;
     const clusterIP = (await cluster.api.get<Service>(SERVICES, "default", "backend")).spec?.clusterIP;

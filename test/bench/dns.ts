@@ -334,7 +334,7 @@ export async function benchDns(): Promise<void> {
   const dir = `/var/tmp/kemu-${name}`;
   mkdirSync(dir, { recursive: true });
   step(`starting a 2-node cluster (${name})`);
-  const cluster = await Cluster.start({ name, nodes: 2, timeoutMs: 120_000 });
+  const cluster = await Cluster.start({ ingress: false, name, nodes: 2, timeoutMs: 120_000 });
   let dnsmasq: Dnsmasq | undefined;
   try {
     step(`applying ${SMALL} Services, a headless Service and a ${HEADLESS_REPLICAS}-pod Deployment`);

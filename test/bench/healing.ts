@@ -27,6 +27,7 @@ export async function benchHealing(): Promise<void> {
   console.log(`\n## Nodes that heal: ${RATE} HTTP requests/s from a client pod on node-1 through a ClusterIP (6 pods over 3 nodes); node-3 is the one that fails`);
   const name = `benchheal${randomBytes(2).toString("hex")}`;
   const cluster = await Cluster.start({
+    ingress: false,
     name,
     nodes: 3,
     timeoutMs: 90_000,

@@ -22,7 +22,7 @@ const clusterName = () => `benchnp${randomBytes(2).toString("hex")}`;
 
 export async function benchProbe(rows: Row[]): Promise<void> {
   step("probe: starting a 3-node cluster with the x/y/z × a/b/c topology");
-  const cluster = await Cluster.start({ name: clusterName(), nodes: 3, timeoutMs: 120_000, manifests: topologyManifests({ nodes: ["node-1", "node-2", "node-3"] }) as KubeObject[] });
+  const cluster = await Cluster.start({ ingress: false, name: clusterName(), nodes: 3, timeoutMs: 120_000, manifests: topologyManifests({ nodes: ["node-1", "node-2", "node-3"] }) as KubeObject[] });
   try {
     await cluster.waitForPods({ namespace: "x", count: 3, condition: "Ready" });
     await cluster.waitForPods({ namespace: "y", count: 3, condition: "Ready" });
@@ -145,7 +145,7 @@ function scaleManifests(pods: number, policies: number): KubeObject[] {
 
 export async function benchLatency(rows: Row[], pods: number, policies: number, trials: number): Promise<void> {
   step(`latency: starting a ${nodesFor(pods)}-node cluster with ${pods} pods and ${policies} policies`);
-  const cluster = await Cluster.start({ name: clusterName(), nodes: nodesFor(pods), timeoutMs: 600_000, manifests: scaleManifests(pods, policies) });
+  const cluster = await Cluster.start({ ingress: false, name: clusterName(), nodes: nodesFor(pods), timeoutMs: 600_000, manifests: scaleManifests(pods, policies) });
   const monitor = new NftMonitor(cluster, "node-1");
   try {
     await cluster.waitForPods({ namespace: "bench", count: pods, condition: "Running", timeoutMs: 600_000 });
@@ -192,7 +192,7 @@ export async function benchDatapath(rows: Row[]): Promise<void> {
     { apiVersion: "v1", kind: "Pod", metadata: { name: "server", labels: { app: "server", group: "g0" } }, spec: { nodeName: "node-2", terminationGracePeriodSeconds: 0, containers: [{ name: "c", image: AGNHOST, args: ["netexec", "--http-port=8080", "--udp-port=-1"] }] } },
     { apiVersion: "v1", kind: "Pod", metadata: { name: "client", labels: { role: "client" } }, spec: { nodeName: "node-1", terminationGracePeriodSeconds: 0, containers: [{ name: "c", image: AGNHOST, args: ["pause"] }] } },
   ];
-  const cluster = await Cluster.start({ name: clusterName(), nodes: 2, timeoutMs: 120_000, manifests });
+  const cluster = await Cluster.start({ ingress: false, name: clusterName(), nodes: 2, timeoutMs: 120_000, manifests });
   try {
     await cluster.waitForPods({ count: 2, condition: "Ready" });
     const url = `http://${(await cluster.pod("server")).status!.podIP}:8080/hostname`;

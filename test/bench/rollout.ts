@@ -41,7 +41,7 @@ export async function benchRollout(): Promise<void> {
   const rows: [string, LoadResult & { seconds: number }][] = [];
   try {
     for (const [label, manifest] of [["with readiness probe + preStop", ROLLING_APP], ["without them (reference)", naive]] as const) {
-      const cluster = await Cluster.start({ name: `benchroll${randomBytes(2).toString("hex")}`, nodes: 2, manifests: [manifest, pausePod("client", "node-1")], timeoutMs: 60_000 });
+      const cluster = await Cluster.start({ ingress: false, name: `benchroll${randomBytes(2).toString("hex")}`, nodes: 2, manifests: [manifest, pausePod("client", "node-1")], timeoutMs: 60_000 });
       try {
         const ip = (await cluster.api.get<Service>(resourceByKind("Service")!, "default", "app")).spec!.clusterIP!;
         await cluster.waitFor(async () => (await cluster.exec("client", ["curl", "-s", "--max-time", "1", `http://${ip}/`])).exitCode === 0, { timeoutMs: 8_000, what: () => "service" });

@@ -113,6 +113,7 @@ export async function benchStartup(): Promise<void> {
   const t0 = performance.now();
   let nodesReadyAt = 0;
   const cluster = await Cluster.start({
+    ingress: false,
     name,
     nodes: 3,
     timeoutMs: 120_000,

@@ -36,7 +36,7 @@ describe.skipIf(!rootOnly())("bad-input corpus against a real cluster", () => {
   let socket: string;
 
   beforeAll(async () => {
-    cluster = await Cluster.start({ name, nodes: 1, timeoutMs: 90_000 });
+    cluster = await Cluster.start({ ingress: false, name, nodes: 1, timeoutMs: 90_000 });
     socket = cluster.api.socketPath;
   }, 180_000);
 

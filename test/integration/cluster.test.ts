@@ -54,7 +54,7 @@ describe.skipIf(!rootOnly())("cluster core: nodes and pods as network namespaces
 
   beforeAll(async () => {
     before = rootNamespaceState();
-    cluster = await Cluster.start({ name, nodes: 2, manifests: [WEB], timeoutMs: 60_000 });
+    cluster = await Cluster.start({ ingress: false, name, nodes: 2, manifests: [WEB], timeoutMs: 60_000 });
   });
 
   afterAll(async () => {

@@ -37,7 +37,7 @@ describe.skipIf(!rootOnly())("confinement: what a pod can do to the host", () =>
 
   beforeAll(async () => {
     writeFileSync(join(shared, "from-host"), "hello from the host\n");
-    cluster = await Cluster.start({ name, nodes: 1, timeoutMs: 60_000 });
+    cluster = await Cluster.start({ ingress: false, name, nodes: 1, timeoutMs: 60_000 });
     await cluster.apply([
       podYaml("intruder", "  containers: [{ name: c, image: busybox, command: [sleep, '3600'] }]\n"),
       podYaml(

@@ -21,6 +21,7 @@ describe.skipIf(!rootOnly())("cluster DNS", () => {
 
   beforeAll(async () => {
     cluster = await Cluster.start({
+      ingress: false,
       name,
       nodes: 2,
       testUpstreamDns: true,

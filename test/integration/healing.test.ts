@@ -40,6 +40,7 @@ describe.skipIf(!rootOnly())("nodes that heal", () => {
 
   beforeAll(async () => {
     cluster = await Cluster.start({
+      ingress: false,
       name,
       nodes: 3,
       timeoutMs: 90_000,

@@ -46,7 +46,7 @@ describe.skipIf(!rootOnly())("clusters c and c-b side by side", () => {
   };
 
   beforeAll(async () => {
-    neighbour = await Cluster.start({ name: cb, nodes: 1, manifests: [WEB] });
+    neighbour = await Cluster.start({ ingress: false, name: cb, nodes: 1, manifests: [WEB] });
     before = snapshot(cb);
     expect(before.netns).toContain(`kemu-${cb}-node-1`);
     expect(before.pids.length).toBeGreaterThan(2);
@@ -60,7 +60,7 @@ describe.skipIf(!rootOnly())("clusters c and c-b side by side", () => {
   });
 
   it("kemu down --name c after a graceful start removes all of c and nothing of c-b", async () => {
-    const cluster = await Cluster.start({ name: c, nodes: 1, manifests: [WEB, pausePod("client")] });
+    const cluster = await Cluster.start({ ingress: false, name: c, nodes: 1, manifests: [WEB, pausePod("client")] });
     cluster.api.close();
     expect(leftovers(c).netns.length).toBeGreaterThanOrEqual(5);
     const down = kemu(["down", "--name", c]);
@@ -72,7 +72,7 @@ describe.skipIf(!rootOnly())("clusters c and c-b side by side", () => {
   });
 
   it("after a kill -9 of c's control plane and the loss of its records, kemu down --name c finds c's leftovers by name alone", async () => {
-    const cluster = await Cluster.start({ name: c, nodes: 1, manifests: [WEB] });
+    const cluster = await Cluster.start({ ingress: false, name: c, nodes: 1, manifests: [WEB] });
     cluster.api.close();
     const daemon = Number(readFileSync(`/run/kemu/${c}/pids/daemon`, "utf8"));
     process.kill(daemon, "SIGKILL");
@@ -89,7 +89,7 @@ describe.skipIf(!rootOnly())("clusters c and c-b side by side", () => {
   });
 
   it("kemu down --name c of a control plane that is stuck (SIGSTOP) gives up waiting on it after 5 s and still removes all of c", async () => {
-    const cluster = await Cluster.start({ name: c, nodes: 1, manifests: [WEB] });
+    const cluster = await Cluster.start({ ingress: false, name: c, nodes: 1, manifests: [WEB] });
     cluster.api.close();
     process.kill(Number(readFileSync(`/run/kemu/${c}/pids/daemon`, "utf8")), "SIGSTOP");
     const started = Date.now();

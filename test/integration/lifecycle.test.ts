@@ -22,7 +22,7 @@ describe.skipIf(!rootOnly())("container lifecycle", () => {
     cluster.waitFor(async () => check(await cluster.pod(pod)), { timeoutMs, what: async () => `${what} (status now ${JSON.stringify((await status(pod))?.containerStatuses?.[0]?.state)})` });
 
   beforeAll(async () => {
-    cluster = await Cluster.start({ name, nodes: 1, timeoutMs: 60_000 });
+    cluster = await Cluster.start({ ingress: false, name, nodes: 1, timeoutMs: 60_000 });
   });
 
   afterAll(async () => {

@@ -45,6 +45,7 @@ describe.skipIf(!rootOnly())("NetworkPolicy enforcement", () => {
 
   beforeAll(async () => {
     cluster = await Cluster.start({
+      ingress: false,
       name,
       nodes: 2,
       timeoutMs: 90_000,

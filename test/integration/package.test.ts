@@ -50,6 +50,7 @@ function writeProject(dir: string, tarball: string): void {
 
 const SMOKE = `import { Cluster } from "kemu";
 const cluster = await Cluster.start({
+  ingress: false,
   name: process.argv[2],
   nodes: 1,
   manifests: [{ apiVersion: "v1", kind: "Pod", metadata: { name: "hello" }, spec: { containers: [{ name: "c", image: "busybox", command: ["sleep", "3600"] }] } }],
@@ -113,7 +114,7 @@ describe.skipIf(!rootOnly())("kemu as an installed package", () => {
     const build = run(process.execPath, [join(installed, "scripts", "build-native.mjs"), "--install"], installed, { CC: "/nonexistent/cc" });
     expect(build.status).toBe(0);
     expect(build.stderr).toMatch(/^kemu: no C compiler \(\/nonexistent\/cc\) found: .*apt-get install -y gcc/m);
-    writeFileSync(join(dir, "nohelpers.mjs"), `import { Cluster } from "kemu";\nawait Cluster.start({ name: "${name}" }).catch((e) => process.stdout.write(e.message));\n`);
+    writeFileSync(join(dir, "nohelpers.mjs"), `import { Cluster } from "kemu";\nawait Cluster.start({ ingress: false, name: "${name}" }).catch((e) => process.stdout.write(e.message));\n`);
     expect(ok(run(process.execPath, ["nohelpers.mjs"], dir), "nohelpers.mjs")).toMatch(/^kemu's C helpers are not built \(.*build\/native\/kemu-sandbox is missing\).*npm rebuild kemu/);
   });
 });

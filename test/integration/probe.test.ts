@@ -47,6 +47,7 @@ describe.skipIf(!rootOnly())("kemu probe", () => {
 
   beforeAll(async () => {
     cluster = await Cluster.start({
+      ingress: false,
       name,
       nodes: 3,
       timeoutMs: 90_000,

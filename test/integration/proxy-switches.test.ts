@@ -21,6 +21,7 @@ describe.skipIf(!rootOnly())("kube-proxy switches: --masquerade-all, --nodeport-
 
   beforeAll(async () => {
     cluster = await Cluster.start({
+      ingress: false,
       name,
       nodes: 2,
       masqueradeAll: true,

@@ -21,7 +21,7 @@ describe.skipIf(!rootOnly())("zero-downtime rollout", () => {
   const dir = mkdtempSync("/var/tmp/kemu-roll-");
 
   beforeAll(async () => {
-    cluster = await Cluster.start({ name, nodes: 2, timeoutMs: 60_000, manifests: [ROLLING_APP, pausePod("client", "node-1")] });
+    cluster = await Cluster.start({ ingress: false, name, nodes: 2, timeoutMs: 60_000, manifests: [ROLLING_APP, pausePod("client", "node-1")] });
   });
 
   afterAll(async () => {

@@ -21,7 +21,7 @@ describe.skipIf(!rootOnly())("Service edge cases in iptables mode", () => {
   const eventually = (check: () => Promise<boolean>, what: string, timeoutMs = 8_000) => cluster.waitFor(check, { timeoutMs, what: () => what, intervalMs: 100 });
 
   beforeAll(async () => {
-    cluster = await Cluster.start({ name, nodes: 2, timeoutMs: 60_000, manifests: [netexecDeployment("web", 2), pausePod("client", "node-1")] });
+    cluster = await Cluster.start({ ingress: false, name, nodes: 2, timeoutMs: 60_000, manifests: [netexecDeployment("web", 2), pausePod("client", "node-1")] });
   });
 
   afterAll(async () => {

@@ -25,6 +25,7 @@ describe.skipIf(!rootOnly())("Services in iptables mode", () => {
 
   beforeAll(async () => {
     cluster = await Cluster.start({
+      ingress: false,
       name,
       nodes: 2,
       timeoutMs: 60_000,

@@ -137,6 +137,7 @@ describe.skipIf(!rootOnly())("a container that cannot start", () => {
     const name = uniqueClusterName("serr");
     const started = Date.now();
     const failure = await Cluster.start({
+      ingress: false,
       name,
       nodes: 1,
       manifests: [{ apiVersion: "v1", kind: "Pod", metadata: { name: "missing" }, spec: { containers: [{ name: "app", image: "busybox", command: ["/nonexistent/program"] }] } }],

@@ -20,6 +20,7 @@ describe.skipIf(!rootOnly())("Services in userspace mode", () => {
 
   beforeAll(async () => {
     cluster = await Cluster.start({
+      ingress: false,
       name,
       nodes: 2,
       proxyMode: "userspace",

@@ -35,7 +35,7 @@ export function describeNetpolScenarios(placement: Placement, scenarios: readonl
 
     beforeAll(async () => {
       const nodes = placement === "all on one node" ? ["node-1"] : ["node-1", "node-2", "node-3"];
-      cluster = await Cluster.start({ name, nodes: 3, timeoutMs: 90_000, manifests: topologyManifests({ nodes }) });
+      cluster = await Cluster.start({ ingress: false, name, nodes: 3, timeoutMs: 90_000, manifests: topologyManifests({ nodes }) });
       for (const ns of NAMESPACES) {
         for (const p of await cluster.waitForPods({ namespace: ns, count: 3, condition: "Ready", timeoutMs: 60_000 })) {
           ips.set(`${ns}/${p.metadata.name}`, p.status!.podIP!);

@@ -69,7 +69,7 @@ describe("KEMU_CLUSTER", () => {
 describe("kemu up's address switches", () => {
   // Checked before anything is created (and before the root check): these start nothing.
   const refused = async (options: Parameters<typeof Cluster.start>[0]): Promise<string> => {
-    const err: unknown = await Cluster.start({ name: "unit-never-up", ...options }).then(
+    const err: unknown = await Cluster.start({ ingress: false, name: "unit-never-up", ...options }).then(
       () => undefined,
       (e: unknown) => e,
     );

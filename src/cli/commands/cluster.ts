@@ -20,7 +20,7 @@ export function registerClusterCommands(program: Command): void {
     .option("--masquerade-all", "kube-proxy's --masquerade-all: SNAT every connection to a ClusterIP (backends see the node's address)")
     .option("--dns-upstream <addr>", "where cluster DNS forwards other names, ip[:port] (repeatable; none: such names are REFUSED)", collect, [])
     .option("--test-upstream-dns", "run a test DNS server for example.test on the outside host and forward to it")
-    .option("--ingress", "run the Ingress router (kemu-system/ingress-router behind a LoadBalancer Service; IngressClasses kemu and nginx): work in progress, issue 11")
+    .option("--no-ingress", "leave out the router (kemu-system/ingress-router behind a LoadBalancer Service, serving Ingresses of the IngressClasses kemu and nginx and Gateways of the GatewayClass kemu)")
     .option("--node-monitor-grace-period <duration>", "kube-controller-manager's switch: a node whose agent is silent this long turns NotReady and its pods' endpoints stop serving", "40s")
     .option("--default-unreachable-toleration-seconds <n>", "kube-apiserver's switch: how long pods stay bound to an unreachable node before they are evicted", "300")
     .option("--default-not-ready-toleration-seconds <n>", "kube-apiserver's switch: the same for a node that reports NotReady", "300")
@@ -39,7 +39,7 @@ export function registerClusterCommands(program: Command): void {
         nodePortAddresses: opts.nodeportAddresses?.split(",").map((a) => a.trim()),
         dnsUpstreams: opts.dnsUpstream,
         testUpstreamDns: opts.testUpstreamDns,
-        ingress: opts.ingress ?? false,
+        ingress: opts.ingress ?? true,
         nodeMonitorGracePeriodSeconds: wholeSeconds(parseDuration(opts.nodeMonitorGracePeriod, "--node-monitor-grace-period"), "--node-monitor-grace-period"),
         defaultUnreachableTolerationSeconds: count(opts.defaultUnreachableTolerationSeconds, "--default-unreachable-toleration-seconds"),
         defaultNotReadyTolerationSeconds: count(opts.defaultNotReadyTolerationSeconds, "--default-not-ready-toleration-seconds"),
