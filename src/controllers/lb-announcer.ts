@@ -16,7 +16,7 @@ import { Controller, R } from "./controller.js";
 export function planAnnouncements(services: Service[], slices: EndpointSlice[], nodes: Node[]): Map<string, string[]> {
   const nodeIP = new Map<string, string>();
   for (const n of nodes) {
-    const ip = n.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
+    const ip = nodeAddress(n);
     if (ip && n.metadata?.name) nodeIP.set(n.metadata.name, ip);
   }
   const plan = new Map<string, string[]>();
@@ -46,8 +46,13 @@ export function announcementChanges(written: Map<string, string[]>, planned: Map
   return lines;
 }
 
+/** A node's address as the plan reads it: a Node event that leaves it alone (heartbeats, conditions) changes nothing here. */
+const nodeAddress = (n: Node): string | undefined => n.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
+
 export class LoadBalancerAnnouncer extends Controller {
   private written = new Map<string, string[]>();
+  /** node name → the InternalIP last seen in an event */
+  private readonly nodeAddresses = new Map<string, string | undefined>();
 
   constructor(
     api: ApiServer,
@@ -57,7 +62,15 @@ export class LoadBalancerAnnouncer extends Controller {
   }
 
   start(): void {
-    for (const r of [R.services, R.endpointslices, R.nodes]) this.watch(r, () => ["routes"]);
+    for (const r of [R.services, R.endpointslices]) this.watch(r, () => ["routes"]);
+    this.watch(R.nodes, (e) => {
+      const name = e.object.metadata.name!;
+      const address = e.type === "DELETED" ? undefined : nodeAddress(e.object as Stored<Node>);
+      if (this.nodeAddresses.has(name) && this.nodeAddresses.get(name) === address) return [];
+      if (e.type === "DELETED") this.nodeAddresses.delete(name);
+      else this.nodeAddresses.set(name, address);
+      return ["routes"];
+    });
     this.queue.add("routes");
   }
 
