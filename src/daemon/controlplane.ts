@@ -1,7 +1,7 @@
 // The control plane process of one cluster: API server (REST on a unix
 // socket), controllers, the emulated machines, and one agent per node.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, writeFileSync, openSync, closeSync, rmSync } from "node:fs";
+import { mkdirSync, writeFileSync, openSync, closeSync, rmSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { ApiServer } from "../api/apiserver.js";
 import { RestServer } from "../api/server.js";
@@ -164,8 +164,12 @@ export class ControlPlane {
     throw new Error(`unknown kemu endpoint ${method} ${path}`);
   }
 
-  /** Stops agents (which stop their pods), then removes every artefact of the cluster. */
-  stop(): Promise<void> {
+  /**
+   * Stops agents (which stop their pods), then removes every artefact of the
+   * cluster; `keepLog` leaves the daemon's log (a start-up that failed: the
+   * user is told to read it, and `kemu down` removes it).
+   */
+  stop(options: { keepLog?: boolean } = {}): Promise<void> {
     this.stopping ??= (async () => {
       for (const c of this.controllers) c.stop();
       for (const t of this.restartTimers) clearTimeout(t);
@@ -175,7 +179,8 @@ export class ControlPlane {
       await waitGone(agentPids, 10_000);
       await this.rest?.close();
       await removeArtefacts(this.config.name);
-      rmSync(this.paths.dir, { recursive: true, force: true });
+      if (!options.keepLog) return rmSync(this.paths.dir, { recursive: true, force: true });
+      for (const entry of readdirSync(this.paths.dir)) if (join(this.paths.dir, entry) !== this.paths.daemonLog) rmSync(join(this.paths.dir, entry), { recursive: true, force: true });
     })();
     return this.stopping;
   }

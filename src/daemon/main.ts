@@ -4,7 +4,7 @@ import type { ClusterConfig } from "./config.js";
 
 export async function runDaemon(config: ClusterConfig): Promise<void> {
   const cp = new ControlPlane(config);
-  const stop = (code: number) => void cp.stop().finally(() => process.exit(code));
+  const stop = (code: number) => void cp.stop({ keepLog: code !== 0 }).finally(() => process.exit(code));
   process.on("SIGTERM", () => stop(0));
   process.on("SIGINT", () => stop(0));
   try {
