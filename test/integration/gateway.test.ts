@@ -9,11 +9,16 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { Cluster, resourceByKind, type KubeObject } from "../../src/index.js";
 import { rootOnly, uniqueClusterName, leftovers, NONE } from "../support/host.js";
 import { AGNHOST } from "../support/workloads.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { pacedLoadScript, type PacedLoadResult } from "../support/load.js";
+import { websocketClientScript, websocketEcho } from "../support/websocket.js";
 
 const GATEWAYS = resourceByKind("Gateway")!;
 const GATEWAY_CLASSES = resourceByKind("GatewayClass")!;
 const ROUTES = resourceByKind("HTTPRoute")!;
+const PODS = resourceByKind("Pod")!;
 
 interface Condition {
   type: string;
@@ -292,6 +297,62 @@ describe.skipIf(!rootOnly())("Gateway API through kemu's router", () => {
     await waitFor("secure.example over TLS", async () => (await curlTls()).stdout.startsWith("infra-backend-v1"));
     expect((await curlTls()).stderr).toMatch(/subject: CN=secure\.example/);
     await waitFor("listener ResolvedRefs", async () => cond((await gatewayObj("https")).status?.listeners?.[0]?.conditions, "ResolvedRefs")?.status === "True");
+  });
+
+  it("HTTPRouteMatchingAcrossRoutes: precedence across two routes on one host (Exact over Prefix, longest prefix, then headers)", async () => {
+    await cluster.apply(route("across-1", { parentRefs: [{ name: "all-namespaces" }], hostnames: ["across.example"], rules: [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs: [backend("infra-backend-v1")] }, { matches: [{ path: { type: "Exact", value: "/v2" } }], backendRefs: [backend("infra-backend-v2")] }] }));
+    await cluster.apply(route("across-2", { parentRefs: [{ name: "all-namespaces" }], hostnames: ["across.example"], rules: [{ matches: [{ path: { type: "PathPrefix", value: "/v2" } }], backendRefs: [backend("infra-backend-v3")] }, { matches: [{ path: { type: "PathPrefix", value: "/" }, headers: [{ name: "version", value: "three" }] }], backendRefs: [backend("infra-backend-v3")] }] }));
+    await waitFor("across.example served by both routes", async () => (await podOf("all-namespaces", "/v2/x", "across.example")) === "infra-backend-v3");
+    expect(await podOf("all-namespaces", "/v2", "across.example")).toBe("infra-backend-v2"); // Exact (route 1) beats Prefix /v2 (route 2)
+    expect(await podOf("all-namespaces", "/other", "across.example")).toBe("infra-backend-v1");
+    expect(await podOf("all-namespaces", "/other", "across.example", ["-H", "version: three"])).toBe("infra-backend-v3"); // same prefix "/", more headers
+  });
+
+  it("HTTPRouteNoBackendRefs → 500; HTTPRouteServiceTypes: a headless Service and a Service without selector (hand-written EndpointSlice) are backends too", async () => {
+    const pods = (await cluster.api.list<KubeObject & { status?: { podIP?: string } }>(PODS, { namespace: "default", labelSelector: "app=infra-backend-v3" })).items;
+    await cluster.apply([
+      { apiVersion: "v1", kind: "Service", metadata: { name: "headless" }, spec: { clusterIP: "None", selector: { app: "infra-backend-v2" }, ports: [{ name: "web", port: 8080, targetPort: 8080 }] } },
+      { apiVersion: "v1", kind: "Service", metadata: { name: "manual" }, spec: { ports: [{ name: "web", port: 8080, targetPort: 8080 }] } },
+      {
+        apiVersion: "discovery.k8s.io/v1",
+        kind: "EndpointSlice",
+        metadata: { name: "manual-1", labels: { "kubernetes.io/service-name": "manual" } },
+        addressType: "IPv4",
+        ports: [{ name: "web", port: 8080, protocol: "TCP" }],
+        endpoints: pods.map((p) => ({ addresses: [p.status!.podIP!], conditions: { ready: true } })),
+      },
+      route("service-types", {
+        parentRefs: [{ name: "all-namespaces" }],
+        hostnames: ["types.example"],
+        rules: [
+          { matches: [{ path: { type: "PathPrefix", value: "/headless" } }], backendRefs: [backend("headless")] },
+          { matches: [{ path: { type: "PathPrefix", value: "/manual" } }], backendRefs: [backend("manual")] },
+          { matches: [{ path: { type: "PathPrefix", value: "/none" } }] },
+        ],
+      }),
+    ]);
+    await waitFor("types.example served", async () => (await podOf("all-namespaces", "/headless", "types.example")) === "infra-backend-v2");
+    await waitFor("the hand-written slice", async () => (await podOf("all-namespaces", "/manual", "types.example")) === "infra-backend-v3");
+    expect((await get("all-namespaces", "/none", "types.example")).status).toBe(500);
+  });
+
+  it("websockets through an HTTPRoute; an open one survives a configuration change", async () => {
+    await cluster.apply([...websocketEcho("ws-echo"), route("ws", { parentRefs: [{ name: "all-namespaces" }], hostnames: ["ws.example"], rules: [{ backendRefs: [{ name: "ws-echo", port: 80 }] }] })]);
+    await waitFor("the echo server behind ws.example", async () => (await get("all-namespaces", "/", "ws.example")).body === "ws only");
+    const dir = mkdtempSync(join(tmpdir(), "kemu-gw-ws-"));
+    const go = join(dir, "go");
+    try {
+      const running = cluster.execOnHost("outside", [process.execPath, "-e", websocketClientScript(`ws://${addresses.get("all-namespaces")}/chat`, "ws.example", go)], { timeoutMs: 30_000 });
+      await new Promise((r) => setTimeout(r, 1000));
+      // A change to the same Gateway's table while the socket is open.
+      await cluster.apply(route("ws-later", { parentRefs: [{ name: "all-namespaces" }], hostnames: ["later.example"], rules: [{ backendRefs: [backend("infra-backend-v2")] }] }));
+      await waitFor("the new route", async () => (await podOf("all-namespaces", "/", "later.example")) === "infra-backend-v2");
+      writeFileSync(go, "");
+      const r = await running;
+      expect(r.stdout.trim(), r.stderr).toBe('["before","after"]');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("a rolling update of a backend under load through an HTTPRoute loses no request", async () => {

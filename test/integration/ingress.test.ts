@@ -7,6 +7,7 @@ import { Cluster, resourceByKind, type KubeObject, type Service } from "../../sr
 import { rootOnly, uniqueClusterName, leftovers, NONE } from "../support/host.js";
 import { AGNHOST } from "../support/workloads.js";
 import { pacedLoadScript, type PacedLoadResult } from "../support/load.js";
+import { websocketClientScript, websocketEcho } from "../support/websocket.js";
 
 const SERVICES = resourceByKind("Service")!;
 const INGRESSES = resourceByKind("Ingress")!;
@@ -225,48 +226,18 @@ describe.skipIf(!rootOnly())("Ingress through kemu's router", () => {
   });
 
   it("websockets: routed like HTTP from the outside host, and an open one survives a configuration change (ingress-nginx: no annotation needed)", async () => {
-    // A WebSocket echo server with nothing but Node's own modules (the container sees the host's /usr/bin/node).
-    const server = `
-const http = require("http"), crypto = require("crypto");
-const s = http.createServer((q, r) => r.end("ws only"));
-s.on("upgrade", (req, sock) => {
-  const accept = crypto.createHash("sha1").update(req.headers["sec-websocket-key"] + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64");
-  sock.write("HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Accept: " + accept + "\\r\\n\\r\\n");
-  let buf = Buffer.alloc(0);
-  sock.on("data", (d) => {
-    buf = Buffer.concat([buf, d]);
-    while (buf.length >= 6) {
-      const len = buf[1] & 127; if (len > 125 || buf.length < 6 + len) return;
-      const mask = buf.subarray(2, 6), payload = Buffer.from(buf.subarray(6, 6 + len)).map((b, i) => b ^ mask[i % 4]);
-      const op = buf[0] & 15; buf = buf.subarray(6 + len);
-      if (op === 8) { sock.end(); return; }
-      if (op === 1) sock.write(Buffer.concat([Buffer.from([0x81, payload.length]), payload]));
-    }
-  });
-});
-s.listen(8080);`;
     await cluster.apply([
-      { apiVersion: "v1", kind: "Pod", metadata: { name: "echo", labels: { app: "echo" } }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: "c", image: "docker.io/library/node:20", command: ["/usr/bin/node", "-e", server], ports: [{ containerPort: 8080 }] }] } },
-      { apiVersion: "v1", kind: "Service", metadata: { name: "echo" }, spec: { selector: { app: "echo" }, ports: [{ port: 80, targetPort: 8080 }] } },
+      ...websocketEcho("echo"),
       { apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name: "echo" }, spec: { ingressClassName: "kemu", rules: [{ host: "ws.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "echo", port: { number: 80 } } } }] } }] } },
     ]);
     await cluster.waitFor(async () => (await get("/", "ws.example")).body === "ws only", { timeoutMs: 15_000, intervalMs: 100, what: () => "the echo server behind ws.example" });
-    const { createRequire } = await import("node:module");
-    const wsModule = createRequire(import.meta.url).resolve("ws");
     // The client sends, waits until told (a file appears), sends again over the same socket, then prints both echoes.
     const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");
     const dir = mkdtempSync(join(tmpdir(), "kemu-ing-ws-"));
     const go = join(dir, "go");
-    const client = `
-const WebSocket = require(${JSON.stringify(wsModule)}), fs = require("fs");
-const ws = new WebSocket("ws://${lbIP}/chat", { headers: { Host: "ws.example" } });
-const got = [];
-ws.on("message", (m) => { got.push(m.toString()); if (got.length === 1) { const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(go)})) { clearInterval(t); ws.send("after"); } }, 50); } else { console.log(JSON.stringify(got)); process.exit(0); } });
-ws.on("open", () => ws.send("before"));
-ws.on("error", (e) => { console.log(JSON.stringify({ error: e.message })); process.exit(1); });
-setTimeout(() => { console.log(JSON.stringify({ timeout: got })); process.exit(1); }, 20000);`;
+    const client = websocketClientScript(`ws://${lbIP}/chat`, "ws.example", go);
     try {
       const running = cluster.execOnHost("outside", [process.execPath, "-e", client], { timeoutMs: 30_000 });
       await new Promise((r) => setTimeout(r, 1000));
