@@ -63,8 +63,18 @@ export class RouteMatcher {
   private readonly regexes = new Map<PathMatch, RegExp>();
 
   private readonly valueRegexes = new Map<ValueMatch, RegExp>();
+  /** exact hosts by name (the first that serves something), so 1,000 hosts cost a lookup, not a scan */
+  private readonly exactHosts = new Map<string, VirtualHost>();
+  /** wildcards and the catch-all that serve something, in table order */
+  private readonly otherHosts: VirtualHost[] = [];
 
   constructor(readonly table: RouteTable) {
+    // Both translators put exact hosts before wildcards and the catch-all, so an exact hit is the first match in table order.
+    for (const vh of table.hosts) {
+      if (vh.routes.length === 0 && vh.fallback === undefined) continue; // TLS only: serves nothing
+      if (vh.host.kind !== "exact") this.otherHosts.push(vh);
+      else if (!this.exactHosts.has(vh.host.host)) this.exactHosts.set(vh.host.host, vh);
+    }
     for (const vh of table.hosts) {
       for (const r of vh.routes) {
         if (r.path.kind === "regex") this.regexes.set(r.path, new RegExp(r.path.source, r.path.caseInsensitive ? "i" : ""));
@@ -113,7 +123,7 @@ export class RouteMatcher {
   /** The virtual host a Host header picks; hosts that serve nothing (TLS only) are passed over. */
   virtualHost(hostHeader: string | undefined): VirtualHost | undefined {
     const host = hostOfHeader(hostHeader);
-    return this.table.hosts.find((vh) => (vh.routes.length > 0 || vh.fallback !== undefined) && hostMatches(vh.host, host));
+    return this.exactHosts.get(host) ?? this.otherHosts.find((vh) => hostMatches(vh.host, host));
   }
 
   match(hostHeader: string | undefined, url: string | undefined, req: RequestFacts = {}): RouteDecision {
