@@ -170,6 +170,7 @@ export class IngressController {
   }
 
   private async rebuild(): Promise<void> {
+    const started = performance.now();
     const ingresses = this.ingresses.list();
     const classes = this.classes.list();
     const table = translateIngresses(ingresses, classes);
@@ -184,6 +185,8 @@ export class IngressController {
     for (const w of warnings) if (!this.lastWarnings.has(w)) this.log(`ingress: ${w}`);
     this.lastWarnings = warnings;
     if (!this.options.writer) return;
+    // As ingress-nginx's "Backend successfully reloaded": what the router serves now, and how long the translation took.
+    this.log(`ingress: route tables rebuilt in ${(performance.now() - started).toFixed(1)} ms: ${table.hosts.length} Ingress host(s), ${gateway.servers.length} Gateway port(s)`);
     await this.writeStatuses(servedIngresses(ingresses, classes) as Array<Stored<Ingress>>);
     await this.syncGatewayServices(gateway);
     await this.gatewayWriter.writeStatuses(gateway, {
