@@ -343,7 +343,7 @@ function podGracePeriod(pod: Stored<KubeObject>, options: DeleteOptions): number
 
 function hasGeneration(resource: ResourceInfo): boolean {
   // Upstream's strategies for these kinds set no generation.
-  return !["Pod", "Namespace", "Node", "EndpointSlice", "Lease", "Secret"].includes(resource.kind);
+  return !["Pod", "Namespace", "Node", "EndpointSlice", "Lease", "Secret", "Event"].includes(resource.kind);
 }
 
 export function qualifiedPlural(resource: ResourceInfo): string {

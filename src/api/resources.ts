@@ -30,6 +30,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   resource("Pod", "pods", "", true, ["po"]),
   resource("Service", "services", "", true, ["svc"]),
   resource("Secret", "secrets", "", true),
+  resource("Event", "events", "", true, ["ev"]),
   resource("Deployment", "deployments", "apps", true, ["deploy"]),
   resource("ReplicaSet", "replicasets", "apps", true, ["rs"]),
   resource("StatefulSet", "statefulsets", "apps", true, ["sts"]),

@@ -21,6 +21,7 @@ import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPol
 import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
 import { IngressClass } from "kubernetes-models/networking.k8s.io/v1/IngressClass";
 import { Secret } from "kubernetes-models/v1/Secret";
+import { Event } from "kubernetes-models/v1/Event";
 import { ObjectMeta } from "@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta";
 import { FieldError } from "./errors.js";
 import { REDACTED } from "./validation/secret.js";
@@ -52,6 +53,7 @@ const schemas: Record<string, Checkable> = {
   Ingress,
   IngressClass,
   Secret,
+  Event,
 };
 
 /**

@@ -24,6 +24,8 @@ import type { INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1/
 import type { ISecret } from "kubernetes-models/v1/Secret";
 import type { IIngress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
 import type { IIngressClass } from "kubernetes-models/networking.k8s.io/v1/IngressClass";
+import type { IEvent } from "kubernetes-models/v1/Event";
+import type { IObjectReference } from "kubernetes-models/v1/ObjectReference";
 
 export type ObjectMeta = IIoK8sApimachineryPkgApisMetaV1ObjectMeta;
 export type LabelSelector = IIoK8sApimachineryPkgApisMetaV1LabelSelector;
@@ -80,6 +82,9 @@ export type Secret = Omit<ISecret, "metadata"> & { metadata: ObjectMeta } & Kube
 export type Ingress = Omit<IIngress, "metadata"> & { metadata: ObjectMeta } & KubeObject & { spec?: IIngress["spec"] };
 export type IngressClass = Omit<IIngressClass, "metadata"> & { metadata: ObjectMeta } & KubeObject & { spec?: IIngressClass["spec"] };
 export type NetworkPolicyPort = INetworkPolicyPort;
+/** core/v1 Event (involvedObject may be absent on the wire: Go decodes it as a zero reference). */
+export type Event = Omit<IEvent, "metadata" | "involvedObject"> & { metadata: ObjectMeta; involvedObject?: ObjectReference } & KubeObject;
+export type ObjectReference = IObjectReference;
 
 // policy.networking.k8s.io/v1alpha2 ClusterNetworkPolicy (kubernetes-sigs/network-policy-api
 // apis/v1alpha2/clusternetworkpolicy_types.go); kubernetes-models has no types for it.

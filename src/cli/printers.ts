@@ -14,6 +14,7 @@ import type {
   Container,
   Deployment,
   EndpointSlice,
+  Event,
   Gateway,
   GatewayClass,
   HTTPRoute,
@@ -176,6 +177,11 @@ interface Columns {
   wideHeaders: string[];
   /** wideCells replace cells with -o wide, for a column kubectl cuts short otherwise. */
   row: (obj: KubeObject, now: number) => { cells: string[]; wide: string[]; wideCells?: string[] };
+  /**
+   * The whole header with -o wide, for a kind whose priority-1 columns sit between
+   * the others (events): its rows' wideCells are then the whole wide row.
+   */
+  wideLayout?: string[];
 }
 
 function meta(obj: KubeObject): ObjectMeta {
@@ -548,6 +554,45 @@ const ingressColumns: Columns = {
   },
 };
 
+/** kubectl's formatEventSource: component (else reportingComponent), then ", host" (else reportingInstance) when there is one. */
+function eventSource(ev: Event): string {
+  const component = ev.source?.component || ev.reportingComponent || "";
+  const instance = ev.source?.host || ev.reportingInstance || "";
+  return instance ? `${component}, ${instance}` : component;
+}
+
+/**
+ * kubectl's printEvent. LAST SEEN is lastTimestamp, else FIRST SEEN, which is
+ * firstTimestamp, else eventTime; a series gives its lastObservedTime and
+ * count; a count of 0 is 1. OBJECT is kind/name with the kind in lower case.
+ */
+const eventColumns: Columns = {
+  headers: ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"],
+  wideHeaders: [],
+  wideLayout: ["LAST SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE", "FIRST SEEN", "COUNT", "NAME"],
+  row(obj, now) {
+    const ev = obj as Event;
+    const firstSeen = ev.firstTimestamp ? since(ev.firstTimestamp, now) : since(ev.eventTime, now);
+    let lastSeen = ev.lastTimestamp ? since(ev.lastTimestamp, now) : firstSeen;
+    let count = ev.count ?? 0;
+    if (ev.series) {
+      lastSeen = since(ev.series.lastObservedTime, now);
+      count = ev.series.count ?? 0;
+    } else if (count === 0) {
+      count = 1;
+    }
+    const involved = ev.involvedObject ?? {};
+    const kind = (involved.kind ?? "").toLowerCase();
+    const target = involved.name ? `${kind}/${involved.name}` : kind;
+    const message = (ev.message ?? "").trim();
+    return {
+      cells: [lastSeen, ev.type ?? "", ev.reason ?? "", target, message],
+      wide: [],
+      wideCells: [lastSeen, ev.type ?? "", ev.reason ?? "", target, involved.fieldPath ?? "", eventSource(ev), message, firstSeen, String(count), meta(obj).name ?? ""],
+    };
+  },
+};
+
 const defaultColumns: Columns = {
   headers: ["NAME", "AGE"],
   wideHeaders: [],
@@ -590,6 +635,9 @@ const COLUMNS = new Map<string, Columns>([
   ["cnp", clusterNetworkPolicyColumns],
   ["secrets", secretColumns],
   ["secret", secretColumns],
+  ["events", eventColumns],
+  ["event", eventColumns],
+  ["ev", eventColumns],
   ["ingressclasses", ingressClassColumns],
   ["ingressclass", ingressClassColumns],
   ["ingresses", ingressColumns],
@@ -662,7 +710,8 @@ export function renderTable(resource: string, objects: KubeObject[], opts: Table
   if (objects.length === 0) return "";
   const key = resource.toLowerCase().split(".")[0] ?? "";
   const cols = COLUMNS.get(key) ?? defaultColumns;
-  const header = [...(opts.withNamespace ? ["NAMESPACE"] : []), ...cols.headers, ...(opts.wide ? cols.wideHeaders : [])];
+  const columns = opts.wide ? (cols.wideLayout ?? [...cols.headers, ...cols.wideHeaders]) : cols.headers;
+  const header = [...(opts.withNamespace ? ["NAMESPACE"] : []), ...columns];
   const rows: string[][] = [header];
   for (const obj of objects) {
     const r = cols.row(obj, opts.now);

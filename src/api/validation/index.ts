@@ -7,7 +7,7 @@
 // wording; wrap them with ApiError.invalid(kind, group, name, errors).
 import { FieldError, fieldErrors } from "../errors.js";
 import type { KubeObject } from "../types.js";
-import { nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdomain, type NameValidator } from "./names.js";
+import { nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdomain, nameIsPathSegment, type NameValidator } from "./names.js";
 import { validateObjectMeta, validateObjectMetaUpdate } from "./metadata.js";
 import { validatePodSpecForPod } from "./pod.js";
 import { validateDeploymentSpec } from "./deployment.js";
@@ -26,6 +26,7 @@ import { validateIngressClassBody } from "./ingressclass.js";
 import { validateGatewayBody, validateGatewayClassBody } from "./gateway-gateway.js";
 import { validateHTTPRouteBody } from "./gateway-httproute.js";
 import { validateReferenceGrantBody } from "./gateway-referencegrant.js";
+import { validateEventBody } from "./event.js";
 
 export { validateObjectMeta, validateObjectMetaUpdate } from "./metadata.js";
 export { validatePodSpec, validatePodTemplateSpec } from "./pod.js";
@@ -52,6 +53,8 @@ const kinds: Record<string, KindRules> = {
   Lease: { apiVersion: "coordination.k8s.io/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateLeaseBody },
   NetworkPolicy: { apiVersion: "networking.k8s.io/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateNetworkPolicyBody },
   Secret: { apiVersion: "v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateSecretBody },
+  // The event strategy checks no name syntax of its own: only the generic registry's path-segment rule applies.
+  Event: { apiVersion: "v1", namespaced: true, nameFn: nameIsPathSegment, body: validateEventBody },
   Ingress: { apiVersion: "networking.k8s.io/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateIngressBody },
   IngressClass: { apiVersion: "networking.k8s.io/v1", namespaced: false, nameFn: nameIsDNSSubdomain, body: validateIngressClassBody },
   // A custom resource's name is a DNS subdomain (apiextensions-apiserver's strategy).

@@ -279,3 +279,11 @@ export function isPathSegmentName(name: string): string[] {
   if (name === "." || name === "..") return [`may not be '${name}'`];
   return ["/", "%"].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`);
 }
+
+/**
+ * metadata.name of a kind whose strategy checks nothing more than the generic
+ * registry does (core/v1 Event): a path segment; a generateName only may not
+ * contain '/' or '%' (apimachinery's ValidatePathSegmentName).
+ */
+export const nameIsPathSegment: NameValidator = (name, prefix) =>
+  prefix ? ["/", "%"].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`) : isPathSegmentName(name);
