@@ -4,7 +4,6 @@
 import type { KubeObject } from "../api/types.js";
 import type { ClusterConfig } from "./config.js";
 import { outsideAddress } from "../linux/addressing.js";
-import { KEMU_GATEWAY_CONTROLLER } from "../ingress/translate-gateway.js";
 
 export const COREDNS_IMAGE = "registry.k8s.io/coredns/coredns:v1.11.3";
 
@@ -78,8 +77,8 @@ export const INGRESS_CLASSES = [
   { name: "nginx", controller: "k8s.io/ingress-nginx", default: false },
 ];
 
-/** kemu's GatewayClass: Gateways of this class are served by the same router . */
-export const GATEWAY_CLASS = { name: "kemu", controllerName: KEMU_GATEWAY_CONTROLLER };
+/** kemu's GatewayClass: Gateways of this class are served by the same router (the router's KEMU_GATEWAY_CONTROLLER; a unit test holds them equal). */
+export const GATEWAY_CLASS = { name: "kemu", controllerName: "kemu.dev/gateway-controller" };
 
 /**
  * The Ingress router, as ingress-nginx is usually deployed: a Deployment in
@@ -102,7 +101,7 @@ export function ingressRouterAddon(): KubeObject[] {
       apiVersion: "gateway.networking.k8s.io/v1",
       kind: "GatewayClass",
       metadata: { name: GATEWAY_CLASS.name },
-      spec: { controllerName: GATEWAY_CLASS.controllerName, description: "kemu's router: the Ingress router serves Gateways of this class too" },
+      spec: { controllerName: GATEWAY_CLASS.controllerName, description: "kemu's router: Ingress and Gateway API in one" },
     },
     {
       apiVersion: "apps/v1",
