@@ -3,7 +3,8 @@
 // backend's ready endpoints, with ingress-nginx's statuses, headers,
 // per-route options and cookie affinity (../shared/reference/ingress.md
 // §4, §6, §7, §11). The decisions live in small pure modules beside this
-// one; this file wires them to sockets and http-proxy.
+// one; this file wires them to sockets, Node's http client (requests) and
+// http-proxy-3 (websockets; docs/decisions.md "The router's request path").
 //
 // The Ingress table is served on the router's HTTP and HTTPS ports; each
 // Gateway server (a Gateway's listeners on one port) on a port of its own,
@@ -16,7 +17,6 @@ import https from "node:https";
 import net from "node:net";
 import tls from "node:tls";
 import { randomBytes } from "node:crypto";
-import { Readable } from "node:stream";
 import { createProxyServer, type ProxyServer } from "http-proxy-3";
 import type { CIDR } from "../../net/cidr.js";
 import { RouteMatcher, pathOfUrl } from "../match.js";
@@ -25,7 +25,7 @@ import { AffinityKeys, affinityCookie, cookieValue } from "./affinity.js";
 import { RoundRobin, pickWeighted } from "./balancer.js";
 import { declaredTooLarge, readBody } from "./body.js";
 import { endpointKey, type Endpoint, type Resolution } from "./endpoint.js";
-import { clientAddress, passScheme, peerAddress, upstreamHeaders, type Listener } from "./headers.js";
+import { clientAddress, headerList, passScheme, peerAddress, upstreamHeaders, type Listener } from "./headers.js";
 import { clientHelloServerName } from "./client-hello.js";
 import { applyHeaderEdits, redirectLocation, rewrittenUrl } from "./gateway-filters.js";
 import { sendStatus, sendStatusOnSocket } from "./responses.js";
@@ -51,6 +51,8 @@ export interface RouterOptions {
 const MAX_TRIES = 3;
 /** nginx passes a request that reached an upstream to the next one only when it is idempotent (since 1.9.13). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+/** Methods sent without a length when they have no body; any other gets Content-Length: 0 (as http-proxy and Node's client did). */
+const NO_LENGTH_WITHOUT_BODY = new Set(["GET", "HEAD", "TRACE", "CONNECT"]);
 
 const backendKey = (b: ServiceBackend) => `${b.namespace}/${b.service}:${"number" in b.port ? b.port.number : b.port.name}`;
 
@@ -106,10 +108,6 @@ export class IngressRouter {
     // http-proxy throws on an error nobody listens to; every call passes its own callback, this is the backstop.
     this.proxy.on("error", () => {});
     this.proxy.on("econnreset", () => {});
-    this.proxy.on("proxyReq", (proxyReq, req, _res, _opts, socket) => {
-      const a = this.attempts.get(req);
-      if (a) this.watchUpstream(proxyReq, socket, a);
-    });
     this.proxy.on("proxyReqWs", (proxyReq, req) => {
       const a = this.attempts.get(req);
       if (!a) return;
@@ -119,22 +117,6 @@ export class IngressRouter {
         proxyReq.setTimeout(0);
         // after http-proxy's own upgrade handler, which clears the socket's timeout
         process.nextTick(() => upstream.setTimeout(Math.max(a.route.options.readTimeoutMs, a.route.options.sendTimeoutMs), () => upstream.destroy()));
-      });
-    });
-    this.proxy.on("proxyRes", (proxyRes, req, res) => {
-      const a = this.attempts.get(req);
-      if (!a) return;
-      a.responded = true;
-      if (a.hsts) proxyRes.headers["strict-transport-security"] = HSTS;
-      const edits = a.route.options.responseHeaders;
-      if (edits) proxyRes.headers = applyHeaderEdits(proxyRes.headers, edits);
-      if (a.setCookie) {
-        const existing = proxyRes.headers["set-cookie"] ?? [];
-        proxyRes.headers["set-cookie"] = [...existing, a.setCookie];
-      }
-      // An upstream that dies mid-body (or hits the read timeout) must not leave the client waiting.
-      proxyRes.once("close", () => {
-        if (!proxyRes.complete) res.destroy();
       });
     });
   }
@@ -270,7 +252,13 @@ export class IngressRouter {
     server.keepAliveTimeout = 75_000;
     server.headersTimeout = 80_000;
     server.requestTimeout = 0;
-    server.on("request", (req, res) => void this.onRequest(req, res, served).catch(() => sendStatus(res, 500)));
+    server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+      try {
+        this.onRequest(req, res, served);
+      } catch {
+        sendStatus(res, 500);
+      }
+    });
     server.on("upgrade", (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.onUpgrade(req, socket, head, served));
     server.on("clientError", (_err, socket: net.Socket) => {
       if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
@@ -344,8 +332,7 @@ export class IngressRouter {
     return aff ? { endpoint, setCookie: affinityCookie(aff, this.affinity.keyOf(endpoint), locationPath(route.path), new Date()) } : { endpoint };
   }
 
-  private prepare(req: http.IncomingMessage, route: Route, listener: Served, upgrade: boolean): void {
-    const peer = peerAddress(req.socket.remoteAddress);
+  private prepare(req: http.IncomingMessage, route: Route, listener: Served, peer: string, upgrade: boolean): void {
     req.headers = upstreamHeaders(req.headers, peer, listener, route.options.useForwardedHeaders, upgrade);
     const rewritten = rewriteUrl(route, req.url ?? "/");
     if (rewritten !== undefined) req.url = rewritten;
@@ -385,35 +372,51 @@ export class IngressRouter {
     socket.once("close", () => clearTimeout(timer));
   }
 
-  private async onRequest(req: http.IncomingMessage, res: http.ServerResponse, listener: Served): Promise<void> {
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse, listener: Served): void {
     const decision = listener.matcher().match(req.headers.host, req.url, req);
     if (decision.kind === "not-found") return sendStatus(res, 404);
     const route = decision.route;
     const peer = peerAddress(req.socket.remoteAddress);
     const refused = this.refusal(req, route, listener, clientAddress(req.headers, peer, route.options.useForwardedHeaders));
     if (refused) return sendStatus(res, refused.status, refused);
-    const body = await readBody(req, route.options.maxBodyBytes);
-    if (body.kind === "aborted") return void res.destroy();
-    if (body.kind === "too-large") return sendStatus(res, 413, { close: true });
+    const hsts = listener.scheme === "https" && !listener.gateway && decision.host.tlsSecret !== undefined;
+    // Without Content-Length or Transfer-Encoding there is no body (RFC 9112 §6.3): nothing to read or hold.
+    const te = req.headers["transfer-encoding"];
+    const cl = req.headers["content-length"];
+    if (te === undefined && (cl === undefined || cl === "0")) return this.proxyRequest(req, res, listener, route, peer, hsts, undefined);
+    readBody(req, route.options.maxBodyBytes).then(
+      (body) => {
+        if (body.kind === "aborted") return void res.destroy();
+        if (body.kind === "too-large") return sendStatus(res, 413, { close: true });
+        this.proxyRequest(req, res, listener, route, peer, hsts, body.body);
+      },
+      () => sendStatus(res, 500),
+    );
+  }
+
+  /** After the request (and its body, if any) is in: a backend, an endpoint, and the tries (proxy-next-upstream). */
+  private proxyRequest(req: http.IncomingMessage, res: http.ServerResponse, listener: Served, route: Route, peer: string, hsts: boolean, body: Buffer | undefined): void {
     const chosen = pickWeighted(route.backends);
     if (!chosen?.backend) return sendStatus(res, 500);
     const backend = chosen.backend;
     const endpoints = this.endpointsOf(backend);
     if (!endpoints) return sendStatus(res, 503);
-    this.prepare(req, route, listener, false);
-    if (req.headers["transfer-encoding"] !== undefined || body.body.length > 0 || req.headers["content-length"] !== undefined) {
-      delete req.headers["transfer-encoding"];
-      req.headers["content-length"] = String(body.body.length);
-    }
+    this.prepare(req, route, listener, peer, false);
+    const h = req.headers;
+    if (body !== undefined) {
+      delete h["transfer-encoding"];
+      h["content-length"] = String(body.length);
+    } else if (h["content-length"] === undefined && !NO_LENGTH_WITHOUT_BODY.has(req.method ?? "")) h["content-length"] = "0";
+    const headers = headerList(h);
 
-    const hsts = listener.scheme === "https" && !listener.gateway && decision.host.tlsSecret !== undefined;
     const tried = new Set<string>();
+    let current: Attempt | undefined;
     const attempt = (endpoint: Endpoint, setCookie?: string) => {
       tried.add(endpointKey(endpoint));
       const a: Attempt = { endpoint, route, backend, connected: false, responded: false, hsts, ...(setCookie !== undefined ? { setCookie } : {}) };
-      this.attempts.set(req, a);
-      this.proxy.web(req, res, { target: this.target(route, endpoint), agent: route.options.backendProtocol === "HTTPS" ? this.httpsAgent : this.httpAgent, buffer: Readable.from(body.body.length > 0 ? [body.body] : []) }, () => {
-        if (this.attempts.get(req) !== a) return; // a late error of an attempt already given up
+      current = a;
+      this.forward(req, res, a, headers, body, () => {
+        if (current !== a) return; // a late error of an attempt already given up
         if (res.headersSent || res.destroyed) return void res.destroy();
         if (a.timedOut === "read") return sendStatus(res, 504);
         // proxy-next-upstream "error timeout": another endpoint when this one never took the request (or the request may be repeated).
@@ -431,6 +434,52 @@ export class IngressRouter {
     attempt(first.endpoint, first.setCookie);
   }
 
+  /**
+   * One try at one endpoint with Node's http client, then the upstream's
+   * response to the client as http-proxy-3's web passes wrote it
+   * (Transfer-Encoding dropped, Connection kept or keep-alive, status and
+   * reason, every other header), plus ours (HSTS, a Gateway's response
+   * header edits, the affinity cookie). `failed` is called once when the
+   * try ends without a response passed on.
+   */
+  private forward(req: http.IncomingMessage, res: http.ServerResponse, a: Attempt, headers: string[], body: Buffer | undefined, failed: () => void): void {
+    const secure = a.route.options.backendProtocol === "HTTPS";
+    const options: http.RequestOptions = { host: a.endpoint.ip, port: a.endpoint.port, method: req.method, path: req.url ?? "/", headers, agent: secure ? this.httpsAgent : this.httpAgent };
+    const up = secure ? https.request({ ...options, rejectUnauthorized: false }) : http.request(options);
+    let over = false;
+    const fail = () => {
+      if (over) return;
+      over = true;
+      failed();
+    };
+    up.once("socket", (socket: net.Socket) => this.watchUpstream(up, socket, a));
+    up.on("error", fail);
+    res.once("close", () => {
+      if (!res.writableFinished) up.destroy();
+    });
+    up.once("response", (upstream: http.IncomingMessage) => {
+      a.responded = true;
+      let h = upstream.headers;
+      if (a.hsts) h["strict-transport-security"] = HSTS;
+      const edits = a.route.options.responseHeaders;
+      if (edits) h = applyHeaderEdits(h, edits);
+      if (a.setCookie) h["set-cookie"] = [...(h["set-cookie"] ?? []), a.setCookie];
+      delete h["transfer-encoding"];
+      if (req.httpVersion === "1.0") h.connection = req.headers.connection || "close";
+      else if (!h.connection) h.connection = req.headers.connection || "keep-alive";
+      // An upstream that dies mid-body (or hits the read timeout) must not leave the client waiting.
+      upstream.once("close", () => {
+        if (!upstream.complete) res.destroy();
+      });
+      if (res.headersSent || res.writableEnded) return void upstream.resume();
+      const status = upstream.statusCode ?? 502;
+      if (upstream.statusMessage) res.writeHead(status, upstream.statusMessage, headerList(h));
+      else res.writeHead(status, headerList(h));
+      upstream.pipe(res);
+    });
+    up.end(body);
+  }
+
   private onUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer, listener: Served): void {
     socket.on("error", () => socket.destroy());
     const decision = listener.matcher().match(req.headers.host, req.url, req);
@@ -444,7 +493,7 @@ export class IngressRouter {
     const backend = chosen.backend;
     const endpoints = this.endpointsOf(backend);
     if (!endpoints) return sendStatusOnSocket(socket, 503);
-    this.prepare(req, route, listener, true);
+    this.prepare(req, route, listener, peer, true);
 
     const tried = new Set<string>();
     const attempt = (endpoint: Endpoint, head: Buffer) => {
