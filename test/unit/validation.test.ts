@@ -131,9 +131,9 @@ describe("name and format checks", () => {
 describe("validateObject dispatch", () => {
   it("rejects unknown kinds", () => {
     expect(errs({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } })).toEqual([
-      'kind: Unsupported value: "ConfigMap": supported values: "ClusterNetworkPolicy", "Deployment", "EndpointSlice", "Gateway", "GatewayClass", "HTTPRoute", "Ingress", "IngressClass", "Lease", "Namespace", "NetworkPolicy", "Node", "Pod", "ReferenceGrant", "ReplicaSet", "Secret", "Service", "StatefulSet"',
+      'kind: Unsupported value: "ConfigMap": supported values: "ClusterNetworkPolicy", "Deployment", "EndpointSlice", "Event", "Gateway", "GatewayClass", "HTTPRoute", "Ingress", "IngressClass", "Lease", "Namespace", "NetworkPolicy", "Node", "Pod", "ReferenceGrant", "ReplicaSet", "Secret", "Service", "StatefulSet"',
     ]);
-    expect(supportedKinds).toEqual(["ClusterNetworkPolicy", "Deployment", "EndpointSlice", "Gateway", "GatewayClass", "HTTPRoute", "Ingress", "IngressClass", "Lease", "Namespace", "NetworkPolicy", "Node", "Pod", "ReferenceGrant", "ReplicaSet", "Secret", "Service", "StatefulSet"]);
+    expect(supportedKinds).toEqual(["ClusterNetworkPolicy", "Deployment", "EndpointSlice", "Event", "Gateway", "GatewayClass", "HTTPRoute", "Ingress", "IngressClass", "Lease", "Namespace", "NetworkPolicy", "Node", "Pod", "ReferenceGrant", "ReplicaSet", "Secret", "Service", "StatefulSet"]);
   });
 
   it("rejects a wrong apiVersion for a known kind", () => {

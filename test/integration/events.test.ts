@@ -1,0 +1,89 @@
+// Events in a real cluster: an Event applied as a user writes one is read back
+// with `kemu get events` as kubectl prints it; one that contradicts its object's
+// namespace is refused in upstream's words (legacyValidateEvent); the
+// EventRecorder writes over the API socket and counts a repeat on one Event.
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PACKAGE_ROOT } from "../../src/paths.js";
+import { Cluster } from "../../src/index.js";
+import { EventRecorder } from "../../src/api/event-recorder.js";
+import { resourceByKind } from "../../src/api/resources.js";
+import { rootOnly, uniqueClusterName, leftovers, NONE } from "../support/host.js";
+
+const KEMU = join(PACKAGE_ROOT, "bin", "kemu");
+
+describe.skipIf(!rootOnly())("Events", () => {
+  const name = uniqueClusterName("ev");
+  const dir = mkdtempSync(join(tmpdir(), "kemu-events-"));
+  const kemu = (cmd: string, ...args: string[]) => spawnSync(KEMU, [cmd, "--name", name, ...args], { encoding: "utf8", timeout: 60_000 });
+  let cluster: Cluster;
+
+  beforeAll(async () => {
+    cluster = await Cluster.start({ ingress: false, name, nodes: 1, timeoutMs: 60_000 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    expect(leftovers(name)).toEqual(NONE);
+  }, 120_000);
+
+  it("kemu apply an Event, kemu get events / ev -o wide print it as kubectl does", () => {
+    const file = join(dir, "event.yaml");
+    writeFileSync(
+      file,
+      `apiVersion: v1
+kind: Event
+metadata: { name: web.17f3c2a1b0d4e5f6 }
+involvedObject: { apiVersion: v1, kind: Pod, name: web, namespace: default, fieldPath: "spec.containers{app}" }
+type: Warning
+reason: BackOff
+message: Back-off restarting failed container
+source: { component: kubelet, host: node-1 }
+count: 4
+`,
+    );
+    const applied = kemu("apply", "-f", file);
+    expect(applied.stderr).toBe("");
+    expect(applied.status).toBe(0);
+
+    const get = kemu("get", "events");
+    expect(get.status).toBe(0);
+    const lines = get.stdout.trimEnd().split("\n");
+    expect(lines[0]).toBe("LAST SEEN   TYPE      REASON    OBJECT    MESSAGE");
+    // No timestamps were given: LAST SEEN is <unknown>, as kubectl prints a zero time.
+    expect(lines[1]).toBe("<unknown>   Warning   BackOff   pod/web   Back-off restarting failed container");
+
+    const wide = kemu("get", "ev", "-o", "wide");
+    expect(wide.stdout.split("\n")[0]).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+SUBOBJECT\s+SOURCE\s+MESSAGE\s+FIRST SEEN\s+COUNT\s+NAME$/);
+    expect(wide.stdout.split("\n")[1]).toMatch(/\s+spec\.containers\{app\}\s+kubelet, node-1\s+Back-off restarting failed container\s+<unknown>\s+4\s+web\.17f3c2a1b0d4e5f6$/);
+  });
+
+  it("refuses an Event whose object is in another namespace, naming the field", () => {
+    const file = join(dir, "bad.yaml");
+    writeFileSync(file, "apiVersion: v1\nkind: Event\nmetadata: { name: x }\ninvolvedObject: { kind: Pod, name: p, namespace: kube-system }\n");
+    const r = kemu("apply", "-f", file);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('involvedObject.namespace: Invalid value: "kube-system": does not match event.namespace');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("the EventRecorder writes over the API socket and counts a repeat on the same Event", async () => {
+    const namespaces = resourceByKind("Namespace")!;
+    const ns = await cluster.api.get(namespaces, undefined, "kube-public");
+    const logs: string[] = [];
+    const recorder = new EventRecorder(cluster.api, { component: "kemu-test", log: (l) => logs.push(l) });
+    await recorder.warn(ns, "Checked", "looked at it");
+    await recorder.warn(ns, "Checked", "looked at it");
+    expect(logs).toEqual([]);
+    const get = kemu("get", "events", "-n", "default", "--field-selector", "involvedObject.name=kube-public", "-o", "json");
+    expect(get.status).toBe(0);
+    const ev = JSON.parse(get.stdout) as { items?: unknown[]; count?: number; reason?: string; involvedObject?: unknown };
+    const items = ev.items ?? [ev];
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ reason: "Checked", count: 2, type: "Warning", involvedObject: { kind: "Namespace", name: "kube-public" }, source: { component: "kemu-test" } });
+  });
+});
