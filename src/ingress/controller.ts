@@ -17,6 +17,8 @@ import { resolveBackend, type Resolution } from "./backends.js";
 import { gatewayOfService, internalPortOf, planGatewayServices } from "./gateway-services.js";
 import type { Gateway, GatewayClass, HTTPRoute, Namespace, ReferenceGrant } from "./gateway-types.js";
 import { GatewayWriter } from "./gateway-writer.js";
+import { EventRecorder } from "../api/event-recorder.js";
+import { warningEvent } from "./warning-events.js";
 import { hostMatches } from "./match.js";
 import type { GatewayServer, RouteTable, ServiceBackend } from "./table.js";
 import { KEMU_GATEWAY_CONTROLLER, translateGateways, type GatewayTranslation } from "./translate-gateway.js";
@@ -59,6 +61,7 @@ export class IngressController {
   private readonly grants: Informer<ReferenceGrant>;
   private readonly namespaces: Informer<Namespace>;
   private readonly gatewayWriter: GatewayWriter;
+  private readonly events: EventRecorder;
   private gatewayTranslation: GatewayTranslation | undefined;
   /** EndpointSlices by "namespace/service" */
   private readonly slicesByService = new Map<string, Map<string, EndpointSlice>>();
@@ -99,6 +102,7 @@ export class IngressController {
       if (JSON.stringify(ns.metadata.labels ?? {}) !== JSON.stringify(old?.metadata.labels ?? {})) rebuild();
     });
     this.gatewayWriter = new GatewayWriter(api, KEMU_GATEWAY_CONTROLLER, this.log);
+    this.events = new EventRecorder(api, { component: "kemu-ingress-router", log: this.log });
     this.runner = new BoundedFrequencyRunner(() => this.rebuild(), options.minRebuildMs ?? 50, 60_000, "ingress");
   }
 
@@ -182,8 +186,10 @@ export class IngressController {
     await this.sink.setGatewayServers(gateway.servers);
     // Each warning once, not on every rebuild.
     const warnings = new Set([...table.warnings, ...gateway.warnings]);
-    for (const w of warnings) if (!this.lastWarnings.has(w)) this.log(`ingress: ${w}`);
+    const fresh = [...warnings].filter((w) => !this.lastWarnings.has(w));
+    for (const w of fresh) this.log(`ingress: ${w}`);
     this.lastWarnings = warnings;
+    if (this.options.writer) for (const w of fresh) this.warnOn(w);
     if (!this.options.writer) return;
     // As ingress-nginx's "Backend successfully reloaded": what the router serves now, and how long the translation took.
     this.log(`ingress: route tables rebuilt in ${(performance.now() - started).toFixed(1)} ms: ${table.hosts.length} Ingress host(s), ${gateway.servers.length} Gateway port(s)`);
@@ -194,6 +200,14 @@ export class IngressController {
       gateway: (ns, name) => this.gateways.get(ns, name),
       route: (ns, name) => this.routes.get(ns, name),
     });
+  }
+
+  /** A new translation warning as a Warning Event on the object it names (best effort, never awaited). */
+  private warnOn(warning: string): void {
+    const e = warningEvent(warning);
+    if (!e) return;
+    const obj = e.kind === "Ingress" ? this.ingresses.get(e.namespace, e.name) : this.gateways.get(e.namespace, e.name);
+    if (obj) void this.events.warn(obj, e.reason, e.message);
   }
 
   /** The Services of the Gateways, by `namespace/name` of their Gateway. */

@@ -111,6 +111,24 @@ describe.skipIf(!rootOnly())("Ingress through kemu's router", () => {
     });
   });
 
+  it("an unknown annotation is ignored with a Warning Event on the Ingress, never refused (ingress-nginx: annotations it does not know change nothing)", async () => {
+    await cluster.apply({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: { name: "snippet", annotations: { "nginx.ingress.kubernetes.io/configuration-snippet": "more_set_headers \"X: y\";" } },
+      spec: { ingressClassName: "nginx", rules: [{ host: "snippet.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { number: 80 } } } }] } }] },
+    });
+    await cluster.waitFor(async () => (await get("/hostname", "snippet.example")).status === 200, { timeoutMs: 10_000, intervalMs: 100, what: () => "snippet.example served" });
+    type Ev = KubeObject & { type?: string; reason?: string; message?: string; involvedObject?: { kind?: string; name?: string } };
+    await cluster.waitFor(
+      async () =>
+        (await cluster.api.list<Ev>(resourceByKind("Event")!, { namespace: "default" })).items.some(
+          (e) => e.type === "Warning" && e.reason === "UnknownAnnotation" && e.involvedObject?.kind === "Ingress" && e.involvedObject.name === "snippet" && /configuration-snippet/.test(e.message ?? ""),
+        ),
+      { timeoutMs: 10_000, intervalMs: 100, what: () => "a Warning Event UnknownAnnotation on Ingress snippet" },
+    );
+  });
+
   it("answers 503 while a backend has no ready endpoint", async () => {
     await cluster.apply({
       apiVersion: "networking.k8s.io/v1",
