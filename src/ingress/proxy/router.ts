@@ -97,7 +97,7 @@ export class IngressRouter {
   private readonly affinity: AffinityKeys;
   private readonly ranges = new WeakMap<readonly string[], CIDR[]>();
   private readonly attempts = new WeakMap<http.IncomingMessage, Attempt>();
-  private readonly httpAgent = new http.Agent({ keepAlive: true, maxFreeSockets: 64 });
+  private readonly httpAgent = new http.Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: "lifo" });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxFreeSockets: 64, rejectUnauthorized: false });
   private readonly proxy: ProxyServer;
 
