@@ -269,5 +269,91 @@ describe.skipIf(!rootOnly())("Ingress through kemu's router", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  describe("the rest of the spec's tables, through curl", () => {
+    /** Two apps that answer their pod's name on every path (agnhost serve-hostname), so any path shows which backend took it. */
+    const anyPath = (name: string): KubeObject[] => [
+      {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name },
+        spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: "c", image: AGNHOST, args: ["serve-hostname", "--port=8080"] }] } } },
+      },
+      { apiVersion: "v1", kind: "Service", metadata: { name }, spec: { selector: { app: name }, ports: [{ name: "http", port: 80, targetPort: 8080 }] } },
+    ];
+    const ingress = (name: string, spec: object): KubeObject => ({ apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name }, spec: { ingressClassName: "kemu", ...spec } });
+    const to = (service: string) => ({ service: { name: service, port: { number: 80 } } });
+    const who = async (path: string, host: string) => {
+      const r = await get(path, host);
+      return r.status === 200 ? r.body.replace(/-[a-z0-9]+-[a-z0-9]+$/, "") : String(r.status);
+    };
+
+    beforeAll(async () => {
+      await cluster.apply([...anyPath("one"), ...anyPath("two")]);
+      await cluster.apply([
+        // K8S-DOC "Examples" (path types) and "Multiple matches" (longest path wins)
+        ingress("paths", { rules: [{ host: "paths.example", http: { paths: [{ path: "/foo", pathType: "Prefix", backend: to("one") }, { path: "/exact", pathType: "Exact", backend: to("two") }, { path: "/aaa/bbb", pathType: "Prefix", backend: to("two") }, { path: "/aaa/bb", pathType: "Prefix", backend: to("one") }] } }] }),
+        // a `*.` host takes exactly one more label (K8S-DOC "Hostname wildcards")
+        ingress("wild", { rules: [{ host: "*.wild.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: to("two") }] } }] }),
+        // defaultBackend with rules: its hosts' unmatched paths (ingress-nginx)
+        ingress("fallback", { defaultBackend: to("one"), rules: [{ host: "fb.example", http: { paths: [{ path: "/api", pathType: "Prefix", backend: to("two") }] } }] }),
+        // across objects: the oldest wins a duplicate host+path, the longest path wins across them
+        ingress("older", { rules: [{ host: "cross.example", http: { paths: [{ path: "/x", pathType: "Prefix", backend: to("one") }] } }] }),
+      ]);
+      await new Promise((r) => setTimeout(r, 1100)); // a later creationTimestamp (seconds) for "newer"
+      await cluster.apply(ingress("newer", { rules: [{ host: "cross.example", http: { paths: [{ path: "/x", pathType: "Prefix", backend: to("two") }, { path: "/x/y", pathType: "Prefix", backend: to("two") }] } }] }));
+      await cluster.waitFor(async () => (await who("/x/y/z", "cross.example")) === "two" && (await who("/", "a.wild.example")) === "two", { timeoutMs: 30_000, intervalMs: 200, what: () => "the table Ingresses to be served" });
+    }, 60_000);
+
+    it("path types as the docs' table: Prefix element-wise with trailing slashes, Exact exactly, the longest prefix first", async () => {
+      const cases: Array<[string, string]> = [
+        ["/foo", "one"],
+        ["/foo/", "one"],
+        ["/foo/bar", "one"],
+        ["/foobar", "404"],
+        ["/exact", "two"],
+        ["/exact/", "404"],
+        ["/aaa/bbb", "two"],
+        ["/aaa/bbb/ccc", "two"],
+        ["/aaa/bb/c", "one"],
+        ["/aaa/bbbxyz", "404"],
+      ];
+      for (const [path, want] of cases) expect(`${path} → ${await who(path, "paths.example")}`).toBe(`${path} → ${want}`);
+    });
+
+    it("a one-label wildcard host; defaultBackend for a host's unmatched paths; precedence across Ingress objects", async () => {
+      expect(await who("/", "a.wild.example")).toBe("two");
+      expect(await who("/", "b.a.wild.example")).toBe("404");
+      expect(await who("/", "wild.example")).toBe("404");
+      expect(await who("/api/v1", "fb.example")).toBe("two");
+      expect(await who("/other", "fb.example")).toBe("one");
+      expect(await who("/x", "cross.example")).toBe("one"); // the older Ingress keeps host+path
+      expect(await who("/x/y/z", "cross.example")).toBe("two"); // the longest path, from the newer one
+    });
+
+    it("502 when every endpoint refuses the connection (after trying the others)", async () => {
+      await cluster.apply([
+        { apiVersion: "v1", kind: "Service", metadata: { name: "closed" }, spec: { selector: { app: "one" }, ports: [{ port: 80, targetPort: 9999 }] } },
+        ingress("closed", { rules: [{ host: "closed.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: to("closed") }] } }] }),
+      ]);
+      await cluster.waitFor(async () => (await get("/", "closed.example")).status === 502, { timeoutMs: 15_000, intervalMs: 200, what: () => "502 from closed.example" });
+    });
+  });
+
+  it("cookie affinity: when the cookie's pod is gone, the session moves to another pod with a new cookie", async () => {
+    const first = await cluster.execOnHost("outside", ["curl", "-sS", "--max-time", "3", "-D", "-", "-H", "Host: sticky.example", `http://${lbIP}/hostname`]);
+    const cookie = /^set-cookie: (INGRESSCOOKIE=[^;]+)/im.exec(first.stdout)?.[1];
+    expect(cookie, first.stdout).toBeDefined();
+    const pod = (await get("/hostname", "sticky.example", ["-H", `Cookie: ${cookie}`])).body;
+    await cluster.api.delete(resourceByKind("Pod")!, "default", pod, { gracePeriodSeconds: 0 });
+    let moved = "";
+    await cluster.waitFor(
+      async () => {
+        const r = await cluster.execOnHost("outside", ["curl", "-sS", "--max-time", "3", "-D", "-", "-H", "Host: sticky.example", "-H", `Cookie: ${cookie}`, `http://${lbIP}/hostname`]);
+        moved = r.stdout;
+        return /^HTTP\/1.1 200/.test(r.stdout) && !r.stdout.includes(pod) && /^set-cookie: INGRESSCOOKIE=/im.test(r.stdout);
+      },
+      { timeoutMs: 20_000, intervalMs: 200, what: () => `the session to move off ${pod} with a new cookie: ${moved}` },
+    );
+  });
 });
 
