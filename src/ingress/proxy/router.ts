@@ -3,7 +3,7 @@
 // backend's ready endpoints, with ingress-nginx's statuses, headers,
 // per-route options and cookie affinity (../shared/reference/ingress.md
 // §4, §6, §7, §11). The decisions live in small pure modules beside this
-// one; this file wires them to sockets, Node's http client (requests) and
+// one; this file wires them to sockets, undici's client (requests) and
 // http-proxy-3 (websockets; docs/decisions.md "The router's request path").
 //
 // The Ingress table is served on the router's HTTP and HTTPS ports; each
@@ -18,6 +18,8 @@ import net from "node:net";
 import tls from "node:tls";
 import { randomBytes } from "node:crypto";
 import { createProxyServer, type ProxyServer } from "http-proxy-3";
+import type { Dispatcher, Pool } from "undici";
+import PoolClass from "undici/lib/dispatcher/pool.js";
 import type { CIDR } from "../../net/cidr.js";
 import { RouteMatcher, pathOfUrl } from "../match.js";
 import type { GatewayServer, Route, RouteTable, ServiceBackend } from "../table.js";
@@ -25,7 +27,7 @@ import { AffinityKeys, affinityCookie, cookieValue } from "./affinity.js";
 import { RoundRobin, pickWeighted } from "./balancer.js";
 import { declaredTooLarge, readBody } from "./body.js";
 import { endpointKey, type Endpoint, type Resolution } from "./endpoint.js";
-import { clientAddress, headerList, passScheme, peerAddress, upstreamHeaders, type Listener } from "./headers.js";
+import { clientAddress, headerList, passScheme, peerAddress, responseHeaders, upstreamHeaders, type Listener } from "./headers.js";
 import { clientHelloServerName } from "./client-hello.js";
 import { applyHeaderEdits, redirectLocation, rewrittenUrl } from "./gateway-filters.js";
 import { sendStatus, sendStatusOnSocket } from "./responses.js";
@@ -53,6 +55,8 @@ const MAX_TRIES = 3;
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 /** Methods sent without a length when they have no body; any other gets Content-Length: 0 (as http-proxy and Node's client did). */
 const NO_LENGTH_WITHOUT_BODY = new Set(["GET", "HEAD", "TRACE", "CONNECT"]);
+/** Request headers undici's client refuses to be given (it frames the request itself). */
+const UNDICI_REFUSES = ["transfer-encoding", "keep-alive", "upgrade", "expect"];
 
 const backendKey = (b: ServiceBackend) => `${b.namespace}/${b.service}:${"number" in b.port ? b.port.number : b.port.name}`;
 
@@ -99,6 +103,8 @@ export class IngressRouter {
   private readonly attempts = new WeakMap<http.IncomingMessage, Attempt>();
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: "lifo" });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxFreeSockets: 64, rejectUnauthorized: false });
+  /** undici pools for requests (websockets use the agents above, through http-proxy-3) */
+  private readonly pools = new Map<string, Pool>();
   private readonly proxy: ProxyServer;
 
   constructor(private readonly options: RouterOptions) {
@@ -192,7 +198,9 @@ export class IngressRouter {
     this.gatewayPorts.clear();
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
-    await Promise.all(all.map((s) => this.close(s)));
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all([...all.map((s) => this.close(s)), ...pools.map((p) => p.destroy().catch(() => {}))]);
   }
 
   // -------------------------------------------------------------------------
@@ -407,6 +415,8 @@ export class IngressRouter {
       delete h["transfer-encoding"];
       h["content-length"] = String(body.length);
     } else if (h["content-length"] === undefined && !NO_LENGTH_WITHOUT_BODY.has(req.method ?? "")) h["content-length"] = "0";
+    // undici refuses these (it frames the request itself); only a Gateway's RequestHeaderModifier could have added them
+    if (route.options.requestHeaders) for (const name of UNDICI_REFUSES) delete h[name];
     const headers = headerList(h);
 
     const tried = new Set<string>();
@@ -434,50 +444,90 @@ export class IngressRouter {
     attempt(first.endpoint, first.setCookie);
   }
 
+  /** The keep-alive pool for an endpoint (per scheme and connect timeout, which undici sets per pool). */
+  private poolFor(a: Attempt, secure: boolean): Pool {
+    const connectTimeout = a.route.options.connectTimeoutMs;
+    const key = `${secure ? "s" : ""}${a.endpoint.ip}|${a.endpoint.port}|${connectTimeout}`;
+    let pool = this.pools.get(key);
+    if (!pool) {
+      const host = a.endpoint.ip.includes(":") ? `[${a.endpoint.ip}]` : a.endpoint.ip;
+      pool = new PoolClass(`${secure ? "https" : "http"}://${host}:${a.endpoint.port}`, {
+        connect: { timeout: connectTimeout, ...(secure ? { rejectUnauthorized: false } : {}) },
+        // nginx's upstream keepalive_timeout (60 s); an upstream's own Keep-Alive: timeout= hint is shorter and wins
+        keepAliveTimeout: 60_000,
+        keepAliveMaxTimeout: 60_000,
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
+      pool.on("connectionError", () => {});
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+
   /**
-   * One try at one endpoint with Node's http client, then the upstream's
+   * One try at one endpoint with undici's client, then the upstream's
    * response to the client as http-proxy-3's web passes wrote it
    * (Transfer-Encoding dropped, Connection kept or keep-alive, status and
    * reason, every other header), plus ours (HSTS, a Gateway's response
    * header edits, the affinity cookie). `failed` is called once when the
-   * try ends without a response passed on.
+   * try ends without a response passed on, or when it breaks after.
    */
   private forward(req: http.IncomingMessage, res: http.ServerResponse, a: Attempt, headers: string[], body: Buffer | undefined, failed: () => void): void {
     const secure = a.route.options.backendProtocol === "HTTPS";
-    const options: http.RequestOptions = { host: a.endpoint.ip, port: a.endpoint.port, method: req.method, path: req.url ?? "/", headers, agent: secure ? this.httpsAgent : this.httpAgent };
-    const up = secure ? https.request({ ...options, rejectUnauthorized: false }) : http.request(options);
+    const readTimeout = a.route.options.readTimeoutMs;
     let over = false;
-    const fail = () => {
+    let abort: ((err?: Error) => void) | undefined;
+    let cancelled = false;
+    const fail = (err: Error) => {
       if (over) return;
       over = true;
+      const code = (err as { code?: string }).code;
+      if (code === "UND_ERR_CONNECT_TIMEOUT") a.timedOut = "connect";
+      else if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") a.timedOut = "read";
       failed();
     };
-    up.once("socket", (socket: net.Socket) => this.watchUpstream(up, socket, a));
-    up.on("error", fail);
     res.once("close", () => {
-      if (!res.writableFinished) up.destroy();
+      if (res.writableFinished) return;
+      cancelled = true;
+      abort?.();
     });
-    up.once("response", (upstream: http.IncomingMessage) => {
-      a.responded = true;
-      let h = upstream.headers;
-      if (a.hsts) h["strict-transport-security"] = HSTS;
-      const edits = a.route.options.responseHeaders;
-      if (edits) h = applyHeaderEdits(h, edits);
-      if (a.setCookie) h["set-cookie"] = [...(h["set-cookie"] ?? []), a.setCookie];
-      delete h["transfer-encoding"];
-      if (req.httpVersion === "1.0") h.connection = req.headers.connection || "close";
-      else if (!h.connection) h.connection = req.headers.connection || "keep-alive";
-      // An upstream that dies mid-body (or hits the read timeout) must not leave the client waiting.
-      upstream.once("close", () => {
-        if (!upstream.complete) res.destroy();
-      });
-      if (res.headersSent || res.writableEnded) return void upstream.resume();
-      const status = upstream.statusCode ?? 502;
-      if (upstream.statusMessage) res.writeHead(status, upstream.statusMessage, headerList(h));
-      else res.writeHead(status, headerList(h));
-      upstream.pipe(res);
-    });
-    up.end(body);
+    const handler: Dispatcher.DispatchHandler = {
+      onConnect: (abortRequest) => {
+        // called as the request is written: the endpoint took the connection
+        a.connected = true;
+        abort = abortRequest;
+        if (cancelled) abortRequest();
+      },
+      onHeaders: (statusCode, raw, resume, statusText) => {
+        if (statusCode < 200) return true; // 1xx: not passed on (Node's client dropped them too)
+        a.responded = true;
+        let h = responseHeaders(raw);
+        if (a.hsts) h["strict-transport-security"] = HSTS;
+        const edits = a.route.options.responseHeaders;
+        if (edits) h = applyHeaderEdits(h, edits);
+        if (a.setCookie) h["set-cookie"] = [...(h["set-cookie"] ?? []), a.setCookie];
+        delete h["transfer-encoding"];
+        if (req.httpVersion === "1.0") h.connection = req.headers.connection || "close";
+        else if (!h.connection) h.connection = req.headers.connection || "keep-alive";
+        if (res.headersSent || res.writableEnded) return true;
+        if (statusText) res.writeHead(statusCode, statusText, headerList(h));
+        else res.writeHead(statusCode, headerList(h));
+        res.on("drain", resume);
+        return true;
+      },
+      onData: (chunk) => res.write(chunk),
+      onComplete: () => {
+        over = true;
+        res.end();
+      },
+      // An upstream that dies mid-body (or hits the read timeout) must not leave the client waiting: failed() destroys it.
+      onError: fail,
+    };
+    this.poolFor(a, secure).dispatch(
+      { path: req.url ?? "/", method: (req.method ?? "GET") as Dispatcher.HttpMethod, headers, body: body ?? null, headersTimeout: readTimeout, bodyTimeout: readTimeout, reset: false },
+      handler,
+    );
   }
 
   private onUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer, listener: Served): void {
