@@ -452,6 +452,52 @@ describe("table swaps and websockets (reference §7 \"WebSockets\", §11)", () =
     expect(text).toMatch(/^HTTP\/1\.1 404 Not Found\r\n/);
   });
 
+  it("passes responses through as the upstream framed them: chunked, HEAD without a body, a 1 MiB body, the upstream's status and reason", async () => {
+    const big = "x".repeat(1024 * 1024);
+    const server = http.createServer((req, res) => {
+      if (req.url === "/chunked") {
+        res.write("one,");
+        setTimeout(() => res.end("two"), 20);
+      } else if (req.url === "/big") res.end(big);
+      else if (req.url === "/teapot") {
+        res.statusCode = 418;
+        res.statusMessage = "I'm a teapot";
+        res.end("short and stout");
+      } else {
+        res.setHeader("content-length", "5"); // Node leaves it out of a HEAD answer unless set
+        res.end(req.method === "HEAD" ? undefined : "hello");
+      }
+    });
+    services.set("shapes", { endpoints: [{ ip: "127.0.0.1", port: await listen(server) }] });
+    const port = await startRouter(ingress("shapes", [{ host: "shapes.test", paths: [["/", "shapes"]] }]));
+    const chunked = await request(port, "/chunked", { host: "shapes.test" });
+    expect([chunked.status, chunked.text, chunked.headers["transfer-encoding"]]).toEqual([200, "one,two", "chunked"]);
+    const head = await request(port, "/", { host: "shapes.test", method: "HEAD" });
+    expect([head.status, head.text, head.headers["content-length"]]).toEqual([200, "", "5"]);
+    const large = await request(port, "/big", { host: "shapes.test" });
+    expect(large.text.length).toBe(big.length);
+    const teapot = await request(port, "/teapot", { host: "shapes.test" });
+    expect([teapot.status, teapot.text]).toEqual([418, "short and stout"]);
+  });
+
+  it("an upstream that dies mid-body ends the client's connection (no truncated response passed as whole)", async () => {
+    const server = net.createServer((s) => s.once("data", () => s.end("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")));
+    services.set("dying", { endpoints: [{ ip: "127.0.0.1", port: await listen(server) }] });
+    const port = await startRouter(ingress("dying", [{ host: "dying.test", paths: [["/", "dying"]] }]));
+    const ended = await new Promise<string>((resolve) => {
+      const req = http.request({ host: "127.0.0.1", port, path: "/", agent: false, headers: { host: "dying.test" } }, (res) => {
+        let body = "";
+        res.on("data", (c: Buffer) => (body += c.toString()));
+        res.on("end", () => resolve(`complete: ${body}`));
+        res.on("aborted", () => resolve(`aborted after ${JSON.stringify(body)}`));
+        res.on("error", () => undefined);
+      });
+      req.on("error", (e) => resolve(`error ${e.message}`));
+      req.end();
+    });
+    expect(ended).toBe('aborted after "partial"');
+  });
+
   it("an in-flight slow request completes across a setTable()", async () => {
     services.set("slow", { endpoints: [await echoPod("slow", 400)] });
     const port = await startRouter(ingress("a", [{ host: "slow.test", paths: [["/", "slow"]] }]));

@@ -18,8 +18,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { randomBytes } from "node:crypto";
 import { createProxyServer, type ProxyServer } from "http-proxy-3";
-import type { Dispatcher, Pool } from "undici";
-import PoolClass from "undici/lib/dispatcher/pool.js";
+import { Pool, type Dispatcher } from "undici";
 import type { CIDR } from "../../net/cidr.js";
 import { RouteMatcher, pathOfUrl } from "../match.js";
 import type { GatewayServer, Route, RouteTable, ServiceBackend } from "../table.js";
@@ -451,7 +450,7 @@ export class IngressRouter {
     let pool = this.pools.get(key);
     if (!pool) {
       const host = a.endpoint.ip.includes(":") ? `[${a.endpoint.ip}]` : a.endpoint.ip;
-      pool = new PoolClass(`${secure ? "https" : "http"}://${host}:${a.endpoint.port}`, {
+      pool = new Pool(`${secure ? "https" : "http"}://${host}:${a.endpoint.port}`, {
         connect: { timeout: connectTimeout, ...(secure ? { rejectUnauthorized: false } : {}) },
         // nginx's upstream keepalive_timeout (60 s); an upstream's own Keep-Alive: timeout= hint is shorter and wins
         keepAliveTimeout: 60_000,
