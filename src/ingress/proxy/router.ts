@@ -478,6 +478,7 @@ export class IngressRouter {
     let over = false;
     let abort: ((err?: Error) => void) | undefined;
     let cancelled = false;
+    let corked = false;
     const fail = (err: Error) => {
       if (over) return;
       over = true;
@@ -513,12 +514,26 @@ export class IngressRouter {
         if (statusText) res.writeHead(statusCode, statusText, headerList(h));
         else res.writeHead(statusCode, headerList(h));
         res.on("drain", resume);
+        // Headers, a small body and its end leave in one write: uncorked after the first chunk's tick, or at the end.
+        res.cork();
+        corked = true;
         return true;
       },
-      onData: (chunk) => res.write(chunk),
+      onData: (chunk) => {
+        const more = res.write(chunk);
+        if (corked) {
+          corked = false;
+          process.nextTick(() => res.uncork());
+        }
+        return more;
+      },
       onComplete: () => {
         over = true;
         res.end();
+        if (corked) {
+          corked = false;
+          res.uncork();
+        }
       },
       // An upstream that dies mid-body (or hits the read timeout) must not leave the client waiting: failed() destroys it.
       onError: fail,
