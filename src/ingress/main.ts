@@ -11,10 +11,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createSecureContext, type SecureContext } from "node:tls";
-import { ApiClient } from "../api/client.js";
-import { IngressController } from "./controller.js";
-import { IngressRouter } from "./proxy/router.js";
+import type { IngressController } from "./controller.js";
 
 export const USAGE = `Usage: kemu-ingress-router --api-socket PATH [flags]
 
@@ -98,8 +97,9 @@ function fakeCertificate(): SecureContext {
   }
 }
 
-/** One serving process: controller + router. */
-async function serve(cmd: RouterCommand): Promise<void> {
+/** One serving process: controller + router (loaded here, so the supervising primary stays small). */
+export async function serve(cmd: RouterCommand): Promise<void> {
+  const [{ ApiClient }, { IngressController }, { IngressRouter }] = await Promise.all([import("../api/client.js"), import("./controller.js"), import("./proxy/router.js")]);
   const api = new ApiClient(cmd.apiSocket);
   let controller: IngressController | undefined;
   // One secret for every worker (from the primary): a sticky cookie issued by one is valid in the other.
@@ -135,6 +135,8 @@ export async function runIngressRouter(argv: string[]): Promise<void> {
   }
   if (cluster.isWorker) return serve(cmd);
   // The primary only supervises: workers share the listening sockets and each runs a controller.
+  // They start from worker.ts, not the whole command line.
+  cluster.setupPrimary({ exec: fileURLToPath(new URL("./worker.js", import.meta.url)), args: argv });
   // Workers that have their table and listen: /healthz is 200 once there is one.
   const live = new Set<number>();
   const affinitySecret = randomBytes(32).toString("hex");
