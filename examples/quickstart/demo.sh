@@ -43,5 +43,7 @@ The cluster "kemu" keeps running. Try (kemu is bin/kemu; export PATH=\$PWD/bin:\
   kemu iptables node-1 -t nat            # the Service's KUBE-SVC-… and KUBE-SEP-… chains
   kemu exec client -- dig +short SRV _http._tcp.web.default.svc.cluster.local
   kemu exec client -- hostname           # every pod has its own UTS namespace
+  kemu apply -f examples/ingress/web.yaml -f examples/gateway/web.yaml   # an Ingress, a Gateway and an HTTPRoute
+  kemu exec --host outside -- curl -s -H 'Host: web.example' http://172.18.255.1/hostname   # through the router (kemu get ingress)
   kemu down                              # removes everything
 MSG
