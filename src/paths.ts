@@ -24,3 +24,8 @@ export function builtinPath(name: "agnhost" | "kemu-sandbox" | "kemu-probe"): st
 export function cliEntry(): string {
   return join(PACKAGE_ROOT, "dist", "cli", "main.js");
 }
+
+/** The Ingress router pod's program (src/ingress/entry.ts): the router without the command line around it. */
+export function routerEntry(): string {
+  return join(PACKAGE_ROOT, "dist", "ingress", "entry.js");
+}

@@ -7,7 +7,7 @@
 // read-only: agnhost its binary; CoreDNS (kemu's resolver, a Node.js program)
 // Node.js, kemu's code and the cluster's API socket. A user's image never does.
 import { basename, dirname } from "node:path";
-import { builtinPath, cliEntry, PACKAGE_ROOT } from "../paths.js";
+import { builtinPath, cliEntry, PACKAGE_ROOT, routerEntry } from "../paths.js";
 import type { Container } from "../api/types.js";
 
 export interface ResolvedProgram {
@@ -61,8 +61,8 @@ export function resolveProgram(container: Container, expand: (s: string) => stri
     return host();
   }
   // CoreDNS images run kemu's resolver, kemu's router image its Ingress router: both read the cluster through the API socket.
-  if (COREDNS.test(image) && command.length === 0) return kemuProgram("dns", args, context);
-  if (INGRESS_ROUTER.test(image) && command.length === 0) return kemuProgram("ingress-router", args, context);
+  if (COREDNS.test(image) && command.length === 0) return kemuProgram([cliEntry(), "dns"], args, context);
+  if (INGRESS_ROUTER.test(image) && command.length === 0) return kemuProgram([routerEntry()], args, context);
   if (PAUSE.test(image) && command.length === 0) return { file: agnhost, args: ["pause"], kind: "builtin", readOnlyPaths: [agnhost] };
   if (command.length === 0) {
     throw new ImageError(
@@ -73,14 +73,14 @@ export function resolveProgram(container: Container, expand: (s: string) => stri
   return host();
 }
 
-/** One of kemu's own Node.js programs (`kemu <subcommand>`), given the API socket unless its args name one. */
-function kemuProgram(subcommand: string, args: string[], context: ProgramContext): ResolvedProgram {
+/** One of kemu's own Node.js programs (`kemu <subcommand>`, or an entry of its own), given the API socket unless its args name one. */
+function kemuProgram(entry: string[], args: string[], context: ProgramContext): ResolvedProgram {
   const socketArg = args.indexOf("--api-socket");
   const socket = socketArg >= 0 ? args[socketArg + 1] : context.apiSocket;
   const extra = socketArg >= 0 || !context.apiSocket ? [] : ["--api-socket", context.apiSocket];
   return {
     file: process.execPath,
-    args: [cliEntry(), subcommand, ...extra, ...args],
+    args: [...entry, ...extra, ...args],
     kind: "builtin",
     readOnlyPaths: [process.execPath, ...kemuCodePaths(), ...(socket ? [socket] : [])],
   };
