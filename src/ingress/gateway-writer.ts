@@ -44,13 +44,15 @@ export class GatewayWriter {
     }
     for (const r of t.routes) {
       const obj = stored.route(r.namespace, r.name);
-      if (obj) await this.write("HTTPRoute", obj, { ...(obj.status ?? {}), parents: mergeRouteParents(obj.status?.parents, r.parents, this.controllerName, now, r.namespace) });
+      if (obj) await this.write("HTTPRoute", obj, { parents: mergeRouteParents(obj.status?.parents, r.parents, this.controllerName, now, r.namespace) });
     }
   }
 
-  private async write(kind: string, obj: Stored<KubeObject & { status?: unknown }>, status: unknown): Promise<void> {
-    if (!statusChanged(obj.status ?? {}, { ...((obj.status as object | undefined) ?? {}), ...(status as object) })) return;
-    await this.api.update(resourceByKind(kind)!, { ...obj, status: { ...((obj.status as object | undefined) ?? {}), ...(status as object) } }, { subresource: "status" }).catch((err: Error) => {
+  /** Writes the stored status with `fields` replaced, unless that changes nothing. */
+  private async write(kind: string, obj: Stored<KubeObject & { status?: object }>, fields: object): Promise<void> {
+    const status = { ...(obj.status ?? {}), ...fields };
+    if (!statusChanged(obj.status ?? {}, status)) return;
+    await this.api.update(resourceByKind(kind)!, { ...obj, status }, { subresource: "status" }).catch((err: Error) => {
       // A conflict means a newer version is on its way to the informer; the next rebuild writes again.
       this.log(`gateway: status of ${kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ""}${obj.metadata.name}: ${err.message}`);
     });

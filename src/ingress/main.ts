@@ -133,9 +133,8 @@ export async function runIngressRouter(argv: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  if (cluster.isWorker) return serve(cmd);
   // The primary only supervises: workers share the listening sockets and each runs a controller.
-  // They start from worker.ts, not the whole command line.
+  // They start from worker.ts (which calls serve), not from here.
   cluster.setupPrimary({ exec: fileURLToPath(new URL("./worker.js", import.meta.url)), args: argv });
   // Workers that have their table and listen: /healthz is 200 once there is one.
   const live = new Set<number>();

@@ -33,14 +33,19 @@ export function pathOfUrl(url: string | undefined): string {
   return path === "" ? "/" : path;
 }
 
+/** The query string of a request target: after `?`, before `#`, not decoded ("" when there is none). */
+export function queryStringOf(url: string | undefined): string {
+  const u = url ?? "";
+  const q = u.indexOf("?");
+  if (q < 0) return "";
+  const hash = u.indexOf("#", q);
+  return u.slice(q + 1, hash < 0 ? undefined : hash);
+}
+
 /** The query string's parameters, names as sent, values decoded; the first value of a repeated one wins. */
 export function queryOfUrl(url: string | undefined): Map<string, string> {
   const params = new Map<string, string>();
-  const u = url ?? "";
-  const q = u.indexOf("?");
-  if (q < 0) return params;
-  const hash = u.indexOf("#", q);
-  for (const [name, value] of new URLSearchParams(u.slice(q + 1, hash < 0 ? undefined : hash))) if (!params.has(name)) params.set(name, value);
+  for (const [name, value] of new URLSearchParams(queryStringOf(url))) if (!params.has(name)) params.set(name, value);
   return params;
 }
 

@@ -3,16 +3,14 @@
 // header modifiers (httproute_types.go HTTPRequestRedirectFilter,
 // HTTPURLRewriteFilter, HTTPHeaderFilter godoc). Pure.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
-import { hostOfHeader, pathOfUrl } from "../match.js";
+import { hostOfHeader, pathOfUrl, queryStringOf } from "../match.js";
 import type { HeaderEdits, PathMatch, PathModifier, Redirect } from "../table.js";
 
 const WELL_KNOWN_PORT = { http: 80, https: 443 } as const;
 
+/** The query string with its `?`, kept by redirects and rewrites. */
 function queryPart(url: string): string {
-  const q = url.indexOf("?");
-  if (q < 0) return "";
-  const hash = url.indexOf("#", q);
-  return url.slice(q, hash < 0 ? undefined : hash);
+  return url.includes("?") ? `?${queryStringOf(url)}` : "";
 }
 
 /**

@@ -1,18 +1,11 @@
 // URL changes a route asks for, as ingress-nginx's nginx.tmpl writes them
 // (reference §7 "rewrite-target", §6 ssl-redirect). Pure.
 import type { PathMatch, Route } from "../table.js";
-import { pathOfUrl } from "../match.js";
+import { pathOfUrl, queryStringOf } from "../match.js";
 
 /** The route's path as written (nginx's location path): what session-cookie-path defaults to. */
 export function locationPath(p: PathMatch): string {
   return p.kind === "regex" ? p.source.replace(/^\^/, "") : p.path;
-}
-
-function queryOf(url: string): string {
-  const q = url.indexOf("?");
-  if (q < 0) return "";
-  const hash = url.indexOf("#", q);
-  return url.slice(q + 1, hash < 0 ? undefined : hash);
 }
 
 /** `$1`…`$9` of a match (an unmatched group is empty), as nginx's rewrite replacement. */
@@ -35,7 +28,7 @@ export function rewriteUrl(route: Route, url: string): string | undefined {
   const m = re.exec(pathOfUrl(url));
   if (!m) return undefined;
   const path = expandCaptures(target, m);
-  const query = queryOf(url);
+  const query = queryStringOf(url);
   if (query === "") return path;
   return path.includes("?") ? `${path}&${query}` : `${path}?${query}`;
 }
