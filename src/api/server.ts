@@ -84,7 +84,7 @@ export class RestServer {
     const body = method === "GET" || method === "HEAD" ? undefined : decodeBody((await readBody(req)).toString("utf8"), req.headers["content-type"], method);
 
     if (url.pathname === "/healthz" || url.pathname === "/readyz" || url.pathname === "/livez") return sendText(res, 200, "ok");
-    if (url.pathname === "/version") return sendJson(res, 200, { major: "1", minor: "31", gitVersion: "v1.31.0-kemu", platform: "linux/amd64" });
+    if (url.pathname === "/version") return sendJson(res, 200, { major: "1", minor: "32", gitVersion: "v1.32.0-kemu", gitCommit: "", gitTreeState: "clean", buildDate: "1970-01-01T00:00:00Z", goVersion: process.version, compiler: "gc", platform: "linux/amd64" });
     if (url.pathname === APPLY_PATH) {
       if (method !== "POST") throw new ApiError("MethodNotAllowed", `${method} is not supported on ${APPLY_PATH}`);
       return sendJson(res, 200, applyAll(this.api, parseApplyRequest(body)));
