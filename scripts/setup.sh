@@ -10,7 +10,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 missing=()
-for pair in ip:iproute2 nsenter:util-linux curl:curl dig:dnsutils iptables-restore:iptables nft:nftables conntrack:conntrack cc:gcc ps:procps ping:iputils-ping wrk:wrk; do
+for pair in ip:iproute2 nsenter:util-linux curl:curl dig:dnsutils iptables-restore:iptables nft:nftables conntrack:conntrack cc:gcc ps:procps ping:iputils-ping wrk:wrk openssl:openssl; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 [ -e /usr/include/stdio.h ] || missing+=(libc6-dev)

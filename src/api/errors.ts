@@ -54,6 +54,7 @@ export type StatusReason =
   | "AlreadyExists"
   | "Conflict"
   | "BadRequest"
+  | "Unauthorized"
   | "Forbidden"
   | "Gone"
   | "MethodNotAllowed"
@@ -68,6 +69,7 @@ const codeOf: Record<StatusReason, number> = {
   AlreadyExists: 409,
   Conflict: 409,
   BadRequest: 400,
+  Unauthorized: 401,
   Forbidden: 403,
   Timeout: 504,
   Gone: 410,

@@ -51,7 +51,8 @@ export function parsePath(pathname: string): Route | undefined {
 }
 
 export class RestServer {
-  private readonly server: http.Server;
+  /** Public so that the HTTPS endpoint (https.ts) hands its authenticated requests and upgrades to it. */
+  readonly server: http.Server;
   private readonly openWatches = new Set<http.ServerResponse>();
 
   constructor(
