@@ -343,7 +343,10 @@ function podGracePeriod(pod: Stored<KubeObject>, options: DeleteOptions): number
 
 function hasGeneration(resource: ResourceInfo): boolean {
   // Upstream's strategies for these kinds set no generation.
-  return !["Pod", "Namespace", "Node", "EndpointSlice", "Lease", "Secret", "Event"].includes(resource.kind);
+  // (HorizontalPodAutoscaler: none until the HPAGeneration gate, after 1.32.)
+  return !["Pod", "Namespace", "Node", "EndpointSlice", "Lease", "Secret", "Event", "ConfigMap", "ServiceAccount", "Endpoints", "HorizontalPodAutoscaler"].includes(
+    resource.kind,
+  );
 }
 
 export function qualifiedPlural(resource: ResourceInfo): string {
