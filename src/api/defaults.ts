@@ -95,16 +95,36 @@ function defaultPodSpec(spec: Obj): void {
   if (!isObj(spec.securityContext)) spec.securityContext = {};
   if (spec.terminationGracePeriodSeconds === undefined || spec.terminationGracePeriodSeconds === null) spec.terminationGracePeriodSeconds = 30;
   setIfUnset(spec, "schedulerName", "default-scheduler");
+  mirrorServiceAccount(spec);
   for (const v of objects(spec.volumes)) defaultVolume(v);
   for (const list of ["containers", "initContainers", "ephemeralContainers"]) {
     for (const c of objects(spec[list])) defaultContainer(c);
   }
 }
 
-/** Defaults only Pods get (not templates): service links, requests from limits, host ports under hostNetwork. */
+/**
+ * serviceAccount is the deprecated alias of serviceAccountName: the v1
+ * conversion reads it when serviceAccountName is empty and always writes
+ * serviceAccountName back into it.
+ */
+function mirrorServiceAccount(spec: Obj): void {
+  const nonEmpty = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+  const name = nonEmpty(spec.serviceAccountName) ?? nonEmpty(spec.serviceAccount);
+  if (name === undefined) return;
+  spec.serviceAccountName = name;
+  spec.serviceAccount = name;
+}
+
+/**
+ * Defaults only Pods get (not templates): the ServiceAccount admission
+ * plugin's serviceAccountName "default", service links, requests from
+ * limits, host ports under hostNetwork.
+ */
 function defaultPod(pod: Obj): void {
   const spec = ensure(pod, "spec");
   defaultPodSpec(spec);
+  setIfUnset(spec, "serviceAccountName", "default");
+  mirrorServiceAccount(spec);
   if (spec.enableServiceLinks === undefined || spec.enableServiceLinks === null) spec.enableServiceLinks = true;
   for (const list of ["containers", "initContainers"]) {
     for (const c of objects(spec[list])) {
@@ -272,6 +292,52 @@ function defaultNode(node: Obj): void {
   }
 }
 
+/** SetDefaults_EndpointPort: a port without protocol is TCP. */
+function defaultEndpoints(ep: Obj): void {
+  for (const subset of objects(ep.subsets)) for (const port of objects(subset.ports)) setIfUnset(port, "protocol", "TCP");
+}
+
+/** The HPA's scaling rules when behavior is given (autoscaling/v2 defaults.go): scale up by 4 pods or 100% per 15 s, at once. */
+function defaultScaleUpRules(): Obj {
+  return {
+    stabilizationWindowSeconds: 0,
+    selectPolicy: "Max",
+    policies: [
+      { type: "Pods", value: 4, periodSeconds: 15 },
+      { type: "Percent", value: 100, periodSeconds: 15 },
+    ],
+  };
+}
+
+/** Scale down by up to 100% per 15 s; the window is the controller's --horizontal-pod-autoscaler-downscale-stabilization (not defaulted). */
+function defaultScaleDownRules(): Obj {
+  return { selectPolicy: "Max", policies: [{ type: "Percent", value: 100, periodSeconds: 15 }] };
+}
+
+/** Fields given in a rule win; absent ones come from the defaults (copyHPAScalingRules). */
+function fillScalingRules(given: unknown, defaults: Obj): Obj {
+  if (!isObj(given)) return defaults;
+  for (const key of ["selectPolicy", "stabilizationWindowSeconds", "policies"]) {
+    if (given[key] === undefined || given[key] === null) {
+      if (defaults[key] !== undefined) given[key] = defaults[key];
+    }
+  }
+  return given;
+}
+
+/** SetDefaults_HorizontalPodAutoscaler: minReplicas 1, a CPU target of 80% when there are no metrics, full scaling rules under behavior. */
+function defaultHorizontalPodAutoscaler(hpa: Obj): void {
+  const spec = ensure(hpa, "spec");
+  if (spec.minReplicas === undefined || spec.minReplicas === null) spec.minReplicas = 1;
+  if (!Array.isArray(spec.metrics) || spec.metrics.length === 0) {
+    spec.metrics = [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 80 } } }];
+  }
+  if (isObj(spec.behavior)) {
+    spec.behavior.scaleUp = fillScalingRules(spec.behavior.scaleUp, defaultScaleUpRules());
+    spec.behavior.scaleDown = fillScalingRules(spec.behavior.scaleDown, defaultScaleDownRules());
+  }
+}
+
 const defaulters: Record<string, (o: Obj) => void> = {
   Pod: defaultPod,
   Deployment: defaultDeployment,
@@ -283,6 +349,8 @@ const defaulters: Record<string, (o: Obj) => void> = {
   Node: defaultNode,
   NetworkPolicy: defaultNetworkPolicy,
   Secret: defaultSecret,
+  Endpoints: defaultEndpoints,
+  HorizontalPodAutoscaler: defaultHorizontalPodAutoscaler,
   IngressClass: defaultIngressClass,
   // The Gateway API CRDs' schema defaults (HTTPRoute matches, weights, ref groups and kinds; listener allowedRoutes).
   Gateway: defaultGateway,
@@ -292,7 +360,8 @@ const defaulters: Record<string, (o: Obj) => void> = {
 /**
  * Returns a deep copy of obj with Kubernetes' defaults applied for its kind
  * (Pod, Deployment, ReplicaSet, StatefulSet, Service, EndpointSlice, Namespace, Node,
- * NetworkPolicy, Secret, IngressClass, Gateway, HTTPRoute; other kinds are only copied). Idempotent: applyDefaults(applyDefaults(x))
+ * NetworkPolicy, Secret, Endpoints, HorizontalPodAutoscaler, IngressClass, Gateway, HTTPRoute;
+ * other kinds are only copied). Idempotent: applyDefaults(applyDefaults(x))
  * equals applyDefaults(x).
  */
 export function applyDefaults<T extends KubeObject>(obj: T): T {

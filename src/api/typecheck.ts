@@ -22,6 +22,11 @@ import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
 import { IngressClass } from "kubernetes-models/networking.k8s.io/v1/IngressClass";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { Event } from "kubernetes-models/v1/Event";
+import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
+import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import { Endpoints } from "kubernetes-models/v1/Endpoints";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
 import { ObjectMeta } from "@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta";
 import { FieldError } from "./errors.js";
 import { REDACTED } from "./validation/secret.js";
@@ -54,6 +59,11 @@ const schemas: Record<string, Checkable> = {
   IngressClass,
   Secret,
   Event,
+  ConfigMap,
+  ServiceAccount,
+  Endpoints,
+  PodDisruptionBudget,
+  HorizontalPodAutoscaler,
 };
 
 /**
@@ -215,6 +225,7 @@ const MAP_FIELDS = new Set([
   "options",
   "data",
   "stringData",
+  "binaryData",
 ]);
 
 /** Pure: a JSON pointer into obj as a Kubernetes field path: /spec/containers/0/command → spec.containers[0].command. */

@@ -59,6 +59,9 @@ describe("Pod defaults", () => {
         schedulerName: "default-scheduler",
         securityContext: {},
         enableServiceLinks: true,
+        // The ServiceAccount admission plugin's default, mirrored into the deprecated field by the v1 conversion.
+        serviceAccountName: "default",
+        serviceAccount: "default",
       },
     });
   });

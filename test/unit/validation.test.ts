@@ -130,10 +130,10 @@ describe("name and format checks", () => {
 
 describe("validateObject dispatch", () => {
   it("rejects unknown kinds", () => {
-    expect(errs({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } })).toEqual([
-      'kind: Unsupported value: "ConfigMap": supported values: "ClusterNetworkPolicy", "Deployment", "EndpointSlice", "Event", "Gateway", "GatewayClass", "HTTPRoute", "Ingress", "IngressClass", "Lease", "Namespace", "NetworkPolicy", "Node", "Pod", "ReferenceGrant", "ReplicaSet", "Secret", "Service", "StatefulSet"',
+    expect(errs({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "x" } })).toEqual([
+      'kind: Unsupported value: "PersistentVolumeClaim": supported values: "ClusterNetworkPolicy", "ConfigMap", "Deployment", "EndpointSlice", "Endpoints", "Event", "Gateway", "GatewayClass", "HTTPRoute", "HorizontalPodAutoscaler", "Ingress", "IngressClass", "Lease", "Namespace", "NetworkPolicy", "Node", "Pod", "PodDisruptionBudget", "ReferenceGrant", "ReplicaSet", "Secret", "Service", "ServiceAccount", "StatefulSet"',
     ]);
-    expect(supportedKinds).toEqual(["ClusterNetworkPolicy", "Deployment", "EndpointSlice", "Event", "Gateway", "GatewayClass", "HTTPRoute", "Ingress", "IngressClass", "Lease", "Namespace", "NetworkPolicy", "Node", "Pod", "ReferenceGrant", "ReplicaSet", "Secret", "Service", "StatefulSet"]);
+    expect(supportedKinds).toEqual(["ClusterNetworkPolicy", "ConfigMap", "Deployment", "EndpointSlice", "Endpoints", "Event", "Gateway", "GatewayClass", "HTTPRoute", "HorizontalPodAutoscaler", "Ingress", "IngressClass", "Lease", "Namespace", "NetworkPolicy", "Node", "Pod", "PodDisruptionBudget", "ReferenceGrant", "ReplicaSet", "Secret", "Service", "ServiceAccount", "StatefulSet"]);
   });
 
   it("rejects a wrong apiVersion for a known kind", () => {

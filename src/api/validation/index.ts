@@ -27,6 +27,11 @@ import { validateGatewayBody, validateGatewayClassBody } from "./gateway-gateway
 import { validateHTTPRouteBody } from "./gateway-httproute.js";
 import { validateReferenceGrantBody } from "./gateway-referencegrant.js";
 import { validateEventBody } from "./event.js";
+import { validateConfigMapBody } from "./configmap.js";
+import { validateServiceAccountBody } from "./serviceaccount.js";
+import { validateEndpointsBody } from "./endpoints.js";
+import { validatePodDisruptionBudgetBody } from "./poddisruptionbudget.js";
+import { validateHorizontalPodAutoscalerBody } from "./horizontalpodautoscaler.js";
 
 export { validateObjectMeta, validateObjectMetaUpdate } from "./metadata.js";
 export { validatePodSpec, validatePodTemplateSpec } from "./pod.js";
@@ -55,6 +60,11 @@ const kinds: Record<string, KindRules> = {
   Secret: { apiVersion: "v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateSecretBody },
   // The event strategy checks no name syntax of its own: only the generic registry's path-segment rule applies.
   Event: { apiVersion: "v1", namespaced: true, nameFn: nameIsPathSegment, body: validateEventBody },
+  ConfigMap: { apiVersion: "v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateConfigMapBody },
+  ServiceAccount: { apiVersion: "v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateServiceAccountBody },
+  Endpoints: { apiVersion: "v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateEndpointsBody },
+  PodDisruptionBudget: { apiVersion: "policy/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validatePodDisruptionBudgetBody },
+  HorizontalPodAutoscaler: { apiVersion: "autoscaling/v2", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateHorizontalPodAutoscalerBody },
   Ingress: { apiVersion: "networking.k8s.io/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateIngressBody },
   IngressClass: { apiVersion: "networking.k8s.io/v1", namespaced: false, nameFn: nameIsDNSSubdomain, body: validateIngressClassBody },
   // A custom resource's name is a DNS subdomain (apiextensions-apiserver's strategy).
