@@ -132,3 +132,18 @@ export const leasePrinter: Printer = {
     return [nameOf(obj), (obj.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? "", created(obj, now)];
   },
 };
+
+export const configMapPrinter: Printer = {
+  columns: [NAME_COLUMN, column("Data", "string", "How many keys the config map holds (data and binaryData)."), AGE_COLUMN],
+  cells(obj, { now }) {
+    const cm = obj as KubeObject & { data?: Record<string, string>; binaryData?: Record<string, string> };
+    return [nameOf(obj), Object.keys(cm.data ?? {}).length + Object.keys(cm.binaryData ?? {}).length, created(obj, now)];
+  },
+};
+
+export const serviceAccountPrinter: Printer = {
+  columns: [NAME_COLUMN, column("Secrets", "string", "How many secrets the service account lists."), AGE_COLUMN],
+  cells(obj, { now }) {
+    return [nameOf(obj), ((obj as KubeObject & { secrets?: unknown[] }).secrets ?? []).length, created(obj, now)];
+  },
+};

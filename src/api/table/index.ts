@@ -5,10 +5,10 @@ import { ApiError } from "../errors.js";
 import type { ResourceInfo } from "../resources.js";
 import type { KubeObject } from "../types.js";
 import { clusterNetworkPolicyPrinter, customResourceDefaultPrinter, gatewayClassPrinter, gatewayPrinter, httpRoutePrinter } from "./custom-resources.js";
-import { eventPrinter, leasePrinter, namespacePrinter, nodePrinter, secretPrinter } from "./cluster.js";
-import { endpointSlicePrinter, ingressClassPrinter, ingressPrinter, networkPolicyPrinter, servicePrinter } from "./networking.js";
+import { configMapPrinter, eventPrinter, leasePrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter } from "./cluster.js";
+import { endpointSlicePrinter, endpointsPrinter, ingressClassPrinter, ingressPrinter, networkPolicyPrinter, servicePrinter } from "./networking.js";
 import { NAME_COLUMN, column, type PrintOptions, type Printer, type Table, type TableRow } from "./types.js";
-import { deploymentPrinter, podPrinter, replicaSetPrinter, statefulSetPrinter } from "./workloads.js";
+import { deploymentPrinter, podDisruptionBudgetPrinter, podPrinter, replicaSetPrinter, statefulSetPrinter } from "./workloads.js";
 
 export type { PrintOptions, Printer, Table, TableCell, TableColumnDefinition, TableRow } from "./types.js";
 
@@ -20,6 +20,10 @@ const PRINTERS = new Map<string, Printer>([
   ["/namespaces", namespacePrinter],
   ["/events", eventPrinter],
   ["/secrets", secretPrinter],
+  ["/configmaps", configMapPrinter],
+  ["/serviceaccounts", serviceAccountPrinter],
+  ["/endpoints", endpointsPrinter],
+  ["policy/poddisruptionbudgets", podDisruptionBudgetPrinter],
   ["apps/deployments", deploymentPrinter],
   ["apps/replicasets", replicaSetPrinter],
   ["apps/statefulsets", statefulSetPrinter],

@@ -144,3 +144,42 @@ export const networkPolicyPrinter: Printer = {
     return [nameOf(obj), formatLabelSelector((obj as NetworkPolicy).spec?.podSelector ?? {}), created(obj, now)];
   },
 };
+
+interface EndpointSubset {
+  addresses?: { ip: string }[];
+  ports?: { port: number; name?: string }[];
+}
+
+/** formatEndpoints: ready ip:port pairs (bare IPs for a subset without ports), the first three, then " + N more..."; "<none>" without subsets. */
+export function formatEndpoints(subsets: EndpointSubset[] | undefined): string {
+  if (!subsets || subsets.length === 0) return "<none>";
+  const max = 3;
+  const list: string[] = [];
+  let count = 0;
+  let more = false;
+  const add = (text: string) => {
+    if (list.length === max) more = true;
+    else list.push(text);
+  };
+  for (const ss of subsets) {
+    const addresses = ss.addresses ?? [];
+    if ((ss.ports ?? []).length === 0) {
+      count += addresses.length;
+      for (const a of addresses) add(a.ip);
+      continue;
+    }
+    for (const p of ss.ports ?? []) {
+      count += addresses.length;
+      // net.JoinHostPort brackets an IPv6 address.
+      for (const a of addresses) add(`${a.ip.includes(":") ? `[${a.ip}]` : a.ip}:${p.port}`);
+    }
+  }
+  return more ? `${list.join(",")} + ${count - max} more...` : list.join(",");
+}
+
+export const endpointsPrinter: Printer = {
+  columns: [NAME_COLUMN, column("Endpoints", "string", "The ready addresses with their ports."), AGE_COLUMN],
+  cells(obj, { now }) {
+    return [nameOf(obj), formatEndpoints((obj as KubeObject & { subsets?: EndpointSubset[] }).subsets), created(obj, now)];
+  },
+};

@@ -111,3 +111,23 @@ export const statefulSetPrinter: Printer = {
     return [nameOf(obj), `${set.status?.readyReplicas ?? 0}/${set.spec?.replicas ?? 1}`, created(obj, now), names, images];
   },
 };
+
+/** An int-or-string as printed: the number, or the percentage string; "N/A" when unset. */
+function intOrString(v: unknown): string {
+  return v === undefined || v === null ? "N/A" : String(v);
+}
+
+export const podDisruptionBudgetPrinter: Printer = {
+  columns: [
+    NAME_COLUMN,
+    column("Min Available", "string", "Pods that must stay available, a number or a percentage."),
+    column("Max Unavailable", "string", "Pods that may be unavailable, a number or a percentage."),
+    column("Allowed Disruptions", "integer", "Pods that may be evicted now."),
+    AGE_COLUMN,
+  ],
+  cells(obj, { now }) {
+    const spec = (obj.spec ?? {}) as { minAvailable?: unknown; maxUnavailable?: unknown };
+    const status = (obj.status ?? {}) as { disruptionsAllowed?: number };
+    return [nameOf(obj), intOrString(spec.minAvailable), intOrString(spec.maxUnavailable), status.disruptionsAllowed ?? 0, created(obj, now)];
+  },
+};
