@@ -278,3 +278,26 @@ export function negotiateAggregated(accept: string | undefined): AggregatedVersi
   }
   return undefined;
 }
+
+export interface DiscoveryResponse {
+  contentType: string;
+  body: unknown;
+}
+
+/**
+ * The answer to a discovery path (/api, /apis, /api/v1, /apis/<group>,
+ * /apis/<group>/<version>) for this Accept header; undefined for any other
+ * path, or a group or version kemu does not serve (a 404).
+ */
+export function discoveryResponse(pathname: string, accept: string | undefined): DiscoveryResponse | undefined {
+  const json = (body: unknown | undefined) => (body === undefined ? undefined : { contentType: "application/json", body });
+  if (pathname === "/api" || pathname === "/apis") {
+    const aggregated = negotiateAggregated(accept);
+    if (aggregated) return { contentType: aggregatedContentType(aggregated), body: aggregatedDiscovery(pathname, aggregated) };
+    return json(pathname === "/api" ? legacyCoreVersions() : legacyGroupList());
+  }
+  if (pathname === "/api/v1") return json(legacyResourceList("", "v1"));
+  const m = /^\/apis\/([^/]+)(?:\/([^/]+))?\/?$/.exec(pathname);
+  if (m === null) return undefined;
+  return json(m[2] === undefined ? legacyGroup(m[1]!) : legacyResourceList(m[1]!, m[2]));
+}

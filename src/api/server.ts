@@ -5,10 +5,13 @@ import http from "node:http";
 import { existsSync, unlinkSync } from "node:fs";
 import type { ApiServer } from "./apiserver.js";
 import { ApiError } from "./errors.js";
-import { RESOURCES, apiVersionOf, groupVersions, resourceByPlural, type ResourceInfo } from "./resources.js";
+import { apiVersionOf, resourceByPlural, type ResourceInfo } from "./resources.js";
 import type { KubeObject, WatchEvent } from "./types.js";
 import { decodeBody, readBody } from "./body.js";
 import { APPLY_PATH, applyAll, parseApplyRequest } from "./apply-all.js";
+import { discoveryResponse } from "./discovery.js";
+import { openApiIndex, servedOpenApiDocument } from "./openapi.js";
+import { negotiateTable, parseIncludeObject, tableContentType, toTable, type TableRequest } from "./table/index.js";
 
 /** Extra routes the daemon adds (pod logs, kemu's own control endpoints). */
 export interface ExtraRoutes {
@@ -91,13 +94,18 @@ export class RestServer {
       return sendJson(res, 200, applyAll(this.api, parseApplyRequest(body)));
     }
     if (url.pathname.startsWith("/kemu/") && this.extra.kemu) return sendJson(res, 200, await this.extra.kemu(url.pathname, method, body));
-    if (url.pathname === "/api" || url.pathname === "/apis" || isGroupVersionPath(url.pathname)) return sendJson(res, 200, discovery(url.pathname));
+    const found = method === "GET" ? discoveryResponse(url.pathname, req.headers.accept) : undefined;
+    if (found) return sendJson(res, 200, found.body, found.contentType);
+    if (url.pathname === "/openapi/v3" || url.pathname.startsWith("/openapi/v3/")) return serveOpenApi(url, res);
 
     const route = parsePath(url.pathname);
     if (!route) throw new ApiError("NotFound", `the server could not find the requested resource (${method} ${url.pathname})`);
     const q = url.searchParams;
     const dryRun = q.get("dryRun") === "All";
     const { resource, namespace, name, subresource } = route;
+    // kubectl get asks for a Table (reference §5); other clients get objects.
+    const tableVersion = method === "GET" ? negotiateTable(req.headers.accept) : undefined;
+    const table: TableRequest | undefined = tableVersion && { version: tableVersion, includeObject: parseIncludeObject(q.get("includeObject")) };
 
     if (subresource === "log" && resource.kind === "Pod" && name && method === "GET") {
       if (!this.extra.podLog) throw new ApiError("NotFound", "logs are not served here");
@@ -109,10 +117,11 @@ export class RestServer {
     if (!name) {
       const listOptions = { namespace, labelSelector: q.get("labelSelector") ?? undefined, fieldSelector: q.get("fieldSelector") ?? undefined };
       if (method === "GET" && (q.get("watch") === "1" || q.get("watch") === "true")) {
-        return this.serveWatch(resource, { ...listOptions, resourceVersion: q.get("resourceVersion") ?? undefined }, res);
+        return this.serveWatch(resource, { ...listOptions, resourceVersion: q.get("resourceVersion") ?? undefined }, res, table);
       }
       if (method === "GET") {
         const { items, resourceVersion } = this.api.list(resource, listOptions);
+        if (table) return sendJson(res, 200, toTable(resource, items, { resourceVersion }, table, Date.now()), tableContentType(table.version));
         return sendJson(res, 200, { apiVersion: apiVersionOf(resource), kind: resource.listKind, metadata: { resourceVersion }, items });
       }
       if (method === "POST") return sendJson(res, 201, this.api.create(resource, asObject(body), namespace, { dryRun }));
@@ -121,8 +130,11 @@ export class RestServer {
 
     const sub = subresource === "status" ? ("status" as const) : undefined;
     switch (method) {
-      case "GET":
-        return sendJson(res, 200, this.api.get(resource, namespace, name));
+      case "GET": {
+        const obj = this.api.get(resource, namespace, name);
+        if (table) return sendJson(res, 200, toTable(resource, [obj], { resourceVersion: obj.metadata.resourceVersion }, table, Date.now()), tableContentType(table.version));
+        return sendJson(res, 200, obj);
+      }
       case "PUT": {
         const obj = asObject(body);
         if (obj.metadata?.name && obj.metadata.name !== name) throw new ApiError("BadRequest", `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
@@ -150,13 +162,22 @@ export class RestServer {
     }
   }
 
-  private serveWatch(resource: ResourceInfo, options: Parameters<ApiServer["watch"]>[1], res: http.ServerResponse): void {
-    const write = (e: WatchEvent) => res.write(`${JSON.stringify(e)}\n`);
+  private serveWatch(resource: ResourceInfo, options: Parameters<ApiServer["watch"]>[1], res: http.ServerResponse, table?: TableRequest): void {
+    // With a Table, each event carries a Table of one row; only the first has column definitions (apiserver watch.go).
+    let headersSent = false;
+    const asTable = (e: WatchEvent): unknown => {
+      if (!table || e.type === "ERROR") return e;
+      const rows = e.type === "BOOKMARK" ? [] : [e.object];
+      const t = toTable(resource, rows, { resourceVersion: e.object.metadata?.resourceVersion }, { ...table, noHeaders: headersSent }, Date.now());
+      headersSent = true;
+      return { type: e.type, object: t };
+    };
+    const write = (e: WatchEvent) => res.write(`${JSON.stringify(asTable(e))}\n`);
     // Subscribe before sending headers so that a 410 Gone is still a plain error reply.
     const buffered: WatchEvent[] = [];
     let ready = false;
     const stop = this.api.watch(resource, options, (e) => (ready ? write(e) : buffered.push(e)));
-    res.writeHead(200, { "Content-Type": "application/json", "Transfer-Encoding": "chunked" });
+    res.writeHead(200, { "Content-Type": table ? tableContentType(table.version) : "application/json", "Transfer-Encoding": "chunked" });
     res.flushHeaders();
     for (const e of buffered) write(e);
     ready = true;
@@ -168,44 +189,29 @@ export class RestServer {
   }
 }
 
-function isGroupVersionPath(p: string): boolean {
-  if (p === "/api/v1") return true;
-  const m = /^\/apis\/([^/]+)(?:\/([^/]+))?$/.exec(p);
-  if (m === null) return false;
-  const versions = groupVersions(m[1]!);
-  return versions.length > 0 && (m[2] === undefined || versions.includes(m[2]));
-}
-
-/** Minimal discovery documents; enough to list what is served. */
-function discovery(path: string): unknown {
-  if (path === "/api") return { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [] };
-  if (path === "/apis") {
-    const groups = [...new Set(RESOURCES.filter((r) => r.group).map((r) => r.group))];
-    return {
-      kind: "APIGroupList",
-      apiVersion: "v1",
-      groups: groups.map((g) => {
-        const versions = groupVersions(g).map((version) => ({ groupVersion: `${g}/${version}`, version }));
-        return { name: g, versions, preferredVersion: versions[0] };
-      }),
-    };
+/**
+ * /openapi/v3 (the index) and /openapi/v3/<api/v1|apis/group/version>. A
+ * hash that is not the document's current one is redirected to the current
+ * URL, as kube-openapi does; the current one may be cached for good.
+ */
+function serveOpenApi(url: URL, res: http.ServerResponse): void {
+  if (url.pathname === "/openapi/v3" || url.pathname === "/openapi/v3/") return sendJson(res, 200, openApiIndex());
+  const path = url.pathname.slice("/openapi/v3/".length).replace(/\/$/, "");
+  const doc = servedOpenApiDocument(path);
+  if (!doc) throw new ApiError("NotFound", `the server could not find the requested resource (GET ${url.pathname})`);
+  const hash = url.searchParams.get("hash");
+  if (hash !== null && hash !== doc.hash) {
+    res.writeHead(301, { Location: `/openapi/v3/${path}?hash=${doc.hash}`, "Content-Length": 0 });
+    res.end();
+    return;
   }
-  const group = path === "/api/v1" ? "" : path.split("/")[2]!;
-  // One group may serve kinds at different versions (gateway.networking.k8s.io: v1 and v1beta1).
-  const version = group ? (path.split("/")[3] ?? groupVersions(group)[0]!) : "v1";
-  return {
-    kind: "APIResourceList",
-    apiVersion: "v1",
-    groupVersion: group ? `${group}/${version}` : "v1",
-    resources: RESOURCES.filter((r) => r.group === group && r.version === version).map((r) => ({
-      name: r.plural,
-      singularName: r.singular,
-      namespaced: r.namespaced,
-      kind: r.kind,
-      shortNames: r.shortNames,
-      verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
-    })),
-  };
+  res.writeHead(200, {
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(doc.body),
+    "Cache-Control": hash === null ? "no-cache, private" : "public, immutable",
+    Etag: `"${doc.hash}"`,
+  });
+  res.end(doc.body);
 }
 
 function asObject(body: unknown): KubeObject {
@@ -213,9 +219,9 @@ function asObject(body: unknown): KubeObject {
   return body as KubeObject;
 }
 
-export function sendJson(res: http.ServerResponse, code: number, value: unknown): void {
+export function sendJson(res: http.ServerResponse, code: number, value: unknown, contentType = "application/json"): void {
   const text = JSON.stringify(value);
-  res.writeHead(code, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+  res.writeHead(code, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(text) });
   res.end(text);
 }
 
