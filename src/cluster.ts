@@ -18,6 +18,10 @@ import { netnsNames, netnsPath, validateClusterName } from "./linux/names.js";
 import { hostProcesses, isDaemonOf, pidIsDaemonOf } from "./linux/processes.js";
 import { describeControlPlaneDeath, lastMeaningfulLine } from "./daemon/death-report.js";
 import { builtinPath, cliEntry } from "./paths.js";
+import { readApiEndpoint } from "./api/https.js";
+import { kubeconfigEntry, kubeconfigKey, standaloneKubeconfig } from "./kubeconfig/entry.js";
+import { pathForMerge } from "./kubeconfig/paths.js";
+import { forgetKubeconfig, recordWrittenTo, writeMerged } from "./kubeconfig/file.js";
 import { containerCannotStart, describeContainerProblem, podStatusReason } from "./api/podstatus.js";
 import { enterArgv, hostAccounts } from "./agent/kubelet/runtime.js";
 import { containerIdentity, identityArgs } from "./agent/kubelet/security-context.js";
@@ -86,6 +90,13 @@ export interface StartOptions {
   keepOnFailure?: boolean;
   /** @deprecated the former name of keepOnFailure */
   keepOnPodTimeout?: boolean;
+  /**
+   * Where to write the cluster's kubeconfig context kemu-<name> (made current,
+   * as kind does): true = kind's choice ($KUBECONFIG's first existing file,
+   * else its last, else $HOME/.kube/config), a path = that file, false (the
+   * library's default; `kemu up` passes true) = nowhere. Cluster.stop takes it out again.
+   */
+  kubeconfig?: boolean | string;
 }
 
 export interface ExecResult {
@@ -174,6 +185,8 @@ export function runningClusters(): string[] {
 export class Cluster {
   readonly api: ApiClient;
   readonly paths: ReturnType<typeof clusterPaths>;
+  /** The kubeconfig file Cluster.start wrote the cluster's context into (see StartOptions.kubeconfig). */
+  kubeconfigPath?: string;
   /** While starting: why every wait must give up now (the control plane died). */
   private abortIf?: () => string | undefined;
 
@@ -251,6 +264,13 @@ export class Cluster {
         what: () => `the API server (see ${paths.daemonLog})`,
       });
       progress(`API server listening on ${paths.socket}`);
+      if (options.kubeconfig) {
+        const target = pathForMerge(typeof options.kubeconfig === "string" ? options.kubeconfig : undefined, process.env, isFile);
+        recordWrittenTo(paths.dir, target);
+        await writeMerged(target, kubeconfigEntry(name, readApiEndpoint(paths.dir)));
+        cluster.kubeconfigPath = target;
+        progress(`kubectl context ${kubeconfigKey(name)} written to ${target}`);
+      }
       await cluster.waitForNodes(timeoutMs, nodes);
       progress(`${nodes} node(s) Ready`);
       if (sourced.length) {
@@ -477,8 +497,19 @@ export class Cluster {
     return one!;
   }
 
-  /** Stops the control plane, which removes every namespace, link and process of the cluster. */
+  /** The cluster's kubeconfig (HTTPS on 127.0.0.1, its CA, a bearer token), standalone, as `kind get kubeconfig` prints one. */
+  kubeconfig(): string {
+    return standaloneKubeconfig(kubeconfigEntry(this.name, readApiEndpoint(this.paths.dir)));
+  }
+
+  /**
+   * Stops the control plane, which removes every namespace, link and process
+   * of the cluster, and takes its context out of the kubeconfig it was written to.
+   */
   async stop(): Promise<void> {
+    // Before the control plane goes: the record of the file is in its state directory.
+    let kubeconfigProblem: unknown;
+    await forgetKubeconfig(this.name, this.paths.dir).catch((err: unknown) => (kubeconfigProblem = err));
     const pid = readPid(this.paths.config, true);
     // The control plane answers at once and stops its pods gracefully; one that does not answer is stuck: no waiting on it.
     const answer = await Promise.race([
@@ -492,6 +523,15 @@ export class Cluster {
     while (answer === "stopping" && pid && Date.now() < deadline && pidIsDaemonOf(pid, this.name)) await new Promise((r) => setTimeout(r, 25));
     this.api.close();
     await removeArtefacts(this.name);
+    if (kubeconfigProblem) throw new KemuError(`cluster ${this.name} stopped, but its kubeconfig context stays: ${(kubeconfigProblem as Error).message}`);
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
   }
 }
 

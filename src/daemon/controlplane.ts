@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync, openSync, closeSync, rmSync, readdirSync } fr
 import { join } from "node:path";
 import { ApiServer } from "../api/apiserver.js";
 import { RestServer } from "../api/server.js";
+import { HttpsEndpoint } from "../api/https.js";
 import { resourceByKind } from "../api/resources.js";
 import type { KubeObject } from "../api/types.js";
 import { DeploymentController } from "../controllers/deployment.js";
@@ -40,6 +41,7 @@ export class ControlPlane {
   readonly api = new ApiServer();
   private readonly paths;
   private rest?: RestServer;
+  private https?: HttpsEndpoint;
   private controllers: Controller[] = [];
   private readonly agents = new Map<string, ChildProcess>();
   /** restarts of each node's agent since it last ran stably (see supervisor.ts) */
@@ -74,6 +76,10 @@ export class ControlPlane {
       podLog: (ns, name, q, res, req) => servePodLog(this.api, paths.pods, ns, name, q, res, req),
       kemu: async (path, method) => this.kemuRoute(path, method),
     });
+    // HTTPS for kubectl before the socket: once the socket answers, the endpoint's files are there for `kemu up` to read.
+    this.https = new HttpsEndpoint(this.rest.server);
+    const port = await this.https.listen(paths.dir, config.name);
+    console.log(`API over HTTPS on https://127.0.0.1:${port}`);
     await this.rest.listen(paths.socket);
 
     this.controllers = [
@@ -177,6 +183,7 @@ export class ControlPlane {
       for (const a of this.agents.values()) a.kill("SIGTERM");
       for (const p of this.outsidePrograms) p.kill("SIGTERM");
       await waitGone(agentPids, 10_000);
+      await this.https?.close();
       await this.rest?.close();
       await removeArtefacts(this.config.name);
       if (!options.keepLog) return rmSync(this.paths.dir, { recursive: true, force: true });

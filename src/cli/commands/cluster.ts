@@ -7,8 +7,12 @@ import { describeDownAll, planDown, planDownAll } from "./down-plan.js";
 import { collect, nameOption, parseDuration } from "../options.js";
 import type { ProxyMode } from "../../daemon/config.js";
 import { endProgress, progress } from "../output.js";
+import { registerKubeconfigCommand } from "./kubeconfig.js";
+import { forgetKubeconfig } from "../../kubeconfig/file.js";
+import { clusterPaths } from "../../daemon/config.js";
 
 export function registerClusterCommands(program: Command): void {
+  registerKubeconfigCommand(program);
   program
     .command("up")
     .description("start a cluster (nodes, control plane) and apply manifests; returns when nodes are Ready and pods Running")
@@ -24,8 +28,9 @@ export function registerClusterCommands(program: Command): void {
     .option("--node-monitor-grace-period <duration>", "kube-controller-manager's switch: a node whose agent is silent this long turns NotReady and its pods' endpoints stop serving", "40s")
     .option("--default-unreachable-toleration-seconds <n>", "kube-apiserver's switch: how long pods stay bound to an unreachable node before they are evicted", "300")
     .option("--default-not-ready-toleration-seconds <n>", "kube-apiserver's switch: the same for a node that reports NotReady", "300")
+    .option("--kubeconfig <path>", "write the kubectl context kemu-<name> into this file (default: as kind does, the first existing file of $KUBECONFIG, else $HOME/.kube/config)")
     .addOption(nameOption())
-    .action(async (opts: { filename: string[]; nodes: string; timeout: string; name?: string; proxyMode: string; masqueradeAll?: boolean; nodeportAddresses?: string; dnsUpstream: string[]; testUpstreamDns?: boolean; ingress?: boolean; nodeMonitorGracePeriod: string; defaultUnreachableTolerationSeconds: string; defaultNotReadyTolerationSeconds: string }) => {
+    .action(async (opts: { kubeconfig?: string; filename: string[]; nodes: string; timeout: string; name?: string; proxyMode: string; masqueradeAll?: boolean; nodeportAddresses?: string; dnsUpstream: string[]; testUpstreamDns?: boolean; ingress?: boolean; nodeMonitorGracePeriod: string; defaultUnreachableTolerationSeconds: string; defaultNotReadyTolerationSeconds: string }) => {
       const nodes = Number(opts.nodes);
       if (!/^\d+$/.test(opts.nodes)) throw new KemuError(`--nodes: expected a whole number, got ${JSON.stringify(opts.nodes)}`);
       const started = Date.now();
@@ -45,12 +50,14 @@ export function registerClusterCommands(program: Command): void {
         defaultNotReadyTolerationSeconds: count(opts.defaultNotReadyTolerationSeconds, "--default-not-ready-toleration-seconds"),
         onProgress: progress,
         keepOnFailure: true,
+        kubeconfig: opts.kubeconfig ?? true,
       });
       endProgress();
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       const flag = cluster.name === "kemu" ? "" : ` --name ${cluster.name}`;
       process.stdout.write(
         `Cluster "${cluster.name}" is up (${nodes} nodes, ${seconds}s).\n\nTry:\n` +
+          `  kubectl get pods -A --context kemu-${cluster.name}   (context written to ${cluster.kubeconfigPath})\n` +
           `  kemu get nodes${flag}\n  kemu get pods -o wide${flag}\n  kemu exec${flag} POD -- curl -s http://POD_IP:8080/hostname\n  kemu down${flag}\n`,
       );
       cluster.api.close();
@@ -72,7 +79,7 @@ export function registerClusterCommands(program: Command): void {
           opts.force ?? false,
         );
         for (const name of plan.stop) await stopCluster(name);
-        for (const name of plan.clean) await removeArtefacts(name);
+        for (const name of plan.clean) await removeLeftovers(name);
         process.stdout.write(describeDownAll(plan));
         return;
       }
@@ -86,10 +93,16 @@ export function registerClusterCommands(program: Command): void {
         await stopCluster(name);
         process.stdout.write(`Cluster "${name}" removed.\n`);
       } else {
-        await removeArtefacts(name);
+        await removeLeftovers(name);
         process.stdout.write(`Cluster "${name}" removed (its control plane was not running: removed what it left).\n`);
       }
     });
+}
+
+/** What a cluster whose control plane is not running left, its kubeconfig context included. */
+async function removeLeftovers(name: string): Promise<void> {
+  await forgetKubeconfig(name, clusterPaths(name).dir).catch((err: unknown) => process.stderr.write(`kemu: ${(err as Error).message}\n`));
+  await removeArtefacts(name);
 }
 
 /** Asks the control plane to stop (it stops its pods gracefully), then removes whatever is left. */
