@@ -16,6 +16,9 @@ import { NodeIpamController } from "../controllers/nodeipam.js";
 import { GarbageCollector } from "../controllers/garbagecollector.js";
 import { NamespaceController } from "../controllers/namespace.js";
 import { EndpointSliceController } from "../controllers/endpointslice.js";
+import { EndpointsController } from "../controllers/endpoints.js";
+import { ServiceAccountsController } from "../controllers/serviceaccount.js";
+import { DisruptionController } from "../controllers/disruption.js";
 import { NodeLifecycleController } from "../controllers/nodelifecycle/monitor.js";
 import { TaintEvictionController } from "../controllers/nodelifecycle/eviction.js";
 import { DefaultTolerationSeconds } from "../controllers/nodelifecycle/default-tolerations.js";
@@ -91,6 +94,9 @@ export class ControlPlane {
       new GarbageCollector(this.api),
       new NamespaceController(this.api),
       new EndpointSliceController(this.api),
+      new EndpointsController(this.api),
+      new ServiceAccountsController(this.api),
+      new DisruptionController(this.api),
       new NodeLifecycleController(this.api, { gracePeriodMs: config.nodeMonitorGracePeriodSeconds * 1000 }),
       new TaintEvictionController(this.api),
     ];
