@@ -731,15 +731,21 @@ describe("renderTable", () => {
     );
   });
 
-  it("other resources get NAME and AGE (with NAMESPACE for -A)", () => {
+  it("config maps count their keys in DATA (printConfigMap), with NAMESPACE for -A", () => {
     const cm: KubeObject = {
       apiVersion: "v1",
       kind: "ConfigMap",
       metadata: { name: "kube-root-ca.crt", namespace: "default", creationTimestamp: ago(10 * DAY) },
+      data: { "ca.crt": "pem" },
     };
     expect(renderTable("configmaps", [cm], { wide: true, withNamespace: true, now: NOW })).toBe(
-      lines("NAMESPACE   NAME               AGE", "default     kube-root-ca.crt   10d"),
+      lines("NAMESPACE   NAME               DATA   AGE", "default     kube-root-ca.crt   1      10d"),
     );
+  });
+
+  it("resources kemu does not serve get NAME and AGE", () => {
+    const w: KubeObject = { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w", creationTimestamp: ago(10 * DAY) } };
+    expect(renderTable("widgets", [w], opts)).toBe(lines("NAME   AGE", "w      10d"));
   });
 
   it("resource names that are Object.prototype keys are just other resources", () => {
@@ -749,7 +755,7 @@ describe("renderTable", () => {
 
   it("AGE is <unknown> without a creation timestamp", () => {
     const cm: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } };
-    expect(renderTable("configmaps", [cm], opts)).toBe(lines("NAME   AGE", "x      <unknown>"));
+    expect(renderTable("configmaps", [cm], opts)).toBe(lines("NAME   DATA   AGE", "x      0      <unknown>"));
   });
 });
 
