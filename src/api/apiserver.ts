@@ -3,11 +3,11 @@
 // finalizers. Both the REST front end and in-process controllers call this.
 import { Store, type ObjectFilter } from "./store.js";
 import type { ResourceInfo } from "./resources.js";
-import { apiVersionOf, resourceByKind, RESOURCES } from "./resources.js";
-import { ApiError, type FieldError } from "./errors.js";
+import { acceptedApiVersions, apiVersionOf, resourceByKind, RESOURCES } from "./resources.js";
+import { ApiError, fieldErrors, type FieldError } from "./errors.js";
 import type { KubeObject, Stored, StoredMeta, WatchEvent } from "./types.js";
 import { newUid, randomSuffix, timestamp, deepCopy, withoutNulls } from "./meta.js";
-import { applyMergePatch } from "./mergepatch.js";
+import { APPLY_PATCH, MERGE_PATCH, checkPatchType, checkedConfiguration, patchObject, type PatchType } from "./patch/index.js";
 import { applyDefaults } from "./defaults.js";
 import { validateObject } from "./validation/index.js";
 import { typeCheck } from "./typecheck.js";
@@ -31,6 +31,13 @@ export interface WriteOptions {
   dryRun?: boolean;
   /** "status" writes only .status; otherwise .status is kept from the stored object */
   subresource?: "status";
+}
+
+export interface PatchOptions extends WriteOptions {
+  /** Who makes the change (the fieldManager query parameter); required for server-side apply. */
+  fieldManager?: string;
+  /** Server-side apply's force (take fields from other managers); refused on other patch types. */
+  force?: boolean;
 }
 
 export interface DeleteOptions {
@@ -187,16 +194,39 @@ export class ApiServer {
     return deepCopy(this.store.put(resource, next, "MODIFIED"));
   }
 
-  /** JSON merge patch (also used for strategic-merge requests: kemu has no patch strategies). */
-  patch(resource: ResourceInfo, namespace: string | undefined, name: string, patch: unknown, options: WriteOptions = {}): Stored<KubeObject> {
-    if (typeof patch !== "object" || patch === null || Array.isArray(patch)) {
-      throw new ApiError("BadRequest", "the patch must be a JSON object (kemu applies JSON merge patches)");
+  /**
+   * Applies a patch of any type kube-apiserver takes (patch/index.ts): JSON
+   * merge patch (the default, kemu's own client's), strategic merge patch,
+   * JSON patch, or server-side apply.
+   */
+  patch(resource: ResourceInfo, namespace: string | undefined, name: string, patch: unknown, patchType: string = MERGE_PATCH, options: PatchOptions = {}): Stored<KubeObject> {
+    return this.patchWithResult(resource, namespace, name, patch, patchType, options).object;
+  }
+
+  /** As patch; `created` says a server-side apply made the object (upstream answers 201). */
+  patchWithResult(
+    resource: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    patchType: string,
+    options: PatchOptions = {},
+  ): { object: Stored<KubeObject>; created: boolean } {
+    const target = { kind: resource.kind, group: resource.group, apiVersions: acceptedApiVersions(resource) };
+    const type = checkPatchType(target, patchType);
+    checkPatchOptions(type, options);
+    if (type === APPLY_PATCH && !options.subresource && !this.tryGet(resource, namespace, name)) {
+      // Server-side apply creates what is not there yet.
+      const config = structuredClone(checkedConfiguration(target, patch)) as KubeObject;
+      return { object: this.create(resource, withUrlName(config, name), namespace, options), created: true };
     }
     const old = this.get(resource, namespace, name);
-    const merged = applyMergePatch(old, patch) as KubeObject;
+    const patched = patchObject(target, old as unknown as Record<string, unknown>, patch, type);
+    if (!isPlainObject(patched)) throw new ApiError("Invalid", `the patched ${resource.kind} is not a JSON object`);
+    const merged = withUrlName(patched as KubeObject, name);
     // A metadata of the wrong type is left for the type check to name.
-    if (merged.metadata === undefined || isPlainObject(merged.metadata)) merged.metadata = { ...(merged.metadata ?? {}), name, namespace: old.metadata.namespace };
-    return this.update(resource, merged, namespace, options);
+    if (isPlainObject(merged.metadata)) merged.metadata = { ...merged.metadata, namespace: old.metadata.namespace };
+    return { object: this.update(resource, merged, namespace, options), created: false };
   }
 
   delete(resource: ResourceInfo, namespace: string | undefined, name: string, options: DeleteOptions = {}): Stored<KubeObject> {
@@ -363,4 +393,28 @@ function selectorFilter(options: ListOptions): ObjectFilter | undefined {
   }
   if (!labels && !fields) return undefined;
   return (obj) => (!labels || matchesRequirements(labels, obj.metadata.labels)) && (!fields || matchesFieldSelector(fields, obj));
+}
+
+/** Upstream's ValidatePatchOptions (apimachinery meta/v1/validation): 422 on PatchOptions. */
+function checkPatchOptions(type: PatchType, options: PatchOptions): void {
+  const errors: FieldError[] = [];
+  if (type === APPLY_PATCH && !options.fieldManager) errors.push(fieldErrors.required("fieldManager", "is required for apply patch"));
+  if (type !== APPLY_PATCH && options.force !== undefined) errors.push(fieldErrors.forbidden("force", "may not be specified for non-apply patch"));
+  if ((options.fieldManager?.length ?? 0) > FIELD_MANAGER_MAX_LENGTH) errors.push(fieldErrors.tooLong("fieldManager", options.fieldManager, FIELD_MANAGER_MAX_LENGTH));
+  if (errors.length) throw ApiError.invalid("PatchOptions", "meta.k8s.io", "", errors);
+}
+
+/** upstream's FieldManagerMaxLength */
+const FIELD_MANAGER_MAX_LENGTH = 128;
+
+/** The object named as on the URL; a different name in the body is refused, as upstream's checkName. */
+function withUrlName(obj: KubeObject, name: string): KubeObject {
+  if (obj.metadata === undefined) obj.metadata = {};
+  if (!isPlainObject(obj.metadata)) return obj;
+  const given = obj.metadata.name;
+  if (given !== undefined && given !== name) {
+    throw new ApiError("BadRequest", `the name of the object (${String(given)}) does not match the name on the URL (${name})`);
+  }
+  obj.metadata.name = name;
+  return obj;
 }

@@ -1,14 +1,16 @@
 // Reading a request body the way kube-apiserver bounds it: never more than
 // the limit is held in memory (a larger body is refused while it is read),
 // only JSON media types are decoded, and nesting is checked right after
-// parsing, before any recursive code sees the value.
+// parsing, before any recursive code sees the value. A server-side apply
+// patch (application/apply-patch+yaml) is YAML; every other body is JSON.
 import type http from "node:http";
+import { parse as parseYaml } from "yaml";
 import { ApiError } from "./errors.js";
+import { APPLY_PATCH, PATCH_TYPES } from "./patch/index.js";
 import { MAX_NESTING_DEPTH, MAX_REQUEST_BODY_BYTES, bodyTooLargeMessage, nestingDepth, tooDeepMessage } from "./limits.js";
 
-/** Media types kemu decodes, per verb (kemu has no JSON patch and no YAML bodies). */
-const JSON_TYPES = ["application/json"];
-const PATCH_TYPES = ["application/merge-patch+json", "application/strategic-merge-patch+json", "application/json"];
+/** Media types kemu decodes, per verb: PATCH takes the four patch types of a built-in kind, in upstream's order. */
+const JSON_TYPES: readonly string[] = ["application/json"];
 
 /** Reads the whole body, refusing with 413 as soon as it passes `limit` bytes. */
 export async function readBody(req: http.IncomingMessage, limit = MAX_REQUEST_BODY_BYTES): Promise<Buffer> {
@@ -47,10 +49,18 @@ export function decodeBody(text: string, contentType: string | undefined, method
     );
   }
   let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new ApiError("BadRequest", `the request body is not valid JSON: ${(err as Error).message}`);
+  if (type === APPLY_PATCH) {
+    try {
+      value = parseYaml(text, { uniqueKeys: true });
+    } catch (err) {
+      throw new ApiError("BadRequest", `error decoding YAML: ${(err as Error).message.split("\n")[0]}`);
+    }
+  } else {
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new ApiError("BadRequest", `the request body is not valid JSON: ${(err as Error).message}`);
+    }
   }
   if (nestingDepth(value, maxDepth) > maxDepth) throw new ApiError("BadRequest", tooDeepMessage(maxDepth));
   return value;

@@ -7,7 +7,7 @@ import type { ApiServer } from "./apiserver.js";
 import { ApiError } from "./errors.js";
 import { apiVersionOf, resourceByPlural, type ResourceInfo } from "./resources.js";
 import type { KubeObject, WatchEvent } from "./types.js";
-import { decodeBody, readBody } from "./body.js";
+import { decodeBody, mediaType, readBody } from "./body.js";
 import { APPLY_PATH, applyAll, parseApplyRequest } from "./apply-all.js";
 import { discoveryResponse } from "./discovery.js";
 import { openApiIndex, servedOpenApiDocument } from "./openapi.js";
@@ -142,8 +142,12 @@ export class RestServer {
         if (obj.metadata === undefined || (typeof obj.metadata === "object" && obj.metadata !== null && !Array.isArray(obj.metadata))) obj.metadata = { ...(obj.metadata ?? {}), name };
         return sendJson(res, 200, this.api.update(resource, obj, namespace, { dryRun, subresource: sub }));
       }
-      case "PATCH":
-        return sendJson(res, 200, this.api.patch(resource, namespace, name, body, { dryRun, subresource: sub }));
+      case "PATCH": {
+        const force = q.get("force") === null ? undefined : q.get("force") === "true";
+        const options = { dryRun, subresource: sub, fieldManager: q.get("fieldManager") ?? undefined, force };
+        const patched = this.api.patchWithResult(resource, namespace, name, body, mediaType(req.headers["content-type"]) || "application/merge-patch+json", options);
+        return sendJson(res, patched.created ? 201 : 200, patched.object);
+      }
       case "DELETE": {
         const opts = (body ?? {}) as { gracePeriodSeconds?: number; propagationPolicy?: "Background" | "Foreground" | "Orphan" };
         const grace = q.get("gracePeriodSeconds");

@@ -112,8 +112,11 @@ describe("limits", () => {
     expect(decodeBody('{"a":1}', undefined, "POST")).toEqual({ a: 1 });
     expect(decodeBody('{"a":1}', "application/merge-patch+json", "PATCH")).toEqual({ a: 1 });
     expect(thrown(() => decodeBody("a: 1", "application/yaml", "POST")).code).toBe(415);
-    expect(thrown(() => decodeBody("[]", "application/json-patch+json", "PATCH")).message).toBe(
-      "the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json, application/json",
+    expect(decodeBody("[]", "application/json-patch+json", "PATCH")).toEqual([]);
+    expect(decodeBody("kind: Pod\nmetadata: {name: p}", "application/apply-patch+yaml", "PATCH")).toEqual({ kind: "Pod", metadata: { name: "p" } });
+    expect(thrown(() => decodeBody("a: 1\na: 2", "application/apply-patch+yaml", "PATCH")).code).toBe(400);
+    expect(thrown(() => decodeBody("{}", "application/json", "PATCH")).message).toBe(
+      "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml",
     );
     expect(thrown(() => decodeBody("{", "application/json", "POST")).code).toBe(400);
     const deep = `${"[".repeat(MAX_NESTING_DEPTH + 1)}${"]".repeat(MAX_NESTING_DEPTH + 1)}`;
