@@ -62,8 +62,8 @@ describe.skipIf(!rootOnly())("kubectl tables", () => {
   let cluster: Cluster;
 
   beforeAll(async () => {
-    cluster = await Cluster.start({ ingress: false, name, nodes: 1, timeoutMs: 60_000, kubeconfig });
-  }, 120_000);
+    cluster = await Cluster.start({ ingress: false, name, nodes: 1, timeoutMs: 120_000, kubeconfig, keepOnFailure: true });
+  }, 180_000);
 
   afterAll(async () => {
     await cluster?.stop();
@@ -105,7 +105,7 @@ describe.skipIf(!rootOnly())("kubectl tables", () => {
     const r = kubectl("get", "svc,endpointslices");
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^NAME +TYPE +CLUSTER-IP +EXTERNAL-IP +PORT\(S\) +AGE$/m);
-    expect(r.stdout).toMatch(/^service\/web +NodePort +10\.96\.\d+\.\d+ +<none> +80:30080\/TCP +\S+$/m);
+    expect(r.stdout).toMatch(/^service\/web +NodePort +10\.\d+\.\d+\.\d+ +<none> +80:30080\/TCP +\S+$/m);
     expect(r.stdout).toMatch(/^NAME +ADDRESSTYPE +PORTS +ENDPOINTS +AGE$/m);
     expect(r.stdout).toMatch(/^endpointslice\.discovery\.k8s\.io\/web-\S+ +IPv4 +8080 +10\.244\.\d+\.\d+ +\S+$/m);
   });
