@@ -158,7 +158,8 @@ export function servedOpenApiDocument(path: string): ServedDocument | undefined 
 /** GET /openapi/v3: one entry per served group version, its URL carrying the document's hash. */
 export function openApiIndex(): OpenApiIndex {
   const paths: OpenApiIndex["paths"] = {};
-  for (const path of new Set(RESOURCES.map(gvPath))) {
+  // Sorted, as kube-openapi's index (a Go map) is written.
+  for (const path of [...new Set(RESOURCES.map(gvPath))].sort()) {
     paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${servedOpenApiDocument(path)!.hash}` };
   }
   return { paths };

@@ -204,7 +204,7 @@ function serveOpenApi(url: URL, res: http.ServerResponse): void {
   const doc = servedOpenApiDocument(path);
   if (!doc) throw new ApiError("NotFound", `the server could not find the requested resource (GET ${url.pathname})`);
   const hash = url.searchParams.get("hash");
-  if (hash !== null && hash !== doc.hash) {
+  if (hash && hash !== doc.hash) {
     res.writeHead(301, { Location: `/openapi/v3/${path}?hash=${doc.hash}`, "Content-Length": 0 });
     res.end();
     return;
@@ -212,8 +212,10 @@ function serveOpenApi(url: URL, res: http.ServerResponse): void {
   res.writeHead(200, {
     "Content-Type": "application/json",
     "Content-Length": Buffer.byteLength(doc.body),
-    "Cache-Control": hash === null ? "no-cache, private" : "public, immutable",
     Etag: `"${doc.hash}"`,
+    Vary: "Accept",
+    // Only with the current hash: that URL's content never changes.
+    ...(hash ? { "Cache-Control": "public, immutable", Expires: new Date(Date.now() + 365 * 24 * 3600 * 1000).toUTCString() } : {}),
   });
   res.end(doc.body);
 }
