@@ -1,5 +1,6 @@
 // The control plane process of one cluster: API server (REST on a unix
-// socket), controllers, the emulated machines, and one agent per node.
+// socket for kemu's tools, and over HTTPS on 127.0.0.1 for kubectl),
+// controllers, the emulated machines, and one agent per node.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync, openSync, closeSync, rmSync, readdirSync } from "node:fs";
 import { join } from "node:path";
