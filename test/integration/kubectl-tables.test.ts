@@ -4,7 +4,7 @@
 // through the real kubectl on the HTTPS endpoint with the kubeconfig
 // Cluster.start writes (a temporary file; a fresh --cache-dir per run).
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import http from "node:http";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -117,5 +117,32 @@ describe.skipIf(!rootOnly())("kubectl tables", () => {
     expect(r.stdout).toMatch(/^pods +po +v1 +true +Pod$/m);
     expect(r.stdout).toMatch(/^deployments +deploy +apps\/v1 +true +Deployment$/m);
     expect(r.stdout).toMatch(/^httproutes +gateway\.networking\.k8s\.io\/v1 +true +HTTPRoute$/m);
+  });
+
+  it.skipIf(!hasKubectl)("kubectl get all lists the kinds in the category all; get nodes prints upstream's node columns", () => {
+    const all = kubectl("get", "all");
+    expect(all.status).toBe(0);
+    expect(all.stdout).toMatch(/^pod\/web +1\/1 +Running +0 +\S+$/m);
+    expect(all.stdout).toMatch(/^service\/web +NodePort /m);
+    const nodes = kubectl("get", "nodes");
+    expect(nodes.status).toBe(0);
+    expect(nodes.stdout.split("\n")[0]!.split(/\s{2,}/)).toEqual(["NAME", "STATUS", "ROLES", "AGE", "VERSION"]);
+    expect(nodes.stdout).toMatch(/^node-1 +Ready +/m);
+  });
+
+  it.skipIf(!hasKubectl)("kubectl get pods -w prints one header, then a row per change (Table watch events)", async () => {
+    const child = spawn(KUBECTL, ["get", "pods", "-w", "--cache-dir", join(dir, `cache-${++runs}`)], { env });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString("utf8")));
+    const rows = () => out.split("\n").filter((l) => l.startsWith("web "));
+    try {
+      await cluster.waitFor(async () => rows().length >= 1, { timeoutMs: 20_000, what: () => `the list row (${JSON.stringify(out)})` });
+      await cluster.api.patch(resourceByKind("Pod")!, "default", "web", { metadata: { labels: { seen: "yes" } } });
+      await cluster.waitFor(async () => rows().length >= 2, { timeoutMs: 20_000, what: () => `a watch row (${JSON.stringify(out)})` });
+    } finally {
+      child.kill();
+    }
+    expect(out.split("\n").filter((l) => l.startsWith("NAME ")).length).toBe(1);
+    for (const row of rows()) expect(row).toMatch(/^web +1\/1 +Running +0 +\S+$/);
   });
 });
