@@ -113,17 +113,17 @@ export function upstreamHeaders(incoming: IncomingHttpHeaders, peer: string, lis
 const FIRST_ONLY = new Set(["content-type", "content-length", "user-agent", "referer", "host", "authorization", "proxy-authorization", "if-modified-since", "if-unmodified-since", "from", "location", "max-forwards", "retry-after", "etag", "last-modified", "server", "age", "expires"]);
 
 /**
- * An upstream's raw response headers ([name, value, …] as bytes, as undici
- * hands them over) as Node's IncomingMessage#headers shows them: names
+ * An upstream's response headers ([name, value, …], names lower-cased, as
+ * response-parser.ts hands them over) as Node's IncomingMessage#headers shows them: names
  * lower-cased, Set-Cookie a list, a repeated header joined with ", "
  * ("; " for Cookie) unless it is one kept once. So clients see what they
  * saw when the router read responses with Node's http client.
  */
-export function responseHeaders(raw: readonly Buffer[]): IncomingHttpHeaders {
+export function responseHeaders(raw: readonly string[]): IncomingHttpHeaders {
   const h: IncomingHttpHeaders = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!.toString("latin1").toLowerCase();
-    const value = raw[i + 1]!.toString("latin1");
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
     const seen = h[name];
     if (name === "set-cookie") {
       if (seen === undefined) h["set-cookie"] = [value];

@@ -3,8 +3,9 @@
 // backend's ready endpoints, with ingress-nginx's statuses, headers,
 // per-route options and cookie affinity (../shared/reference/ingress.md
 // §4, §6, §7, §11). The decisions live in small pure modules beside this
-// one; this file wires them to sockets, undici's client (requests) and
-// http-proxy-3 (websockets; docs/decisions.md "The router's request path").
+// one; this file wires them to sockets, the router's own upstream client
+// (requests; upstream-pool.ts) and http-proxy-3 (websockets;
+// docs/decisions.md "The router's request path").
 //
 // The Ingress table is served on the router's HTTP and HTTPS ports; each
 // Gateway server (a Gateway's listeners on one port) on a port of its own,
@@ -18,7 +19,6 @@ import net from "node:net";
 import tls from "node:tls";
 import { randomBytes } from "node:crypto";
 import { createProxyServer, type ProxyServer } from "http-proxy-3";
-import { Pool, type Dispatcher } from "undici";
 import type { CIDR } from "../../net/cidr.js";
 import { RouteMatcher, pathOfUrl } from "../match.js";
 import type { GatewayServer, Route, RouteTable, ServiceBackend } from "../table.js";
@@ -30,6 +30,7 @@ import { clientAddress, headerList, passScheme, peerAddress, responseHeaders, up
 import { clientHelloServerName } from "./client-hello.js";
 import { applyHeaderEdits, redirectLocation, rewrittenUrl } from "./gateway-filters.js";
 import { sendStatus, sendStatusOnSocket } from "./responses.js";
+import { UpstreamPool, type UpstreamError, type UpstreamHandler } from "./upstream-pool.js";
 import { httpsLocation, locationPath, rewriteUrl } from "./rewrite.js";
 import { compileRanges, sourceAllowed } from "./source-ranges.js";
 
@@ -54,8 +55,8 @@ const MAX_TRIES = 3;
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 /** Methods sent without a length when they have no body; any other gets Content-Length: 0 (as http-proxy and Node's client did). */
 const NO_LENGTH_WITHOUT_BODY = new Set(["GET", "HEAD", "TRACE", "CONNECT"]);
-/** Request headers undici's client refuses to be given (it frames the request itself). */
-const UNDICI_REFUSES = ["transfer-encoding", "keep-alive", "upgrade", "expect"];
+/** Request headers that would change how the upstream client frames the request (it frames it itself). */
+const FRAMING = ["transfer-encoding", "keep-alive", "upgrade", "expect"];
 
 const backendKey = (b: ServiceBackend) => `${b.namespace}/${b.service}:${"number" in b.port ? b.port.number : b.port.name}`;
 
@@ -102,8 +103,8 @@ export class IngressRouter {
   private readonly attempts = new WeakMap<http.IncomingMessage, Attempt>();
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: "lifo" });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxFreeSockets: 64, rejectUnauthorized: false });
-  /** undici pools for requests (websockets use the agents above, through http-proxy-3) */
-  private readonly pools = new Map<string, Pool>();
+  /** keep-alive connections for requests, per endpoint (websockets use the agents above, through http-proxy-3) */
+  private readonly pools = new Map<string, UpstreamPool>();
   private readonly proxy: ProxyServer;
 
   constructor(private readonly options: RouterOptions) {
@@ -199,7 +200,8 @@ export class IngressRouter {
     this.httpsAgent.destroy();
     const pools = [...this.pools.values()];
     this.pools.clear();
-    await Promise.all([...all.map((s) => this.close(s)), ...pools.map((p) => p.destroy().catch(() => {}))]);
+    for (const p of pools) p.destroy();
+    await Promise.all(all.map((s) => this.close(s)));
   }
 
   // -------------------------------------------------------------------------
@@ -414,8 +416,8 @@ export class IngressRouter {
       delete h["transfer-encoding"];
       h["content-length"] = String(body.length);
     } else if (h["content-length"] === undefined && !NO_LENGTH_WITHOUT_BODY.has(req.method ?? "")) h["content-length"] = "0";
-    // undici refuses these (it frames the request itself); only a Gateway's RequestHeaderModifier could have added them
-    if (route.options.requestHeaders) for (const name of UNDICI_REFUSES) delete h[name];
+    // the upstream client frames the request itself; only a Gateway's RequestHeaderModifier could have added these
+    if (route.options.requestHeaders) for (const name of FRAMING) delete h[name];
     const headers = headerList(h);
 
     const tried = new Set<string>();
@@ -443,29 +445,17 @@ export class IngressRouter {
     attempt(first.endpoint, first.setCookie);
   }
 
-  /** The keep-alive pool for an endpoint (per scheme and connect timeout, which undici sets per pool). */
-  private poolFor(a: Attempt, secure: boolean): Pool {
-    const connectTimeout = a.route.options.connectTimeoutMs;
-    const key = `${secure ? "s" : ""}${a.endpoint.ip}|${a.endpoint.port}|${connectTimeout}`;
+  /** The keep-alive connections to an endpoint (per scheme and connect timeout). */
+  private poolFor(a: Attempt, secure: boolean): UpstreamPool {
+    const connectTimeoutMs = a.route.options.connectTimeoutMs;
+    const key = `${secure ? "s" : ""}${a.endpoint.ip}|${a.endpoint.port}|${connectTimeoutMs}`;
     let pool = this.pools.get(key);
-    if (!pool) {
-      const host = a.endpoint.ip.includes(":") ? `[${a.endpoint.ip}]` : a.endpoint.ip;
-      pool = new Pool(`${secure ? "https" : "http"}://${host}:${a.endpoint.port}`, {
-        connect: { timeout: connectTimeout, ...(secure ? { rejectUnauthorized: false } : {}) },
-        // nginx's upstream keepalive_timeout (60 s); an upstream's own Keep-Alive: timeout= hint is shorter and wins
-        keepAliveTimeout: 60_000,
-        keepAliveMaxTimeout: 60_000,
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      });
-      pool.on("connectionError", () => {});
-      this.pools.set(key, pool);
-    }
+    if (!pool) this.pools.set(key, (pool = new UpstreamPool({ ip: a.endpoint.ip, port: a.endpoint.port, secure, connectTimeoutMs })));
     return pool;
   }
 
   /**
-   * One try at one endpoint with undici's client, then the upstream's
+   * One try at one endpoint with the upstream client, then the upstream's
    * response to the client as http-proxy-3's web passes wrote it
    * (Transfer-Encoding dropped, Connection kept or keep-alive, status and
    * reason, every other header), plus ours (HSTS, a Gateway's response
@@ -474,17 +464,15 @@ export class IngressRouter {
    */
   private forward(req: http.IncomingMessage, res: http.ServerResponse, a: Attempt, headers: string[], body: Buffer | undefined, failed: () => void): void {
     const secure = a.route.options.backendProtocol === "HTTPS";
-    const readTimeout = a.route.options.readTimeoutMs;
     let over = false;
-    let abort: ((err?: Error) => void) | undefined;
+    let abort: (() => void) | undefined;
     let cancelled = false;
     let corked = false;
-    const fail = (err: Error) => {
+    const fail = (err: UpstreamError) => {
       if (over) return;
       over = true;
-      const code = (err as { code?: string }).code;
-      if (code === "UND_ERR_CONNECT_TIMEOUT") a.timedOut = "connect";
-      else if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") a.timedOut = "read";
+      if (err.code === "connect-timeout") a.timedOut = "connect";
+      else if (err.code === "read-timeout") a.timedOut = "read";
       failed();
     };
     res.once("close", () => {
@@ -492,15 +480,14 @@ export class IngressRouter {
       cancelled = true;
       abort?.();
     });
-    const handler: Dispatcher.DispatchHandler = {
+    const handler: UpstreamHandler = {
       onConnect: (abortRequest) => {
         // called as the request is written: the endpoint took the connection
         a.connected = true;
         abort = abortRequest;
         if (cancelled) abortRequest();
       },
-      onHeaders: (statusCode, raw, resume, statusText) => {
-        if (statusCode < 200) return true; // 1xx: not passed on (Node's client dropped them too)
+      onHeaders: (statusCode, statusText, raw, resume) => {
         a.responded = true;
         let h = responseHeaders(raw);
         if (a.hsts) h["strict-transport-security"] = HSTS;
@@ -510,14 +497,13 @@ export class IngressRouter {
         delete h["transfer-encoding"];
         if (req.httpVersion === "1.0") h.connection = req.headers.connection || "close";
         else if (!h.connection) h.connection = req.headers.connection || "keep-alive";
-        if (res.headersSent || res.writableEnded) return true;
+        if (res.headersSent || res.writableEnded) return;
         if (statusText) res.writeHead(statusCode, statusText, headerList(h));
         else res.writeHead(statusCode, headerList(h));
         res.on("drain", resume);
         // Headers, a small body and its end leave in one write: uncorked after the first chunk's tick, or at the end.
         res.cork();
         corked = true;
-        return true;
       },
       onData: (chunk) => {
         const more = res.write(chunk);
@@ -538,10 +524,7 @@ export class IngressRouter {
       // An upstream that dies mid-body (or hits the read timeout) must not leave the client waiting: failed() destroys it.
       onError: fail,
     };
-    this.poolFor(a, secure).dispatch(
-      { path: req.url ?? "/", method: (req.method ?? "GET") as Dispatcher.HttpMethod, headers, body: body ?? null, headersTimeout: readTimeout, bodyTimeout: readTimeout, reset: false },
-      handler,
-    );
+    this.poolFor(a, secure).dispatch({ path: req.url ?? "/", method: req.method ?? "GET", headers, ...(body !== undefined ? { body } : {}), readTimeoutMs: a.route.options.readTimeoutMs }, handler);
   }
 
   private onUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer, listener: Served): void {
