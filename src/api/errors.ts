@@ -57,6 +57,7 @@ export type StatusReason =
   | "Unauthorized"
   | "Forbidden"
   | "Gone"
+  | "Expired"
   | "MethodNotAllowed"
   | "RequestEntityTooLarge"
   | "UnsupportedMediaType"
@@ -73,6 +74,8 @@ const codeOf: Record<StatusReason, number> = {
   Forbidden: 403,
   Timeout: 504,
   Gone: 410,
+  // A resourceVersion or continue token older than what is kept (upstream's NewResourceExpired).
+  Expired: 410,
   MethodNotAllowed: 405,
   RequestEntityTooLarge: 413,
   UnsupportedMediaType: 415,
