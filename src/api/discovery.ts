@@ -26,7 +26,12 @@ const STATUS: Subresource = { name: "status", verbs: ["get", "patch", "update"] 
  * server.ts routes them.
  */
 const SUBRESOURCES = new Map<string, Subresource[]>([
-  ["/pods", [{ name: "log", verbs: ["get"] }, STATUS]],
+  ["/pods", [
+    { name: "attach", kind: { group: "", version: "v1", kind: "PodAttachOptions" }, verbs: ["create", "get"] },
+    { name: "exec", kind: { group: "", version: "v1", kind: "PodExecOptions" }, verbs: ["create", "get"] },
+    { name: "log", verbs: ["get"] },
+    STATUS,
+  ]],
   ["/services", [STATUS]],
   ["/nodes", [STATUS]],
   ["/namespaces", [STATUS]],
@@ -169,7 +174,9 @@ export function legacyResourceList(group: string, version: string): APIResourceL
         name: `${r.plural}/${sub.name}`,
         singularName: "",
         namespaced: r.namespaced,
-        ...(sub.kind ? { group: sub.kind.group, version: sub.kind.version, kind: sub.kind.kind } : { kind: r.kind }),
+        // group and version only when the kind is another group's (as pods/eviction's policy/v1).
+        ...(sub.kind && (sub.kind.group !== group || sub.kind.version !== version) ? { group: sub.kind.group, version: sub.kind.version } : {}),
+        kind: sub.kind?.kind ?? r.kind,
         verbs: sub.verbs,
       });
     }

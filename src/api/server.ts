@@ -2,6 +2,7 @@
 // Paths, verbs, query parameters and Status errors follow the real API so
 // that later a TCP listener can serve kubectl with the same handler.
 import http from "node:http";
+import type { Duplex } from "node:stream";
 import { existsSync, unlinkSync } from "node:fs";
 import type { ApiServer } from "./apiserver.js";
 import { ApiError } from "./errors.js";
@@ -12,12 +13,18 @@ import { APPLY_PATH, applyAll, parseApplyRequest } from "./apply-all.js";
 import { discoveryResponse } from "./discovery.js";
 import { openApiIndex, servedOpenApiDocument } from "./openapi.js";
 import { negotiateTable, parseIncludeObject, tableContentType, toTable, type TableRequest } from "./table/index.js";
+import { refuseUpgrade } from "./stream/refuse.js";
 
 /** Extra routes the daemon adds (pod logs, kemu's own control endpoints). */
 export interface ExtraRoutes {
   podLog?(namespace: string, name: string, query: URLSearchParams, res: http.ServerResponse, req: http.IncomingMessage): Promise<void>;
   kemu?(path: string, method: string, body: unknown): Promise<unknown>;
+  /** Upgrade requests (WebSocket, SPDY) on a pod's exec, attach or portforward subresource; the handler owns the socket from then on. */
+  podUpgrade?(subresource: string, namespace: string, name: string, query: URLSearchParams, req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
 }
+
+/** The pod subresources served over an upgraded connection. */
+export const POD_STREAM_SUBRESOURCES = ["exec", "attach", "portforward"];
 
 interface Route {
   resource: ResourceInfo;
@@ -66,6 +73,19 @@ export class RestServer {
       this.handle(req, res).catch((err: unknown) => sendError(req, res, err));
     });
     this.server.keepAliveTimeout = 60_000;
+    this.server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.upgrade(req, socket, head).catch((err: unknown) => refuseUpgrade(socket, err));
+    });
+  }
+
+  private async upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://kemu");
+    const route = parsePath(url.pathname);
+    const sub = route?.subresource;
+    if (route?.resource.kind !== "Pod" || !route.name || !sub || !POD_STREAM_SUBRESOURCES.includes(sub) || !this.extra.podUpgrade) {
+      throw new ApiError("NotFound", `the server could not find the requested resource (${req.method ?? "GET"} ${url.pathname} with Upgrade: ${String(req.headers.upgrade)})`);
+    }
+    return this.extra.podUpgrade(sub, route.namespace ?? "default", route.name, url.searchParams, req, socket, head);
   }
 
   listen(socketPath: string): Promise<void> {

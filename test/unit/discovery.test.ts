@@ -61,6 +61,9 @@ describe("legacy discovery", () => {
     const pods = list.resources.filter((r) => r.name.startsWith("pods"));
     expect(pods).toEqual([
       { name: "pods", singularName: "pod", namespaced: true, kind: "Pod", verbs: VERBS, shortNames: ["po"], categories: ["all"] },
+      // upstream /api/v1: core kinds carry no group/version
+      { name: "pods/attach", singularName: "", namespaced: true, kind: "PodAttachOptions", verbs: ["create", "get"] },
+      { name: "pods/exec", singularName: "", namespaced: true, kind: "PodExecOptions", verbs: ["create", "get"] },
       { name: "pods/log", singularName: "", namespaced: true, kind: "Pod", verbs: ["get"] },
       { name: "pods/status", singularName: "", namespaced: true, kind: "Pod", verbs: STATUS_VERBS },
     ]);
@@ -111,6 +114,8 @@ describe("aggregated discovery (apidiscovery.k8s.io/v2)", () => {
       shortNames: ["po"],
       categories: ["all"],
       subresources: [
+        { subresource: "attach", responseKind: { group: "", version: "v1", kind: "PodAttachOptions" }, verbs: ["create", "get"] },
+        { subresource: "exec", responseKind: { group: "", version: "v1", kind: "PodExecOptions" }, verbs: ["create", "get"] },
         { subresource: "log", responseKind: own, verbs: ["get"] },
         { subresource: "status", responseKind: own, verbs: STATUS_VERBS },
       ],
