@@ -23,8 +23,7 @@ import { kubeconfigEntry, kubeconfigKey, standaloneKubeconfig } from "./kubeconf
 import { pathForMerge } from "./kubeconfig/paths.js";
 import { forgetKubeconfig, recordWrittenTo, writeMerged } from "./kubeconfig/file.js";
 import { containerCannotStart, describeContainerProblem, podStatusReason } from "./api/podstatus.js";
-import { enterArgv, hostAccounts } from "./agent/kubelet/runtime.js";
-import { containerIdentity, identityArgs } from "./agent/kubelet/security-context.js";
+import { containerEnviron, containerExecArgv } from "./api/stream/exec-target.js";
 // Types only: the probe's code is loaded when first used (it imports this module).
 import type { ProbeOptions } from "./probe/options.js";
 import type { ProbeResult } from "./probe/runner.js";
@@ -325,15 +324,18 @@ export class Cluster {
    * as `kubectl exec`, its user, groups, capabilities and workingDir.
    */
   async execArgv(podName: string, argv: string[], options: ExecOptions = {}): Promise<string[]> {
+    return (await this.execCommand(podName, argv, options)).argv;
+  }
+
+  /** execArgv and, as kubectl exec gives it, the container's environment (undefined when unreadable: the caller's own). */
+  async execCommand(podName: string, argv: string[], options: ExecOptions = {}): Promise<{ argv: string[]; env?: Record<string, string> }> {
     const pod = await this.pod(podName, options.namespace ?? "default");
     const { pid, container } = runningContainer(pod, options.container);
-    let identity;
     try {
-      identity = containerIdentity(pod, container, hostAccounts());
+      return { argv: containerExecArgv(pod, container, pid, argv), env: containerEnviron(pid) };
     } catch (err) {
       throw new KemuError(`unable to exec: ${(err as Error).message}`);
     }
-    return enterArgv(pid, identityArgs(identity), argv, container.workingDir);
   }
 
   /** argv for running a command on a node or on the outside host. */
@@ -344,7 +346,8 @@ export class Cluster {
   }
 
   async exec(podName: string, argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
-    return runCaptured(await this.execArgv(podName, argv, options), options);
+    const { argv: full, env } = await this.execCommand(podName, argv, options);
+    return runCaptured(full, { ...options, env });
   }
 
   async execOnHost(host: string, argv: string[], options: Omit<ExecOptions, "container" | "namespace"> = {}): Promise<ExecResult> {
@@ -579,10 +582,10 @@ function runningContainer(pod: Stored<Pod>, containerName: string | undefined): 
   return { pid: Number(pid), container };
 }
 
-function runCaptured(argv: string[], options: { input?: string; timeoutMs?: number }): Promise<ExecResult> {
+function runCaptured(argv: string[], options: { input?: string; timeoutMs?: number; env?: Record<string, string> }): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const stdio: StdioOptions = [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"];
-    const child = spawn(argv[0]!, argv.slice(1), { stdio });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio, ...(options.env ? { env: options.env } : {}) });
     const out: Buffer[] = [];
     const errs: Buffer[] = [];
     child.stdout!.on("data", (c: Buffer) => out.push(c));

@@ -19,6 +19,8 @@ export function registerPodCommands(program: Command): void {
     .action(async (pod: string | undefined, command: string[], opts: { container?: string; namespace: string; host?: string; stdin?: boolean; name?: string }) => {
       const cluster = Cluster.connect(opts.name);
       let argv: string[];
+      // In a pod, the command gets the container's environment, as kubectl exec gives it.
+      let env: Record<string, string> | undefined;
       if (opts.host) {
         // With --host there is no pod: the first word is the command itself.
         const words = pod ? [pod, ...command] : command;
@@ -27,10 +29,10 @@ export function registerPodCommands(program: Command): void {
       } else {
         if (!pod) throw new KemuError("exec: give a pod name, or --host NODE|outside");
         if (command.length === 0) throw new KemuError("exec: give a command after --, e.g. kemu exec web -- hostname");
-        argv = await cluster.execArgv(pod, command, { namespace: opts.namespace, container: opts.container });
+        ({ argv, env } = await cluster.execCommand(pod, command, { namespace: opts.namespace, container: opts.container }));
       }
       cluster.api.close();
-      const child = spawn(argv[0]!, argv.slice(1), { stdio: [opts.stdin ? "inherit" : "ignore", "inherit", "inherit"] });
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: [opts.stdin ? "inherit" : "ignore", "inherit", "inherit"], ...(env ? { env } : {}) });
       child.on("error", (err) => {
         process.stderr.write(`error: ${err.message}\n`);
         process.exit(126);
