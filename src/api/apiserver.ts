@@ -15,6 +15,15 @@ import { mergeStringData } from "./secret-data.js";
 import { admitIngressClass } from "./default-ingress-class.js";
 import { DEFAULT_MAX_PODS, MAX_OBJECT_BYTES } from "./limits.js";
 import { parseLabelSelector, matchesRequirements, parseFieldSelector, matchesFieldSelector } from "./selectors.js";
+import {
+  decodeContinue,
+  encodeContinue,
+  ExpiredContinueError,
+  parseResourceVersion,
+  tooLargeResourceVersion,
+  type ContinueToken,
+  type ListRequestOptions,
+} from "./list-options.js";
 
 export interface ApiServerOptions {
   /** Pods the cluster may hold (a host-protection limit; benches lift it). Default DEFAULT_MAX_PODS. */
@@ -25,6 +34,24 @@ export interface ListOptions {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
+}
+
+/** A list as the REST API reads one: at a resourceVersion, a page at a time. */
+export type PagedListOptions = ListOptions & ListRequestOptions;
+
+export interface ListResult {
+  items: Stored<KubeObject>[];
+  resourceVersion: string;
+  /** set when there is more: the token for the next page */
+  continue?: string;
+  /** how many objects the pages after this one hold (only without selectors, as upstream) */
+  remainingItemCount?: number;
+}
+
+export interface WatchFromOptions extends ListOptions {
+  resourceVersion?: string;
+  /** the current objects first (see Store.watch) */
+  initialEvents?: boolean;
 }
 
 export interface WriteOptions {
@@ -94,14 +121,63 @@ export class ApiServer {
     return this.store.get(resource, namespace, name);
   }
 
-  list(resource: ResourceInfo, options: ListOptions = {}): { items: Stored<KubeObject>[]; resourceVersion: string } {
-    return { items: this.store.list(resource, options.namespace, selectorFilter(options)), resourceVersion: this.store.resourceVersion };
+  /**
+   * Lists as the API concepts doc says: the current objects, or those at an
+   * older revision (resourceVersionMatch=Exact, or a continue token's), a
+   * page of `limit` at a time with a continue token for the rest.
+   */
+  list(resource: ResourceInfo, options: PagedListOptions = {}): ListResult {
+    const filter = selectorFilter(options);
+    const current = this.store.currentRevision;
+    let revision = current;
+    let after: ContinueToken | undefined;
+    if (options.continue) {
+      // Upstream's etcd3 store: the token says where and when; a resourceVersion besides it is refused.
+      if (options.resourceVersion && options.resourceVersion !== "0") throw new ApiError("BadRequest", "specifying resource version is not allowed when using continue");
+      after = decodeContinue(options.continue);
+      if (after.rv > current) throw tooLargeResourceVersion(after.rv, current);
+      if (after.rv >= 0) revision = after.rv;
+    } else if (options.resourceVersion && options.resourceVersion !== "0") {
+      const wanted = parseResourceVersion(options.resourceVersion);
+      // kemu's store is never behind, so there is nothing to wait for (upstream waits up to 3 s first).
+      if (wanted > current) throw tooLargeResourceVersion(wanted, current);
+      if (options.resourceVersionMatch === "Exact") revision = wanted;
+    }
+    let items: Stored<KubeObject>[];
+    try {
+      items = revision === current ? this.store.list(resource, options.namespace, filter) : this.store.listAt(resource, revision, options.namespace, filter);
+    } catch (err) {
+      if (after && err instanceof ApiError && err.reason === "Expired") throw new ExpiredContinueError(encodeContinue({ ...after, rv: -1 }));
+      throw err;
+    }
+    if (after) {
+      const start = after;
+      const first = items.findIndex((o) => compareKey(o.metadata.namespace ?? "", o.metadata.name, start.namespace, start.name) > 0);
+      items = first < 0 ? [] : items.slice(first);
+    }
+    const result: ListResult = { items, resourceVersion: String(revision) };
+    if (options.limit !== undefined && items.length > options.limit) {
+      const page = items.slice(0, options.limit);
+      const last = page[page.length - 1]!;
+      result.items = page;
+      result.continue = encodeContinue({ rv: revision, namespace: last.metadata.namespace ?? "", name: last.metadata.name });
+      if (!filter) result.remainingItemCount = items.length - page.length;
+    }
+    return result;
   }
 
-  watch(resource: ResourceInfo, options: ListOptions & { resourceVersion?: string }, send: (e: WatchEvent) => void): () => void {
+  /**
+   * Subscribes to changes: from a resourceVersion (410 Expired when it is no
+   * longer kept, 504 when it is ahead of the store), or with the current objects first.
+   */
+  watch(resource: ResourceInfo, options: WatchFromOptions, send: (e: WatchEvent) => void): () => void {
+    if (options.resourceVersion && options.resourceVersion !== "0") {
+      const wanted = parseResourceVersion(options.resourceVersion);
+      if (wanted > this.store.currentRevision) throw tooLargeResourceVersion(wanted, this.store.currentRevision);
+    }
     return this.store.watch(
       resource,
-      { namespace: options.namespace, filter: selectorFilter(options), resourceVersion: options.resourceVersion },
+      { namespace: options.namespace, filter: selectorFilter(options), resourceVersion: options.resourceVersion, initialEvents: options.initialEvents },
       send,
     );
   }
@@ -381,6 +457,11 @@ function hasGeneration(resource: ResourceInfo): boolean {
 
 export function qualifiedPlural(resource: ResourceInfo): string {
   return resource.group ? `${resource.plural}.${resource.group}` : resource.plural;
+}
+
+/** The list order of keys (namespace, then name), as Store.list sorts. */
+function compareKey(ns1: string, name1: string, ns2: string, name2: string): number {
+  return ns1.localeCompare(ns2) || name1.localeCompare(name2);
 }
 
 function selectorFilter(options: ListOptions): ObjectFilter | undefined {

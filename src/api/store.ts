@@ -11,12 +11,19 @@ export interface WatchOptions {
   filter?: ObjectFilter;
   /** deliver events after this resourceVersion; "" or undefined = from now */
   resourceVersion?: string;
+  /**
+   * First an ADDED event for every object that matches now, then the changes
+   * after now (upstream's "Get State and Start at Most Recent"); resourceVersion is then only a floor.
+   */
+  initialEvents?: boolean;
 }
 
 interface Recorded {
   rv: number;
   resource: ResourceInfo;
   event: WatchEvent;
+  /** the object as it was before the event (undefined for ADDED): what a list at an older revision reads */
+  prev?: Stored<KubeObject>;
 }
 
 interface Watcher {
@@ -64,11 +71,23 @@ export class Store {
   private revision = 0;
   private readonly tables = new Map<ResourceInfo, Table>();
   private readonly history: Recorded[] = [];
+  /** The newest revision dropped from history: no watch or list can start before it (etcd's compacted revision). */
+  private compacted = 0;
   private readonly watchers = new Set<Watcher>();
   private txn?: Transaction;
 
   get resourceVersion(): string {
     return String(this.revision);
+  }
+
+  /** The current revision, as a number. */
+  get currentRevision(): number {
+    return this.revision;
+  }
+
+  /** The oldest revision a watch may resume from or a list may read at. */
+  get compactedRevision(): number {
+    return this.compacted;
   }
 
   private table(resource: ResourceInfo): Table {
@@ -150,8 +169,9 @@ export class Store {
       const before = t.byKey.get(keyOf(resource, obj.metadata.namespace, obj.metadata.name));
       this.txn.undo.push(() => (before ? this.file(t, resource, before) : this.unfile(t, resource, obj)));
     }
+    const prev = t.byKey.get(keyOf(resource, obj.metadata.namespace, obj.metadata.name));
     this.file(t, resource, obj);
-    this.emit(resource, type, obj);
+    this.emit(resource, type, obj, prev);
     return obj;
   }
 
@@ -163,8 +183,9 @@ export class Store {
       const before = t.byKey.get(keyOf(resource, obj.metadata.namespace, obj.metadata.name));
       if (before) this.txn.undo.push(() => this.file(t, resource, before));
     }
+    const prev = t.byKey.get(keyOf(resource, obj.metadata.namespace, obj.metadata.name));
     this.unfile(t, resource, obj);
-    this.emit(resource, "DELETED", removed);
+    this.emit(resource, "DELETED", removed, prev);
     return removed;
   }
 
@@ -207,8 +228,8 @@ export class Store {
     }
   }
 
-  private emit(resource: ResourceInfo, type: WatchEventType, object: Stored<KubeObject>): void {
-    const rec: Recorded = { rv: this.revision, resource, event: { type, object } };
+  private emit(resource: ResourceInfo, type: WatchEventType, object: Stored<KubeObject>, prev: Stored<KubeObject> | undefined): void {
+    const rec: Recorded = { rv: this.revision, resource, event: { type, object }, ...(prev ? { prev } : {}) };
     if (this.txn) this.txn.events.push(rec);
     else this.deliver(rec);
   }
@@ -218,7 +239,10 @@ export class Store {
     const object = event.object;
     this.history.push(rec);
     // Trimmed in batches: dropping one entry per write moves all 20,000 each time.
-    if (this.history.length > HISTORY_LIMIT + HISTORY_TRIM_BATCH) this.history.splice(0, this.history.length - HISTORY_LIMIT);
+    if (this.history.length > HISTORY_LIMIT + HISTORY_TRIM_BATCH) {
+      const dropped = this.history.splice(0, this.history.length - HISTORY_LIMIT);
+      this.compacted = dropped[dropped.length - 1]!.rv;
+    }
     for (const w of this.watchers) {
       if (w.resource !== resource) continue;
       // One watcher that throws (a bug, an object it did not expect) must not keep the event from the others, nor fail the write.
@@ -236,17 +260,54 @@ export class Store {
    */
   watch(resource: ResourceInfo, options: WatchOptions, send: (event: WatchEvent) => void): () => void {
     const watcher: Watcher = { resource, options, send };
-    const from = options.resourceVersion ? Number(options.resourceVersion) : NaN;
-    if (Number.isFinite(from) && from < this.revision) {
-      const oldest = this.history[0]?.rv ?? this.revision + 1;
-      if (from + 1 < oldest) throw new ApiError("Gone", `too old resource version: ${from} (${oldest - 1})`);
-      for (const rec of this.history) {
-        if (rec.rv > from && rec.resource === resource && matches(watcher, rec.event.object)) send(rec.event);
+    if (options.initialEvents) {
+      // The current state is at least as new as any resourceVersion asked for (kemu's store is never behind).
+      for (const obj of this.list(resource, options.namespace, options.filter)) send({ type: "ADDED", object: obj });
+    } else {
+      const from = options.resourceVersion ? Number(options.resourceVersion) : NaN;
+      if (Number.isFinite(from) && from < this.revision) {
+        this.requireRetained(from);
+        for (const rec of this.history) {
+          if (rec.rv > from && rec.resource === resource && matches(watcher, rec.event.object)) send(rec.event);
+        }
       }
     }
     this.watchers.add(watcher);
     return () => this.watchers.delete(watcher);
   }
+
+  /** 410 Expired when the changes since revision are no longer kept (the watch cache's message). */
+  private requireRetained(revision: number): void {
+    if (revision < this.compacted) throw new ApiError("Expired", `too old resource version: ${revision} (${this.compacted})`);
+  }
+
+  /**
+   * The objects as they were at an older revision, in list order: the current
+   * ones with every later change undone from the history (etcd's read at a
+   * revision). 410 Expired when that revision is no longer kept.
+   */
+  listAt(resource: ResourceInfo, revision: number, namespace?: string, filter?: ObjectFilter): Stored<KubeObject>[] {
+    if (revision >= this.revision) return this.list(resource, namespace, filter);
+    if (revision < this.compacted) throw new ApiError("Expired", "The resourceVersion for the provided list is too old.");
+    const byKey = new Map<string, Stored<KubeObject> | undefined>();
+    for (const obj of this.list(resource, namespace)) byKey.set(keyOf(resource, obj.metadata.namespace, obj.metadata.name), obj);
+    // Newest first, so that the earliest change after revision is undone last and its prev wins.
+    for (let i = this.history.length - 1; i >= 0 && this.history[i]!.rv > revision; i--) {
+      const rec = this.history[i]!;
+      if (rec.resource !== resource) continue;
+      const obj = rec.event.object;
+      if (namespace && resource.namespaced && obj.metadata.namespace !== namespace) continue;
+      byKey.set(keyOf(resource, obj.metadata.namespace, obj.metadata.name), rec.prev);
+    }
+    const out: Stored<KubeObject>[] = [];
+    for (const obj of byKey.values()) if (obj && (!filter || filter(obj))) out.push(obj);
+    return out.sort(compareListOrder);
+  }
+}
+
+/** The order lists come in: by namespace, then name. */
+export function compareListOrder(a: Stored<KubeObject>, b: Stored<KubeObject>): number {
+  return (a.metadata.namespace ?? "").localeCompare(b.metadata.namespace ?? "") || a.metadata.name.localeCompare(b.metadata.name);
 }
 
 function matches(w: Watcher, obj: Stored<KubeObject>): boolean {
