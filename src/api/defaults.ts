@@ -1,5 +1,5 @@
 // Defaulting, as the API server applies it before validation and storage
-// (k8s.io/kubernetes pkg/apis/core/v1/defaults.go, pkg/apis/apps/v1/defaults.go,
+// (k8s.io/kubernetes pkg/apis/core/v1/defaults.go, pkg/apis/apps/v1/defaults.go, pkg/apis/batch/v1/defaults.go,
 // pkg/apis/discovery/v1/defaults.go, pkg/apis/networking/v1/defaults.go, plus
 // the IP-family fields the Service registry fills in). applyDefaults returns a deep copy and is idempotent.
 import type { KubeObject } from "./types.js";
@@ -196,6 +196,58 @@ function defaultStatefulSet(set: Obj): void {
   }
 }
 
+/** SetDefaults_DaemonSet (apps/v1): RollingUpdate with maxUnavailable 1 and maxSurge 0, ten revisions kept. */
+function defaultDaemonSet(ds: Obj): void {
+  const spec = ensure(ds, "spec");
+  const strategy = ensure(spec, "updateStrategy");
+  setIfUnset(strategy, "type", "RollingUpdate");
+  if (strategy.type === "RollingUpdate") {
+    const rollingUpdate = ensure(strategy, "rollingUpdate");
+    if (rollingUpdate.maxUnavailable === undefined || rollingUpdate.maxUnavailable === null) rollingUpdate.maxUnavailable = 1;
+    if (rollingUpdate.maxSurge === undefined || rollingUpdate.maxSurge === null) rollingUpdate.maxSurge = 0;
+  }
+  if (spec.revisionHistoryLimit === undefined || spec.revisionHistoryLimit === null) spec.revisionHistoryLimit = 10;
+  defaultTemplate(spec);
+}
+
+const absent = (v: unknown) => v === undefined || v === null;
+
+/**
+ * SetDefaults_Job (batch/v1): completions and parallelism 1 when both are
+ * absent, backoffLimit 6 (the int32 maximum with backoffLimitPerIndex),
+ * NonIndexed, not suspended, podReplacementPolicy TerminatingOrFailed (Failed
+ * with a podFailurePolicy); a Job without labels takes its template's.
+ */
+function defaultJob(job: Obj): void {
+  const spec = ensure(job, "spec");
+  if (absent(spec.completions) && absent(spec.parallelism)) {
+    spec.completions = 1;
+    spec.parallelism = 1;
+  }
+  if (absent(spec.parallelism)) spec.parallelism = 1;
+  if (absent(spec.backoffLimit)) spec.backoffLimit = absent(spec.backoffLimitPerIndex) ? 6 : 2147483647;
+  const templateLabels = isObj(spec.template) && isObj(spec.template.metadata) ? spec.template.metadata.labels : undefined;
+  const meta = ensure(job, "metadata");
+  if (isObj(templateLabels) && (!isObj(meta.labels) || Object.keys(meta.labels).length === 0)) meta.labels = { ...templateLabels };
+  if (absent(spec.completionMode)) spec.completionMode = "NonIndexed";
+  if (absent(spec.suspend)) spec.suspend = false;
+  if (isObj(spec.podFailurePolicy)) {
+    for (const rule of objects(spec.podFailurePolicy.rules)) for (const pattern of objects(rule.onPodConditions)) setIfUnset(pattern, "status", "True");
+  }
+  if (absent(spec.podReplacementPolicy)) spec.podReplacementPolicy = isObj(spec.podFailurePolicy) ? "Failed" : "TerminatingOrFailed";
+  defaultTemplate(spec);
+}
+
+/** SetDefaults_CronJob (batch/v1): Allow, not suspended, 3 successful and 1 failed Job kept; the job template's pod spec gets pod defaults. */
+function defaultCronJob(cj: Obj): void {
+  const spec = ensure(cj, "spec");
+  setIfUnset(spec, "concurrencyPolicy", "Allow");
+  if (absent(spec.suspend)) spec.suspend = false;
+  if (absent(spec.successfulJobsHistoryLimit)) spec.successfulJobsHistoryLimit = 3;
+  if (absent(spec.failedJobsHistoryLimit)) spec.failedJobsHistoryLimit = 1;
+  defaultTemplate(ensure(ensure(spec, "jobTemplate"), "spec"));
+}
+
 export const DefaultClientIPServiceAffinitySeconds = 10800;
 
 function defaultService(svc: Obj): void {
@@ -343,6 +395,9 @@ const defaulters: Record<string, (o: Obj) => void> = {
   Deployment: defaultDeployment,
   ReplicaSet: defaultReplicaSet,
   StatefulSet: defaultStatefulSet,
+  DaemonSet: defaultDaemonSet,
+  Job: defaultJob,
+  CronJob: defaultCronJob,
   Service: defaultService,
   EndpointSlice: defaultEndpointSlice,
   Namespace: defaultNamespace,
@@ -359,7 +414,7 @@ const defaulters: Record<string, (o: Obj) => void> = {
 
 /**
  * Returns a deep copy of obj with Kubernetes' defaults applied for its kind
- * (Pod, Deployment, ReplicaSet, StatefulSet, Service, EndpointSlice, Namespace, Node,
+ * (Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob, Service, EndpointSlice, Namespace, Node,
  * NetworkPolicy, Secret, Endpoints, HorizontalPodAutoscaler, IngressClass, Gateway, HTTPRoute;
  * other kinds are only copied). Idempotent: applyDefaults(applyDefaults(x))
  * equals applyDefaults(x).

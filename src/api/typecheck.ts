@@ -15,6 +15,10 @@ import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { ReplicaSet } from "kubernetes-models/apps/v1/ReplicaSet";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
+import { DaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
+import { ControllerRevision } from "kubernetes-models/apps/v1/ControllerRevision";
+import { Job } from "kubernetes-models/batch/v1/Job";
+import { CronJob } from "kubernetes-models/batch/v1/CronJob";
 import { EndpointSlice } from "kubernetes-models/discovery.k8s.io/v1/EndpointSlice";
 import { Lease } from "kubernetes-models/coordination.k8s.io/v1/Lease";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
@@ -52,6 +56,10 @@ const schemas: Record<string, Checkable> = {
   Deployment,
   ReplicaSet,
   StatefulSet,
+  DaemonSet,
+  ControllerRevision,
+  Job,
+  CronJob,
   EndpointSlice,
   Lease,
   NetworkPolicy,

@@ -16,6 +16,10 @@ import type { IService } from "kubernetes-models/v1/Service";
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { IReplicaSet } from "kubernetes-models/apps/v1/ReplicaSet";
 import type { IStatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
+import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
+import type { IControllerRevision } from "kubernetes-models/apps/v1/ControllerRevision";
+import type { IJob } from "kubernetes-models/batch/v1/Job";
+import type { ICronJob } from "kubernetes-models/batch/v1/CronJob";
 import type { IEndpointSlice } from "kubernetes-models/discovery.k8s.io/v1/EndpointSlice";
 import type { ILease } from "kubernetes-models/coordination.k8s.io/v1/Lease";
 import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
@@ -72,6 +76,12 @@ export type ReplicaSet = Omit<IReplicaSet, "metadata"> & { metadata: ObjectMeta 
 export type StatefulSet = Omit<IStatefulSet, "metadata"> & { metadata: ObjectMeta } & KubeObject & {
   spec: NonNullable<IStatefulSet["spec"]>;
 };
+export type DaemonSet = Omit<IDaemonSet, "metadata"> & { metadata: ObjectMeta } & KubeObject & {
+  spec: NonNullable<IDaemonSet["spec"]>;
+};
+export type ControllerRevision = Omit<IControllerRevision, "metadata"> & { metadata: ObjectMeta } & KubeObject;
+export type Job = Omit<IJob, "metadata"> & { metadata: ObjectMeta } & KubeObject & { spec: NonNullable<IJob["spec"]> };
+export type CronJob = Omit<ICronJob, "metadata"> & { metadata: ObjectMeta } & KubeObject & { spec: NonNullable<ICronJob["spec"]> };
 export type EndpointSlice = Omit<IEndpointSlice, "metadata"> & { metadata: ObjectMeta } & KubeObject;
 export type Lease = Omit<ILease, "metadata"> & { metadata: ObjectMeta } & KubeObject;
 export type NetworkPolicy = Omit<INetworkPolicy, "metadata"> & { metadata: ObjectMeta } & KubeObject & {

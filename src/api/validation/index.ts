@@ -13,6 +13,10 @@ import { validatePodSpecForPod } from "./pod.js";
 import { validateDeploymentSpec } from "./deployment.js";
 import { validateReplicaSetSpec } from "./replicaset.js";
 import { validateStatefulSetSpec } from "./statefulset.js";
+import { validateDaemonSetSpec } from "./daemonset.js";
+import { validateControllerRevisionBody } from "./controllerrevision.js";
+import { validateJobBody } from "./job.js";
+import { validateCronJobBody } from "./cronjob.js";
 import { validateServiceSpec } from "./service.js";
 import { validateEndpointSliceBody } from "./endpointslice.js";
 import { validateNodeBody } from "./node.js";
@@ -54,6 +58,10 @@ const kinds: Record<string, KindRules> = {
   Deployment: { apiVersion: "apps/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateDeploymentSpec },
   ReplicaSet: { apiVersion: "apps/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateReplicaSetSpec },
   StatefulSet: { apiVersion: "apps/v1", namespaced: true, nameFn: nameIsDNSLabel, body: validateStatefulSetSpec },
+  DaemonSet: { apiVersion: "apps/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateDaemonSetSpec },
+  ControllerRevision: { apiVersion: "apps/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateControllerRevisionBody },
+  Job: { apiVersion: "batch/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateJobBody },
+  CronJob: { apiVersion: "batch/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateCronJobBody },
   EndpointSlice: { apiVersion: "discovery.k8s.io/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateEndpointSliceBody },
   Lease: { apiVersion: "coordination.k8s.io/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateLeaseBody },
   NetworkPolicy: { apiVersion: "networking.k8s.io/v1", namespaced: true, nameFn: nameIsDNSSubdomain, body: validateNetworkPolicyBody },
