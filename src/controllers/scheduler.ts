@@ -1,11 +1,13 @@
 // The scheduler: binds each pending pod to a node that is Ready, whose
-// taints it tolerates, that matches its nodeSelector and has room for its
+// taints it tolerates, that matches its nodeSelector and required node
+// affinity (nodeaffinity.ts) and has room for its
 // requests, spreading pods of one owner (and then all pods) across nodes.
 import { Controller, R, splitKey, objectKey } from "./controller.js";
 import type { Node, Pod, Stored, WatchEventType } from "../api/types.js";
 import { controllerOf, deepCopy, timestamp } from "../api/meta.js";
 import { parseQuantity } from "../api/quantity.js";
 import { untoleratedTaints } from "./nodelifecycle/taints.js";
+import { matchesNodeSelectorAndAffinity } from "./nodeaffinity.js";
 
 export interface NodeFit {
   node: Stored<Node>;
@@ -133,8 +135,7 @@ export function chooseNode(pod: Stored<Pod>, nodes: Stored<Node>[], pods: Stored
     if (node.spec?.unschedulable) { note("node(s) were unschedulable"); continue; }
     const [taint] = untoleratedTaints(pod, node, ["NoSchedule", "NoExecute"]);
     if (taint) { note(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ""}}`); continue; }
-    const selector = pod.spec.nodeSelector ?? {};
-    if (!Object.entries(selector).every(([k, v]) => node.metadata.labels?.[k] === v)) { note("node(s) didn't match Pod's node affinity/selector"); continue; }
+    if (!matchesNodeSelectorAndAffinity(pod, node)) { note("node(s) didn't match Pod's node affinity/selector"); continue; }
     const onNode = pods.filter((p) => p.spec.nodeName === node.metadata.name && p.status?.phase !== "Succeeded" && p.status?.phase !== "Failed");
     const used = onNode.reduce((acc, p) => { const r = requests(p); return { cpu: acc.cpu + r.cpu, memory: acc.memory + r.memory }; }, { cpu: 0, memory: 0 });
     const alloc = node.status?.allocatable ?? {};
