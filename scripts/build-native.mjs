@@ -19,6 +19,7 @@ const programs = [
   { name: "kemu-sandbox", source: "netns/kemu-sandbox.c" },
   { name: "agnhost", source: "src/workloads/agnhost/agnhost.c" },
   { name: "kemu-probe", source: "netns/kemu-probe.c" },
+  { name: "kemu-portforward", source: "netns/kemu-portforward.c" },
 ];
 
 function giveUp(message) {

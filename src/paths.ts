@@ -16,7 +16,7 @@ function findRoot(): string {
 
 export const PACKAGE_ROOT = findRoot();
 
-export function builtinPath(name: "agnhost" | "kemu-sandbox" | "kemu-probe"): string {
+export function builtinPath(name: "agnhost" | "kemu-sandbox" | "kemu-probe" | "kemu-portforward"): string {
   return join(PACKAGE_ROOT, "build", "native", name);
 }
 

@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { registerClusterCommands } from "./commands/cluster.js";
 import { registerObjectCommands } from "./commands/objects.js";
+import { registerGetCommand } from "./commands/get.js";
 import { registerPodCommands } from "./commands/pods.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerRolloutCommands } from "./commands/rollout.js";
@@ -27,6 +28,7 @@ const program = new Command("kemu")
 
 registerClusterCommands(program);
 registerObjectCommands(program);
+registerGetCommand(program);
 registerPodCommands(program);
 registerRolloutCommands(program);
 registerIptablesCommand(program);

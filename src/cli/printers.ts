@@ -10,7 +10,7 @@
 import type { KubeObject, Node, Pod } from "../api/types.js";
 import { podStatusReason, summarizePod } from "../api/podstatus.js";
 import { resourceByName } from "../api/resources.js";
-import { humanDuration } from "../api/table/cells.js";
+import { formatLabels, humanDuration } from "../api/table/cells.js";
 import { printerFor, type Printer, type TableCell, type TableColumnDefinition } from "../api/table/index.js";
 import { column } from "../api/table/types.js";
 
@@ -87,23 +87,28 @@ function textWidth(s: string): number {
   return Array.from(s).length;
 }
 
-/**
- * Lay out rows the way kubectl's tab writer does: every column but the last
- * is padded with spaces to max(6, widest cell + 3); the last column is not
- * padded. Each line, the last included, ends with "\n".
- */
-export function formatTable(rows: string[][]): string {
-  const widths: number[] = [];
+/** The width of each column but the last: max(6, widest cell + 3), at least `min` (widths a watch printed before). */
+export function columnWidths(rows: string[][], min: number[] = []): number[] {
+  const widths = [...min];
   for (const row of rows) {
     for (let i = 0; i < row.length - 1; i++) {
       widths[i] = Math.max(widths[i] ?? TAB_MIN_WIDTH, textWidth(row[i]!) + TAB_PADDING);
     }
   }
+  return widths;
+}
+
+/**
+ * Lay out rows the way kubectl's tab writer does: every column but the last
+ * is padded with spaces to max(6, widest cell + 3); the last column is not
+ * padded. Each line, the last included, ends with "\n".
+ */
+export function formatTable(rows: string[][], widths: number[] = columnWidths(rows)): string {
   let out = "";
   for (const row of rows) {
     for (let i = 0; i < row.length; i++) {
       const cell = row[i]!;
-      out += i === row.length - 1 ? cell : cell + " ".repeat(widths[i]! - textWidth(cell));
+      out += i === row.length - 1 ? cell : cell + " ".repeat(Math.max(0, (widths[i] ?? TAB_MIN_WIDTH) - textWidth(cell)));
     }
     out += "\n";
   }
@@ -122,6 +127,14 @@ export interface TableOptions {
   withNamespace: boolean;
   /** Current time, ms since epoch, for the AGE column. */
   now: number;
+  /** -L KEY: a column per label, headed by the key's last path segment in upper case. */
+  labelColumns?: string[];
+  /** --show-labels: a LABELS column last. */
+  showLabels?: boolean;
+  /** --no-headers. */
+  noHeaders?: boolean;
+  /** Names as KIND/NAME (kubectl does so when several kinds are printed), e.g. "pod" or "deployment.apps". */
+  kindPrefix?: string;
 }
 
 /**
@@ -134,16 +147,36 @@ export interface TableOptions {
  */
 export function renderTable(resource: string, objects: KubeObject[], opts: TableOptions): string {
   if (objects.length === 0) return "";
+  const { header, rows } = tableRows(resource, objects, opts);
+  return formatTable(opts.noHeaders ? rows : [header, ...rows]);
+}
+
+/** The header and the rows of renderTable, unformatted (for `get -w`, which prints rows as they come). */
+export function tableRows(resource: string, objects: KubeObject[], opts: TableOptions): { header: string[]; rows: string[][] } {
   const printer = cliPrinter(resource);
   const shown = printer.columns.map((c: TableColumnDefinition, i) => ({ c, i })).filter(({ c }) => opts.wide || c.priority === 0);
-  const header = [...(opts.withNamespace ? ["NAMESPACE"] : []), ...shown.map(({ c }) => c.name.toUpperCase())];
-  const rows: string[][] = [header];
+  const nameColumn = printer.columns.findIndex((c) => c.format === "name");
+  const labelKeys = opts.labelColumns ?? [];
+  const header = [
+    ...(opts.withNamespace ? ["NAMESPACE"] : []),
+    ...shown.map(({ c }) => c.name.toUpperCase()),
+    // kubectl's formatLabelHeaders: the key's last path segment, upper case.
+    ...labelKeys.map((k) => k.split("/").pop()!.toUpperCase()),
+    ...(opts.showLabels ? ["LABELS"] : []),
+  ];
+  const rows: string[][] = [];
   for (const obj of objects) {
     // kubectl's own printing (and so kemu's) cuts long load-balancer addresses unless -o wide.
     const cells = printer.cells(obj, { now: opts.now, wide: opts.wide });
-    rows.push([...(opts.withNamespace ? [obj.metadata?.namespace ?? ""] : []), ...shown.map(({ i }) => cellText(cells[i] ?? null))]);
+    const labels = obj.metadata?.labels ?? {};
+    rows.push([
+      ...(opts.withNamespace ? [obj.metadata?.namespace ?? ""] : []),
+      ...shown.map(({ i }) => (i === nameColumn && opts.kindPrefix ? `${opts.kindPrefix}/${cellText(cells[i] ?? null)}` : cellText(cells[i] ?? null))),
+      ...labelKeys.map((k) => labels[k] ?? ""),
+      ...(opts.showLabels ? [formatLabels(labels)] : []),
+    ]);
   }
-  return formatTable(rows);
+  return { header, rows };
 }
 
 // ---------------------------------------------------------------------------

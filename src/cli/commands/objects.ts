@@ -1,13 +1,11 @@
-// kemu apply / get / delete / wait
+// kemu apply / delete / wait (get: get.ts)
 import type { Command } from "commander";
-import { stringify } from "yaml";
 import { Cluster, KemuError } from "../../cluster.js";
 import { describeApplied } from "../../api/apply.js";
 import { loadManifests } from "../../api/manifests.js";
 import { RESOURCES, resourceByName, resourceByKind, type ResourceInfo } from "../../api/resources.js";
 import { ApiError } from "../../api/errors.js";
 import type { KubeObject, Stored } from "../../api/types.js";
-import { renderTable, toKubectlList } from "../printers.js";
 import { collect, nameOption, parseDuration } from "../options.js";
 
 export function requireResource(name: string): ResourceInfo {
@@ -30,50 +28,6 @@ export function registerObjectCommands(program: Command): void {
       const applied = await applyObjects(cluster.api, objects, opts.namespace);
       for (const a of applied) process.stdout.write(`${describeApplied(a)}\n`);
       cluster.api.close();
-    });
-
-  program
-    .command("get")
-    .description("list objects like kubectl get")
-    .argument("<kind>", `${RESOURCES.map((r) => r.plural).join(", ")} (or a short name)`)
-    .argument("[names...]", "object names")
-    .option("-n, --namespace <ns>", "namespace", "default")
-    .option("-A, --all-namespaces", "list across all namespaces")
-    .option("-l, --selector <selector>", "label selector, e.g. app=web,tier!=db")
-    .option("--field-selector <selector>", "field selector, e.g. spec.nodeName=node-1")
-    .option("-o, --output <format>", "wide, yaml, json or name")
-    .addOption(nameOption())
-    .action(async (kind: string, names: string[], opts: { namespace: string; allNamespaces?: boolean; selector?: string; fieldSelector?: string; output?: string; name?: string }) => {
-      if (opts.output && !["wide", "yaml", "json", "name"].includes(opts.output)) {
-        throw new KemuError(`-o: unsupported output format ${JSON.stringify(opts.output)}: expected one of wide, yaml, json, name`);
-      }
-      const resource = requireResource(kind);
-      const cluster = Cluster.connect(opts.name);
-      const namespace = resource.namespaced && !opts.allNamespaces ? opts.namespace : undefined;
-      let items: Stored<KubeObject>[];
-      if (names.length) {
-        items = await Promise.all(names.map((n) => cluster.api.get(resource, namespace ?? opts.namespace, n)));
-      } else {
-        items = (await cluster.api.list(resource, { namespace, labelSelector: opts.selector, fieldSelector: opts.fieldSelector })).items;
-      }
-      cluster.api.close();
-      const single = names.length === 1;
-      switch (opts.output) {
-        case "json":
-          process.stdout.write(`${JSON.stringify(single ? items[0] : toKubectlList(items, ""), null, 4)}\n`);
-          return;
-        case "yaml":
-          process.stdout.write(stringify(single ? items[0] : toKubectlList(items, "")));
-          return;
-        case "name":
-          for (const o of items) process.stdout.write(`${resource.group ? `${resource.singular}.${resource.group}` : resource.singular}/${o.metadata.name}\n`);
-          return;
-      }
-      if (items.length === 0) {
-        process.stderr.write(resource.namespaced && namespace ? `No resources found in ${namespace} namespace.\n` : "No resources found\n");
-        return;
-      }
-      process.stdout.write(renderTable(resource.plural, items, { wide: opts.output === "wide", withNamespace: Boolean(opts.allNamespaces && resource.namespaced), now: Date.now() }));
     });
 
   program
