@@ -302,7 +302,12 @@ describe.skipIf(!rootOnly())("Gateway API through kemu's router", () => {
   it("HTTPRouteMatchingAcrossRoutes: precedence across two routes on one host (Exact over Prefix, longest prefix, then headers)", async () => {
     await cluster.apply(route("across-1", { parentRefs: [{ name: "all-namespaces" }], hostnames: ["across.example"], rules: [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs: [backend("infra-backend-v1")] }, { matches: [{ path: { type: "Exact", value: "/v2" } }], backendRefs: [backend("infra-backend-v2")] }] }));
     await cluster.apply(route("across-2", { parentRefs: [{ name: "all-namespaces" }], hostnames: ["across.example"], rules: [{ matches: [{ path: { type: "PathPrefix", value: "/v2" } }], backendRefs: [backend("infra-backend-v3")] }, { matches: [{ path: { type: "PathPrefix", value: "/" }, headers: [{ name: "version", value: "three" }] }], backendRefs: [backend("infra-backend-v3")] }] }));
-    await waitFor("across.example served by both routes", async () => (await podOf("all-namespaces", "/v2/x", "across.example")) === "infra-backend-v3");
+    // Each router worker takes the new table on its own: wait until several new connections in a row (spread over both workers) see route 2.
+    await waitFor("across.example served by both routes, on every worker", async () => {
+      for (let i = 0; i < 4; i++) if ((await podOf("all-namespaces", "/other", "across.example", ["-H", "version: three"])) !== "infra-backend-v3") return false;
+      return true;
+    });
+    expect(await podOf("all-namespaces", "/v2/x", "across.example")).toBe("infra-backend-v3");
     expect(await podOf("all-namespaces", "/v2", "across.example")).toBe("infra-backend-v2"); // Exact (route 1) beats Prefix /v2 (route 2)
     expect(await podOf("all-namespaces", "/other", "across.example")).toBe("infra-backend-v1");
     expect(await podOf("all-namespaces", "/other", "across.example", ["-H", "version: three"])).toBe("infra-backend-v3"); // same prefix "/", more headers

@@ -316,7 +316,9 @@ describe("both kinds over REST and through kemu apply", () => {
       "/apis/policy.networking.k8s.io/v1alpha2",
     );
     expect(resources.groupVersion).toBe("policy.networking.k8s.io/v1alpha2");
-    expect(resources.resources).toMatchObject([{ name: "clusternetworkpolicies", namespaced: false, shortNames: ["cnp"] }]);
+    // the kind and its status subresource (as upstream lists a CRD with a status subresource)
+    expect(resources.resources.map((r) => r.name)).toEqual(["clusternetworkpolicies", "clusternetworkpolicies/status"]);
+    expect(resources.resources[0]).toMatchObject({ name: "clusternetworkpolicies", namespaced: false, shortNames: ["cnp"] });
   });
 
   it("applies a file with a NetworkPolicy and a ClusterNetworkPolicy, then lists, gets and deletes them", async () => {
