@@ -15,6 +15,7 @@ import { mergeStringData } from "./secret-data.js";
 import { admitIngressClass } from "./default-ingress-class.js";
 import { DEFAULT_MAX_PODS, MAX_OBJECT_BYTES } from "./limits.js";
 import { parseLabelSelector, matchesRequirements, parseFieldSelector, matchesFieldSelector } from "./selectors.js";
+import { hasScaleSubresource, readScale, scaleOf, SCALE_API_VERSION, type Scale } from "./subresources.js";
 import {
   decodeContinue,
   encodeContinue,
@@ -305,6 +306,40 @@ export class ApiServer {
     return { object: this.update(resource, merged, namespace, options), created: false };
   }
 
+  /** The scale subresource: the object's replicas and selector as an autoscaling/v1 Scale. */
+  getScale(resource: ResourceInfo, namespace: string | undefined, name: string): Scale {
+    requireScale(resource);
+    return scaleOf(this.get(resource, namespace, name));
+  }
+
+  /**
+   * Writes spec.replicas from a Scale (PUT …/scale): its resourceVersion, when
+   * set, must be the object's (409 otherwise), as upstream's scaleUpdatedObjectInfo.
+   */
+  updateScale(resource: ResourceInfo, namespace: string | undefined, name: string, body: unknown, options: PatchOptions = {}): Scale {
+    requireScale(resource);
+    const wanted = readScale(body, name);
+    const old = this.get(resource, namespace, name);
+    if (wanted.resourceVersion !== undefined && wanted.resourceVersion !== old.metadata.resourceVersion) {
+      throw ApiError.conflict(qualifiedPlural(resource), name, "the object has been modified; please apply your changes to the latest version and try again");
+    }
+    const next = deepCopy(old) as Stored<KubeObject> & { spec: { replicas?: number } };
+    next.spec = { ...(next.spec ?? {}), replicas: wanted.replicas };
+    return scaleOf(this.update(resource, next, namespace, { ...options, subresource: undefined }));
+  }
+
+  /** PATCH …/scale: the patch applies to the Scale (merge, strategic or JSON patch), which is then written as updateScale does. */
+  patchScale(resource: ResourceInfo, namespace: string | undefined, name: string, patch: unknown, patchType: string, options: PatchOptions = {}): Scale {
+    requireScale(resource);
+    const target = { kind: "Scale", group: "autoscaling", apiVersions: [SCALE_API_VERSION] };
+    const type = checkPatchType(target, patchType);
+    checkPatchOptions(type, options);
+    if (type === APPLY_PATCH) throw new ApiError("UnsupportedMediaType", "server-side apply is not supported on the scale subresource by kemu");
+    const current = scaleOf(this.get(resource, namespace, name));
+    const patched = patchObject(target, current as unknown as Record<string, unknown>, patch, type);
+    return this.updateScale(resource, namespace, name, patched, options);
+  }
+
   delete(resource: ResourceInfo, namespace: string | undefined, name: string, options: DeleteOptions = {}): Stored<KubeObject> {
     if (resource === NAMESPACES && IMMORTAL_NAMESPACES.has(name)) throw ApiError.forbidden("namespaces", name, "this namespace may not be deleted");
     const obj = this.get(resource, namespace, name);
@@ -457,6 +492,10 @@ function hasGeneration(resource: ResourceInfo): boolean {
 
 export function qualifiedPlural(resource: ResourceInfo): string {
   return resource.group ? `${resource.plural}.${resource.group}` : resource.plural;
+}
+
+function requireScale(resource: ResourceInfo): void {
+  if (!hasScaleSubresource(resource)) throw new ApiError("NotFound", `the server could not find the requested resource (${resource.plural}/scale)`);
 }
 
 /** The list order of keys (namespace, then name), as Store.list sorts. */

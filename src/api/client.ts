@@ -135,7 +135,15 @@ export class ApiClient implements ListWatchSource {
         while ((nl = buffer.indexOf("\n")) >= 0) {
           const line = buffer.slice(0, nl);
           buffer = buffer.slice(nl + 1);
-          if (line.trim()) onEvent(JSON.parse(line) as WatchEvent);
+          if (!line.trim()) continue;
+          const event = JSON.parse(line) as WatchEvent | { type: "ERROR"; object: StatusObject };
+          // The server ends a watch it cannot serve (410 Expired…) with an ERROR event: the watch fails with that Status.
+          if (event.type === "ERROR") {
+            end(ApiError.fromStatus(event.object as StatusObject));
+            req.destroy();
+            return;
+          }
+          onEvent(event as WatchEvent);
         }
       });
       res.on("end", () => end());

@@ -13,6 +13,8 @@ import { APPLY_PATH, applyAll, parseApplyRequest } from "./apply-all.js";
 import { discoveryResponse } from "./discovery.js";
 import { openApiIndex, servedOpenApiDocument } from "./openapi.js";
 import { negotiateTable, parseIncludeObject, tableContentType, toTable, type TableRequest } from "./table/index.js";
+import { isWatch, parseListRequest, parseWatchRequest, startsWithInitialEvents, type WatchRequestOptions } from "./list-options.js";
+import { hasScaleSubresource, hasStatusSubresource } from "./subresources.js";
 import { refuseUpgrade } from "./stream/refuse.js";
 
 /** Extra routes the daemon adds (pod logs, kemu's own control endpoints). */
@@ -25,6 +27,16 @@ export interface ExtraRoutes {
 
 /** The pod subresources served over an upgraded connection. */
 export const POD_STREAM_SUBRESOURCES = ["exec", "attach", "portforward"];
+
+export interface RestServerOptions {
+  /** How often a watch with allowWatchBookmarks=true gets a BOOKMARK (upstream: about a minute). */
+  bookmarkIntervalMs?: number;
+}
+
+/** The annotation of the bookmark that ends a watch's initial events (metav1.InitialEventsAnnotationKey). */
+export const INITIAL_EVENTS_END = "k8s.io/initial-events-end";
+
+const DEFAULT_BOOKMARK_INTERVAL_MS = 60_000;
 
 interface Route {
   resource: ResourceInfo;
@@ -65,10 +77,14 @@ export class RestServer {
   readonly server: http.Server;
   private readonly openWatches = new Set<http.ServerResponse>();
 
+  private readonly bookmarkIntervalMs: number;
+
   constructor(
     private readonly api: ApiServer,
     private readonly extra: ExtraRoutes = {},
+    options: RestServerOptions = {},
   ) {
+    this.bookmarkIntervalMs = options.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS;
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => sendError(req, res, err));
     });
@@ -132,17 +148,36 @@ export class RestServer {
       this.api.get(resource, namespace, name);
       return this.extra.podLog(namespace ?? "default", name, q, res, req);
     }
-    if (subresource && subresource !== "status") throw new ApiError("NotFound", `the server could not find the requested resource (${subresource})`);
+    if (subresource === "scale" && name && hasScaleSubresource(resource)) {
+      const fieldManager = q.get("fieldManager") ?? undefined;
+      switch (method) {
+        case "GET":
+          return sendJson(res, 200, this.api.getScale(resource, namespace, name));
+        case "PUT":
+          return sendJson(res, 200, this.api.updateScale(resource, namespace, name, body, { dryRun, fieldManager }));
+        case "PATCH":
+          return sendJson(res, 200, this.api.patchScale(resource, namespace, name, body, mediaType(req.headers["content-type"]) || "application/merge-patch+json", { dryRun, fieldManager }));
+        default:
+          throw new ApiError("MethodNotAllowed", `${method} is not supported on the scale subresource`);
+      }
+    }
+    // Only kinds whose status is a subresource upstream have …/status (subresources.ts).
+    if (subresource && !(subresource === "status" && hasStatusSubresource(resource))) {
+      throw new ApiError("NotFound", `the server could not find the requested resource (${subresource})`);
+    }
 
     if (!name) {
       const listOptions = { namespace, labelSelector: q.get("labelSelector") ?? undefined, fieldSelector: q.get("fieldSelector") ?? undefined };
-      if (method === "GET" && (q.get("watch") === "1" || q.get("watch") === "true")) {
-        return this.serveWatch(resource, { ...listOptions, resourceVersion: q.get("resourceVersion") ?? undefined }, res, table);
-      }
+      if (method === "GET" && isWatch(q)) return this.serveWatch(resource, listOptions, parseWatchRequest(q), res, table);
       if (method === "GET") {
-        const { items, resourceVersion } = this.api.list(resource, listOptions);
-        if (table) return sendJson(res, 200, toTable(resource, items, { resourceVersion }, table, Date.now()), tableContentType(table.version));
-        return sendJson(res, 200, { apiVersion: apiVersionOf(resource), kind: resource.listKind, metadata: { resourceVersion }, items });
+        const list = this.api.list(resource, { ...listOptions, ...parseListRequest(q) });
+        const metadata = {
+          resourceVersion: list.resourceVersion,
+          ...(list.continue ? { continue: list.continue } : {}),
+          ...(list.remainingItemCount !== undefined ? { remainingItemCount: list.remainingItemCount } : {}),
+        };
+        if (table) return sendJson(res, 200, { ...toTable(resource, list.items, metadata, table, Date.now()), metadata }, tableContentType(table.version));
+        return sendJson(res, 200, { apiVersion: apiVersionOf(resource), kind: resource.listKind, metadata, items: list.items });
       }
       if (method === "POST") return sendJson(res, 201, this.api.create(resource, asObject(body), namespace, { dryRun }));
       throw new ApiError("MethodNotAllowed", `${method} is not supported on a collection`);
@@ -186,7 +221,21 @@ export class RestServer {
     }
   }
 
-  private serveWatch(resource: ResourceInfo, options: Parameters<ApiServer["watch"]>[1], res: http.ServerResponse, table?: TableRequest): void {
+  /**
+   * A watch stream (chunked, one JSON event a line). Errors the store raises
+   * once the request is accepted — 410 Expired, 504 too large — come as an
+   * ERROR event carrying the Status, as upstream's cacher answers them.
+   * With allowWatchBookmarks, a BOOKMARK every bookmarkIntervalMs; with
+   * sendInitialEvents=true, one annotated k8s.io/initial-events-end after the
+   * current objects; timeoutSeconds ends the stream.
+   */
+  private serveWatch(
+    resource: ResourceInfo,
+    listOptions: { namespace?: string; labelSelector?: string; fieldSelector?: string },
+    request: WatchRequestOptions,
+    res: http.ServerResponse,
+    table?: TableRequest,
+  ): void {
     // With a Table, each event carries a Table of one row; only the first has column definitions (apiserver watch.go).
     let headersSent = false;
     const asTable = (e: WatchEvent): unknown => {
@@ -197,16 +246,39 @@ export class RestServer {
       return { type: e.type, object: t };
     };
     const write = (e: WatchEvent) => res.write(`${JSON.stringify(asTable(e))}\n`);
-    // Subscribe before sending headers so that a 410 Gone is still a plain error reply.
+    const bookmark = (annotations?: Record<string, string>): WatchEvent => ({
+      type: "BOOKMARK",
+      object: {
+        kind: resource.kind,
+        apiVersion: apiVersionOf(resource),
+        metadata: { resourceVersion: this.api.store.resourceVersion, ...(annotations ? { annotations } : {}) },
+      } as unknown as WatchEvent["object"],
+    });
+    const initialEvents = startsWithInitialEvents(request);
     const buffered: WatchEvent[] = [];
     let ready = false;
-    const stop = this.api.watch(resource, options, (e) => (ready ? write(e) : buffered.push(e)));
+    let stop: () => void;
+    try {
+      stop = this.api.watch(resource, { ...listOptions, resourceVersion: request.resourceVersion, initialEvents }, (e) => (ready ? write(e) : buffered.push(e)));
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      res.writeHead(200, { "Content-Type": "application/json", "Transfer-Encoding": "chunked" });
+      res.end(`${JSON.stringify({ type: "ERROR", object: err.toStatus() })}\n`);
+      return;
+    }
+    // Taken in the same tick as the subscription: every change up to it is in `buffered` or before it.
+    if (request.sendInitialEvents === true && request.allowWatchBookmarks) buffered.push(bookmark({ [INITIAL_EVENTS_END]: "true" }));
     res.writeHead(200, { "Content-Type": table ? tableContentType(table.version) : "application/json", "Transfer-Encoding": "chunked" });
     res.flushHeaders();
     for (const e of buffered) write(e);
     ready = true;
     this.openWatches.add(res);
+    const timers: NodeJS.Timeout[] = [];
+    if (request.allowWatchBookmarks) timers.push(setInterval(() => write(bookmark()), this.bookmarkIntervalMs));
+    if (request.timeoutSeconds !== undefined) timers.push(setTimeout(() => res.end(), request.timeoutSeconds * 1000));
+    for (const t of timers) t.unref();
     res.on("close", () => {
+      for (const t of timers) clearTimeout(t);
       stop();
       this.openWatches.delete(res);
     });
