@@ -31,7 +31,8 @@ import { netnsNames, netnsPath } from "../linux/names.js";
 import { removeArtefacts, waitGone } from "../linux/cleanup.js";
 import { cliEntry } from "../paths.js";
 import { clusterPaths, type AgentConfig, type ClusterConfig } from "./config.js";
-import { servePodLog } from "./logs.js";
+import { currentLogFile, servePodLog } from "./logs.js";
+import { podStreamRoute } from "../api/stream/pod-streams.js";
 import { coreDnsAddon, ingressRouterAddon } from "./addons.js";
 import { LoadBalancerAnnouncer } from "../controllers/lb-announcer.js";
 import { nextAgentRestart } from "./supervisor.js";
@@ -79,6 +80,7 @@ export class ControlPlane {
     this.rest = new RestServer(this.api, {
       podLog: (ns, name, q, res, req) => servePodLog(this.api, paths.pods, ns, name, q, res, req),
       kemu: async (path, method) => this.kemuRoute(path, method),
+      podUpgrade: podStreamRoute({ api: this.api, currentLogFile: (pod, container) => currentLogFile(paths.pods, pod, container) }),
     });
     // HTTPS for kubectl before the socket: once the socket answers, the endpoint's files are there for `kemu up` to read.
     this.https = new HttpsEndpoint(this.rest.server);

@@ -7,6 +7,7 @@ import type { ApiServer } from "../api/apiserver.js";
 import { ApiError } from "../api/errors.js";
 import { resourceByKind } from "../api/resources.js";
 import type { Pod, Stored } from "../api/types.js";
+import { pickContainer } from "../api/stream/exec-target.js";
 
 const PODS = resourceByKind("Pod")!;
 
@@ -19,19 +20,15 @@ export function attemptsOf(podsDir: string, uid: string, container: string): num
     .sort((a, b) => a - b);
 }
 
-export function pickContainer(pod: Stored<Pod>, requested: string | null): string {
-  const names = pod.spec.containers.map((c) => c.name);
-  if (requested) {
-    if (!names.includes(requested)) throw new ApiError("BadRequest", `container ${requested} is not valid for pod ${pod.metadata.name}`);
-    return requested;
-  }
-  if (names.length === 1) return names[0]!;
-  throw new ApiError("BadRequest", `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${names.join(" ")}]`);
+/** The log file of the container's latest run, if it started. */
+export function currentLogFile(podsDir: string, pod: Stored<Pod>, container: string): string | undefined {
+  const latest = attemptsOf(podsDir, pod.metadata.uid, container).at(-1);
+  return latest === undefined ? undefined : join(podsDir, pod.metadata.uid, "logs", container, `${latest}.log`);
 }
 
 export async function servePodLog(api: ApiServer, podsDir: string, namespace: string, name: string, q: URLSearchParams, res: http.ServerResponse, req: http.IncomingMessage): Promise<void> {
   const pod = api.get(PODS, namespace, name) as Stored<Pod>;
-  const container = pickContainer(pod, q.get("container"));
+  const container = pickContainer(pod, q.get("container")).name;
   const attempts = attemptsOf(podsDir, pod.metadata.uid, container);
   const previous = q.get("previous") === "true";
   const attempt = previous ? attempts[attempts.length - 2] : attempts[attempts.length - 1];
