@@ -18,6 +18,8 @@ interface Subresource {
 }
 
 const STATUS: Subresource = { name: "status", verbs: ["get", "patch", "update"] };
+/** autoscaling/v1 Scale, which kubectl scale's client finds here (client-go scale's discovery kind resolver). */
+const SCALE: Subresource = { name: "scale", kind: { group: "autoscaling", version: "v1", kind: "Scale" }, verbs: ["get", "patch", "update"] };
 
 /**
  * Subresources kemu serves, by "group/plural": status for the kinds whose
@@ -35,9 +37,9 @@ const SUBRESOURCES = new Map<string, Subresource[]>([
   ["/services", [STATUS]],
   ["/nodes", [STATUS]],
   ["/namespaces", [STATUS]],
-  ["apps/deployments", [STATUS]],
-  ["apps/replicasets", [STATUS]],
-  ["apps/statefulsets", [STATUS]],
+  ["apps/deployments", [SCALE, STATUS]],
+  ["apps/replicasets", [SCALE, STATUS]],
+  ["apps/statefulsets", [SCALE, STATUS]],
   ["apps/daemonsets", [STATUS]],
   ["batch/jobs", [STATUS]],
   ["batch/cronjobs", [STATUS]],

@@ -42,9 +42,10 @@ describe("legacy discovery", () => {
     expect(legacyCoreVersions()).toEqual({ kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [] });
   });
 
-  it("/apis/apps/v1 lists each kind with verbs, short names and categories, then its status subresource", () => {
+  it("/apis/apps/v1 lists each kind with verbs, short names and categories, then its scale (autoscaling/v1 Scale) and status subresources", () => {
     const entry = (name: string, kind: string, shortNames: string[]) => [
       { name, singularName: kind.toLowerCase(), namespaced: true, kind, verbs: VERBS, shortNames, categories: ["all"] },
+      { name: `${name}/scale`, singularName: "", namespaced: true, group: "autoscaling", version: "v1", kind: "Scale", verbs: STATUS_VERBS },
       { name: `${name}/status`, singularName: "", namespaced: true, kind, verbs: STATUS_VERBS },
     ];
     expect(legacyResourceList("apps", "v1")).toEqual({
