@@ -32,6 +32,7 @@ const SUBRESOURCES = new Map<string, Subresource[]>([
     { name: "attach", kind: { group: "", version: "v1", kind: "PodAttachOptions" }, verbs: ["create", "get"] },
     { name: "exec", kind: { group: "", version: "v1", kind: "PodExecOptions" }, verbs: ["create", "get"] },
     { name: "log", verbs: ["get"] },
+    { name: "portforward", kind: { group: "", version: "v1", kind: "PodPortForwardOptions" }, verbs: ["create", "get"] },
     STATUS,
   ]],
   ["/services", [STATUS]],

@@ -66,6 +66,7 @@ describe("legacy discovery", () => {
       { name: "pods/attach", singularName: "", namespaced: true, kind: "PodAttachOptions", verbs: ["create", "get"] },
       { name: "pods/exec", singularName: "", namespaced: true, kind: "PodExecOptions", verbs: ["create", "get"] },
       { name: "pods/log", singularName: "", namespaced: true, kind: "Pod", verbs: ["get"] },
+      { name: "pods/portforward", singularName: "", namespaced: true, kind: "PodPortForwardOptions", verbs: ["create", "get"] },
       { name: "pods/status", singularName: "", namespaced: true, kind: "Pod", verbs: STATUS_VERBS },
     ]);
     expect(list.resources.find((r) => r.name === "events")).toEqual({ name: "events", singularName: "event", namespaced: true, kind: "Event", verbs: VERBS, shortNames: ["ev"] });
@@ -118,6 +119,7 @@ describe("aggregated discovery (apidiscovery.k8s.io/v2)", () => {
         { subresource: "attach", responseKind: { group: "", version: "v1", kind: "PodAttachOptions" }, verbs: ["create", "get"] },
         { subresource: "exec", responseKind: { group: "", version: "v1", kind: "PodExecOptions" }, verbs: ["create", "get"] },
         { subresource: "log", responseKind: own, verbs: ["get"] },
+        { subresource: "portforward", responseKind: { group: "", version: "v1", kind: "PodPortForwardOptions" }, verbs: ["create", "get"] },
         { subresource: "status", responseKind: own, verbs: STATUS_VERBS },
       ],
     });

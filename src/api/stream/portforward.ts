@@ -17,6 +17,9 @@ import { resourceByKind } from "../resources.js";
 import type { Pod, Stored } from "../types.js";
 import { SpdySession, type SpdyStream } from "./spdy-session.js";
 import { RstStatus } from "./spdy-frames.js";
+import { refuseUpgrade } from "./refuse.js";
+import { netnsNames, netnsPath } from "../../linux/names.js";
+import { builtinPath } from "../../paths.js";
 
 const PODS = resourceByKind("Pod")!;
 
@@ -31,6 +34,32 @@ export interface PortForwardDeps {
   sandboxOf(pod: Stored<Pod>): { netnsPath: string; sandboxId: string };
   /** The kemu-portforward program. */
   helperPath: string;
+}
+
+/** The deps of a cluster's daemon: pods' sandboxes are their network namespaces, kemu-<cluster>-pod-<uid>. */
+export function clusterPortForwardDeps(api: ApiServer, cluster: string): PortForwardDeps {
+  return {
+    api,
+    sandboxOf: (pod) => {
+      const name = netnsNames.pod(cluster, pod.metadata.uid);
+      return { netnsPath: netnsPath(name), sandboxId: name };
+    },
+    helperPath: builtinPath("kemu-portforward"),
+  };
+}
+
+type PodUpgradeRoute = (subresource: string, namespace: string, name: string, q: URLSearchParams, req: http.IncomingMessage, socket: Duplex, head: Buffer) => Promise<void>;
+
+/** The REST server's podUpgrade route with pods/portforward served here and the other subresources handed to `others`. */
+export function withPortForward(deps: PortForwardDeps, others: PodUpgradeRoute): PodUpgradeRoute {
+  return async (subresource, namespace, name, q, req, socket, head) => {
+    if (subresource !== "portforward") return others(subresource, namespace, name, q, req, socket, head);
+    try {
+      await servePortForward(deps, namespace, name, req, socket, head);
+    } catch (err) {
+      refuseUpgrade(socket, err);
+    }
+  };
 }
 
 /** Serves one portforward upgrade; a refusal throws an ApiError before anything is written. */

@@ -1,0 +1,153 @@
+// The real kubectl 1.32's port-forward against kemu (reference kubectl-api.md
+// §7): SPDY/3.1 tunnelled in a WebSocket, streams paired by requestid, one
+// connection to localhost:PORT inside the pod's network namespace per local
+// connection. Upstream's own coverage of the same behaviour:
+// test/e2e/kubectl/portforward.go ("should support forwarding over
+// websockets", "that expects a client request should support a client that
+// connects, sends DATA, and disconnects", "that expects NO client request").
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { Cluster } from "../../src/cluster.js";
+import { rootOnly, uniqueClusterName } from "../support/host.js";
+
+const run = promisify(execFile);
+const KUBECTL = "/usr/bin/kubectl";
+const hasKubectl = existsSync(KUBECTL);
+
+// netexec for HTTP; a byte echo that listens on 127.0.0.1 only, which only a
+// connection made inside the pod's network namespace reaches (as the kubelet's).
+const ECHO = "import socket,threading\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('127.0.0.1',9000));s.listen(16)\ndef h(c):\n  while True:\n    d=c.recv(65536)\n    if not d: break\n    c.sendall(d)\n  c.close()\nwhile True:\n  c,_=s.accept();threading.Thread(target=h,args=(c,),daemon=True).start()\n";
+const MANIFEST = {
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name: "web", labels: { app: "web" } },
+  spec: {
+    containers: [
+      { name: "web", image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: ["netexec", "--http-port=8080"], ports: [{ name: "http", containerPort: 8080 }] },
+      { name: "echo", image: "python", command: ["/usr/bin/python3", "-c", ECHO] },
+    ],
+  },
+};
+const SERVICE = { apiVersion: "v1", kind: "Service", metadata: { name: "web" }, spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: "http" }] } };
+
+interface Forward {
+  child: ChildProcess;
+  port: number;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+describe.skipIf(!rootOnly() || !hasKubectl)("kubectl port-forward", () => {
+  const name = uniqueClusterName("pf");
+  const dir = mkdtempSync(join(tmpdir(), "kemu-port-forward-"));
+  const kubeconfig = join(dir, "config");
+  // HOME too: the kubectl dispatcher caches /version under ~/.kube/cache.
+  const env = { ...process.env, KUBECONFIG: kubeconfig, HOME: dir };
+  let runs = 0;
+  let cluster: Cluster;
+  const forwards: ChildProcess[] = [];
+
+  /** kubectl port-forward …, resolved once it says which local port it listens on. */
+  function portForward(...args: string[]): Promise<Forward> {
+    const child = spawn(KUBECTL, ["port-forward", ...args, "--cache-dir", join(dir, `cache-${++runs}`)], { env, stdio: ["ignore", "pipe", "pipe"] });
+    forwards.push(child);
+    let text = "";
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`kubectl port-forward did not start: ${text}`)), 60_000);
+      const seen = (chunk: Buffer) => {
+        text += chunk.toString();
+        const m = /Forwarding from 127\.0\.0\.1:(\d+) ->/.exec(text);
+        if (m) {
+          clearTimeout(timer);
+          resolve({ child, port: Number(m[1]), output: () => text, exited });
+        }
+      };
+      child.stdout!.on("data", seen);
+      child.stderr!.on("data", seen);
+      void exited.then((code) => reject(new Error(`kubectl port-forward exited ${code}: ${text}`)));
+    });
+  }
+
+  /** Sends bytes on a fresh connection, half-closes, and reads everything back. */
+  function exchange(port: number, payload: Buffer): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const parts: Buffer[] = [];
+      const socket = net.connect(port, "127.0.0.1", () => socket.end(payload));
+      socket.on("data", (c: Buffer) => parts.push(c));
+      socket.on("end", () => resolve(Buffer.concat(parts)));
+      socket.on("error", reject);
+    });
+  }
+
+  beforeAll(async () => {
+    cluster = await Cluster.start({ ingress: false, name, nodes: 1, timeoutMs: 150_000, kubeconfig, keepOnFailure: true });
+    await cluster.apply([MANIFEST, SERVICE]);
+    await cluster.waitForPods({ labelSelector: "app=web", count: 1, condition: "Ready", timeoutMs: 60_000 });
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const child of forwards) if (child.exitCode === null) child.kill("SIGTERM");
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it("pod/web 0:8080: several HTTP requests, each on its own connection, reach netexec", async () => {
+    const fwd = await portForward("pod/web", "0:8080");
+    for (const msg of ["one", "two", "three"]) {
+      const { stdout } = await run("curl", ["-sS", "--max-time", "10", `http://127.0.0.1:${fwd.port}/echo?msg=${msg}`]);
+      expect(stdout).toBe(msg);
+    }
+    const { stdout: hostname } = await run("curl", ["-sS", "--max-time", "10", `http://127.0.0.1:${fwd.port}/hostname`]);
+    expect(hostname).toBe("web");
+    // kubectl says so per connection (portforward.go handleConnection).
+    expect(fwd.output().match(/Handling connection for 8080/g)?.length).toBe(4);
+    fwd.child.kill("SIGTERM");
+    await fwd.exited;
+  }, 120_000);
+
+  it("reaches a port bound to the pod's 127.0.0.1 and moves 1 MB both ways, on connections at once", async () => {
+    const fwd = await portForward("pod/web", "0:9000");
+    const big = Buffer.alloc(1024 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7 + (i >> 10)) & 0xff;
+    const [a, b, c] = await Promise.all([exchange(fwd.port, big), exchange(fwd.port, Buffer.from("small")), exchange(fwd.port, big.subarray(0, 100_000))]);
+    expect(a.length).toBe(big.length);
+    expect(a.equals(big)).toBe(true);
+    expect(b.toString()).toBe("small");
+    expect(c.equals(big.subarray(0, 100_000))).toBe(true);
+    fwd.child.kill("SIGTERM");
+    await fwd.exited;
+  }, 120_000);
+
+  it("svc/web 0:80 forwards to a pod the Service selects, on the target port (a named port, resolved by kubectl)", async () => {
+    const fwd = await portForward("svc/web", "0:80");
+    expect(fwd.output()).toMatch(/Forwarding from 127\.0\.0\.1:\d+ -> 8080/);
+    const { stdout } = await run("curl", ["-sS", "--max-time", "10", `http://127.0.0.1:${fwd.port}/echo?msg=svc`]);
+    expect(stdout).toBe("svc");
+    fwd.child.kill("SIGTERM");
+    await fwd.exited;
+  }, 120_000);
+
+  it("a port nothing listens on: the kubelet's error, and kubectl ends the session (lost connection to pod)", async () => {
+    const fwd = await portForward("pod/web", "0:7777");
+    await run("curl", ["-sS", "--max-time", "10", `http://127.0.0.1:${fwd.port}/`]).catch(() => undefined);
+    const code = await fwd.exited;
+    expect(code).not.toBe(0);
+    expect(fwd.output()).toContain("error forwarding port 7777 to pod kemu-");
+    expect(fwd.output()).toContain("failed to connect to localhost:7777 inside namespace");
+    expect(fwd.output()).toContain("IPv4: dial tcp4 127.0.0.1:7777: connect: connection refused");
+    expect(fwd.output()).toContain("error: lost connection to pod");
+  }, 120_000);
+
+  it("a pod that is not running is refused", async () => {
+    await cluster.apply({ apiVersion: "v1", kind: "Pod", metadata: { name: "stuck" }, spec: { nodeSelector: { nowhere: "true" }, containers: [{ name: "c", image: "registry.k8s.io/pause:3.10" }] } });
+    const fwd = portForward("pod/stuck", "0:80");
+    await expect(fwd).rejects.toThrow("unable to forward port because pod is not running. Current status=Pending");
+  }, 60_000);
+});
