@@ -36,6 +36,7 @@ import { podStreamRoute } from "../api/stream/pod-streams.js";
 import { coreDnsAddon, ingressRouterAddon } from "./addons.js";
 import { LoadBalancerAnnouncer } from "../controllers/lb-announcer.js";
 import { nextAgentRestart } from "./supervisor.js";
+import { clusterPortForwardDeps, withPortForward } from "../api/stream/portforward.js";
 
 const NAMESPACES = resourceByKind("Namespace")!;
 const NODES = resourceByKind("Node")!;
@@ -80,7 +81,7 @@ export class ControlPlane {
     this.rest = new RestServer(this.api, {
       podLog: (ns, name, q, res, req) => servePodLog(this.api, paths.pods, ns, name, q, res, req),
       kemu: async (path, method) => this.kemuRoute(path, method),
-      podUpgrade: podStreamRoute({ api: this.api, currentLogFile: (pod, container) => currentLogFile(paths.pods, pod, container) }),
+      podUpgrade: withPortForward(clusterPortForwardDeps(this.api, config.name), podStreamRoute({ api: this.api, currentLogFile: (pod, container) => currentLogFile(paths.pods, pod, container) })),
     });
     // HTTPS for kubectl before the socket: once the socket answers, the endpoint's files are there for `kemu up` to read.
     this.https = new HttpsEndpoint(this.rest.server);
