@@ -122,13 +122,13 @@ describe("lists at a resourceVersion and in pages", () => {
     api.create(CONFIGMAPS, cm("c"));
     const exact = api.list(CONFIGMAPS, { namespace: "default", resourceVersion: before, resourceVersionMatch: "Exact" });
     expect(exact.resourceVersion).toBe(before);
-    expect(exact.items.map((o) => [o.metadata.name, o.data?.k])).toEqual([
+    expect(exact.items.map((o) => [o.metadata.name, (o.data as Record<string, string> | undefined)?.k])).toEqual([
       ["a", "a"],
       ["b", "b"],
     ]);
     const now = api.list(CONFIGMAPS, { namespace: "default", resourceVersion: before, resourceVersionMatch: "NotOlderThan" });
     expect(now.resourceVersion).toBe(api.store.resourceVersion);
-    expect(now.items.map((o) => [o.metadata.name, o.data?.k])).toEqual([
+    expect(now.items.map((o) => [o.metadata.name, (o.data as Record<string, string> | undefined)?.k])).toEqual([
       ["a", "changed"],
       ["c", "c"],
     ]);
@@ -194,7 +194,7 @@ describe("lists at a resourceVersion and in pages", () => {
     const status = err.toStatus();
     expect(status).toMatchObject({ code: 410, reason: "Expired" });
     expect(status.message).toMatch(/^The provided continue parameter is too old to display a consistent list result\. You can start a new list without the continue parameter, or use the continue token/);
-    const rest = api.list(CONFIGMAPS, { namespace: "default", continue: (status.metadata as { continue: string }).continue });
+    const rest = api.list(CONFIGMAPS, { namespace: "default", continue: (status.metadata as unknown as { continue: string }).continue });
     expect(names(rest.items)).toEqual(["default/b", "default/c"]);
     expect(rest.resourceVersion).toBe(api.store.resourceVersion);
     expect(caught(() => api.list(CONFIGMAPS, { resourceVersion: first.resourceVersion, resourceVersionMatch: "Exact" })).toStatus()).toMatchObject({
@@ -216,7 +216,7 @@ describe("Store.listAt", () => {
     api.patch(CONFIGMAPS, "default", "m", { data: { k: "1" } });
     api.patch(CONFIGMAPS, "default", "m", { data: { k: "2" } });
     api.delete(CONFIGMAPS, "other", "z");
-    expect(store.listAt(CONFIGMAPS, at).map((o) => [o.metadata.namespace, o.metadata.name, o.data?.k])).toEqual([
+    expect(store.listAt(CONFIGMAPS, at).map((o) => [o.metadata.namespace, o.metadata.name, (o.data as Record<string, string> | undefined)?.k])).toEqual([
       ["default", "m", "m"],
       ["other", "z", "z"],
     ]);
