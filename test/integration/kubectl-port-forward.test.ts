@@ -106,8 +106,8 @@ describe.skipIf(!rootOnly() || !hasKubectl)("kubectl port-forward", () => {
     }
     const { stdout: hostname } = await run("curl", ["-sS", "--max-time", "10", `http://127.0.0.1:${fwd.port}/hostname`]);
     expect(hostname).toBe("web");
-    // kubectl says so per connection (portforward.go handleConnection).
-    expect(fwd.output().match(/Handling connection for 8080/g)?.length).toBe(4);
+    // kubectl says so per local connection, naming the local port (portforward.go handleConnection).
+    expect(fwd.output().match(new RegExp(`Handling connection for ${fwd.port}\n`, "g"))?.length).toBe(4);
     fwd.child.kill("SIGTERM");
     await fwd.exited;
   }, 120_000);
