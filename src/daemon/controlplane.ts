@@ -12,6 +12,10 @@ import type { KubeObject } from "../api/types.js";
 import { DeploymentController } from "../controllers/deployment.js";
 import { ReplicaSetController } from "../controllers/replicaset.js";
 import { StatefulSetController } from "../controllers/statefulset.js";
+import { DaemonSetController, DaemonSetTemplateGeneration } from "../controllers/daemonset.js";
+import { JobController, JobSelectorGeneration } from "../controllers/job.js";
+import { CronJobController } from "../controllers/cronjob.js";
+import { TtlAfterFinishedController } from "../controllers/ttlafterfinished.js";
 import { Scheduler } from "../controllers/scheduler.js";
 import { NodeIpamController } from "../controllers/nodeipam.js";
 import { GarbageCollector } from "../controllers/garbagecollector.js";
@@ -59,6 +63,8 @@ export class ControlPlane {
   constructor(readonly config: ClusterConfig) {
     this.paths = clusterPaths(config.name);
     this.api.addAdmission(new ServiceAllocation(config));
+    this.api.addAdmission(new JobSelectorGeneration());
+    this.api.addAdmission(new DaemonSetTemplateGeneration());
     this.api.addAdmission(new DefaultTolerationSeconds(config.defaultNotReadyTolerationSeconds, config.defaultUnreachableTolerationSeconds));
   }
 
@@ -95,6 +101,10 @@ export class ControlPlane {
       new ReplicaSetController(this.api),
       new DeploymentController(this.api),
       new StatefulSetController(this.api),
+      new DaemonSetController(this.api),
+      new JobController(this.api),
+      new CronJobController(this.api),
+      new TtlAfterFinishedController(this.api),
       new GarbageCollector(this.api),
       new NamespaceController(this.api),
       new EndpointSliceController(this.api),
