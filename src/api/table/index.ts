@@ -8,6 +8,7 @@ import { clusterNetworkPolicyPrinter, customResourceDefaultPrinter, gatewayClass
 import { configMapPrinter, eventPrinter, leasePrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter } from "./cluster.js";
 import { endpointSlicePrinter, endpointsPrinter, ingressClassPrinter, ingressPrinter, networkPolicyPrinter, servicePrinter } from "./networking.js";
 import { NAME_COLUMN, column, type PrintOptions, type Printer, type Table, type TableRow } from "./types.js";
+import { controllerRevisionPrinter, cronJobPrinter, daemonSetPrinter, jobPrinter } from "./batch.js";
 import { deploymentPrinter, podDisruptionBudgetPrinter, podPrinter, replicaSetPrinter, statefulSetPrinter } from "./workloads.js";
 
 export type { PrintOptions, Printer, Table, TableCell, TableColumnDefinition, TableRow } from "./types.js";
@@ -27,6 +28,10 @@ const PRINTERS = new Map<string, Printer>([
   ["apps/deployments", deploymentPrinter],
   ["apps/replicasets", replicaSetPrinter],
   ["apps/statefulsets", statefulSetPrinter],
+  ["apps/daemonsets", daemonSetPrinter],
+  ["apps/controllerrevisions", controllerRevisionPrinter],
+  ["batch/jobs", jobPrinter],
+  ["batch/cronjobs", cronJobPrinter],
   ["discovery.k8s.io/endpointslices", endpointSlicePrinter],
   ["coordination.k8s.io/leases", leasePrinter],
   ["networking.k8s.io/networkpolicies", networkPolicyPrinter],
