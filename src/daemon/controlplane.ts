@@ -35,7 +35,7 @@ import { netnsNames, netnsPath } from "../linux/names.js";
 import { removeArtefacts, waitGone } from "../linux/cleanup.js";
 import { cliEntry } from "../paths.js";
 import { clusterPaths, type AgentConfig, type ClusterConfig } from "./config.js";
-import { currentLogFile, servePodLog } from "./logs.js";
+import { currentLogFile, LogClock, servePodLog } from "./logs.js";
 import { podStreamRoute } from "../api/stream/pod-streams.js";
 import { coreDnsAddon, ingressRouterAddon } from "./addons.js";
 import { LoadBalancerAnnouncer } from "../controllers/lb-announcer.js";
@@ -84,8 +84,11 @@ export class ControlPlane {
     // No selector and, kemu's API being a unix socket, no endpoints yet (see defaultKubernetesService).
     this.api.create(resourceByKind("Service")!, defaultKubernetesService(config.serviceCidr));
     for (const obj of [...coreDnsAddon(config), ...(config.ingress ? ingressRouterAddon() : [])]) this.api.create(resourceByKind(obj.kind, obj.apiVersion)!, obj);
+    // When log lines were written (for timestamps and since), noted every second.
+    const logClock = new LogClock(paths.pods);
+    logClock.start();
     this.rest = new RestServer(this.api, {
-      podLog: (ns, name, q, res, req) => servePodLog(this.api, paths.pods, ns, name, q, res, req),
+      podLog: (ns, name, q, res, req) => servePodLog(this.api, paths.pods, logClock, ns, name, q, res, req),
       kemu: async (path, method) => this.kemuRoute(path, method),
       podUpgrade: withPortForward(clusterPortForwardDeps(this.api, config.name), podStreamRoute({ api: this.api, currentLogFile: (pod, container) => currentLogFile(paths.pods, pod, container) })),
     });

@@ -1,18 +1,20 @@
 // A command started for an exec session. With a terminal (tty=true) the
-// command runs under util-linux `script`, which gives it a pseudo-terminal
-// (kemu has no native module to open one); window sizes are set with `stty`
-// on that terminal. Without one, plain pipes. Spawning with a terminal waits
-// briefly for kubectl's first resize message, so the command starts at the
-// client's window size.
+// command runs under util-linux `script` inside the container, which gives it
+// a pseudo-terminal from the container's own devpts as a runtime's console
+// (kemu has no native module to open one), in a session of its own (job
+// control works); window sizes are set with `stty` on that terminal, and
+// TERM=xterm is set as containerd's CRI exec sets it. Without a terminal,
+// plain pipes. Spawning with a terminal waits briefly for kubectl's first
+// resize message, so the command starts at the client's window size.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 import { PassThrough } from "node:stream";
 import { exitCodeStatus, internalErrorStatus, successStatus, type ExecStatus, type TerminalSize } from "./channels.js";
 import type { SessionProcess } from "./session.js";
 
 export interface ExecSpec {
-  /** The host argv that enters the container (exec-target.ts). */
-  argv: string[];
+  /** The host argv that runs a command in the container (exec-target.ts). */
+  enter(command: string[]): string[];
   /** The command as the client gave it, for the status message. */
   command: string[];
   env?: Record<string, string>;
@@ -30,8 +32,8 @@ export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_\-+=.,/:@%]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** `script`'s argv for running argv on a terminal of the given size (pure, for tests). */
-export function terminalArgv(argv: string[], size?: TerminalSize): string[] {
+/** The command that runs argv on a new terminal of the given size (pure, for tests). */
+export function terminalCommand(argv: string[], size?: TerminalSize): string[] {
   const sizing = size && size.width > 0 && size.height > 0 ? `stty rows ${size.height} cols ${size.width} 2>/dev/null; ` : "";
   // -q no banner, -f flush at once, -e the command's exit code, -c the command, /dev/null: no typescript file.
   return ["script", "-qfec", `${sizing}exec ${argv.map(shellQuote).join(" ")}`, "/dev/null"];
@@ -49,10 +51,11 @@ export function startExec(spec: ExecSpec): SessionProcess {
 
   const start = () => {
     if (child || killed) return;
-    const argv = spec.tty ? terminalArgv(spec.argv, size) : spec.argv;
+    const argv = spec.enter(spec.tty ? terminalCommand(spec.command, size) : spec.command);
+    const env = spec.tty ? { ...(spec.env ?? process.env), TERM: "xterm" } : spec.env;
     const c = spawn(argv[0]!, argv.slice(1), {
       stdio: [stdin ? "pipe" : "ignore", stdout ? "pipe" : "ignore", stderr ? "pipe" : "ignore"],
-      ...(spec.env ? { env: spec.env } : {}),
+      ...(env ? { env } : {}),
     });
     child = c;
     if (stdin) stdin.pipe(c.stdin!);
@@ -87,17 +90,30 @@ export function startExec(spec: ExecSpec): SessionProcess {
   };
 }
 
-/** Sets the window size of the terminal `script` (scriptPid) gave its command: stty on the child's stdin, through /proc. */
-function resizeTerminal(scriptPid: number, size: TerminalSize): void {
-  let childPid: string | undefined;
-  try {
-    childPid = readFileSync(`/proc/${scriptPid}/task/${scriptPid}/children`, "utf8").trim().split(/\s+/)[0];
-  } catch {
-    return;
-  }
-  if (!childPid) return;
-  const stty = spawn("stty", ["-F", `/proc/${childPid}/fd/0`, "rows", String(size.height), "cols", String(size.width)], { stdio: "ignore" });
+/** Sets the window size of the terminal under `pid` (the launcher): stty on the stdin of the first descendant whose stdin is a terminal. */
+function resizeTerminal(pid: number, size: TerminalSize): void {
+  const onTerminal = descendants(pid).find((p) => {
+    try {
+      return readlinkSync(`/proc/${p}/fd/0`).startsWith("/dev/pts/");
+    } catch {
+      return false;
+    }
+  });
+  if (onTerminal === undefined) return;
+  const stty = spawn("stty", ["-F", `/proc/${onTerminal}/fd/0`, "rows", String(size.height), "cols", String(size.width)], { stdio: "ignore" });
   stty.on("error", () => undefined);
+}
+
+/** A process's descendants, nearest first (launcher → script → the command). */
+function descendants(pid: number, depth = 4): number[] {
+  if (depth === 0) return [];
+  let children: number[];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+  return [...children, ...children.flatMap((c) => descendants(c, depth - 1))];
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {

@@ -70,9 +70,11 @@ export async function servePodStream(deps: PodStreamDeps, kind: "exec" | "attach
   }
   negotiate(req);
   if (kind === "exec") {
-    const argv = containerExecArgv(pod, container, pid, options.command);
+    // The identity is checked before the upgrade, so that a refusal is an HTTP answer.
+    containerExecArgv(pod, container, pid, options.command);
+    const enter = (command: string[]) => containerExecArgv(pod, container, pid, command);
     const transport = await acceptWebSocket(req, socket, head);
-    await runSession(transport, startExec({ ...options, argv, env: containerEnviron(pid) }));
+    await runSession(transport, startExec({ ...options, enter, env: containerEnviron(pid) }));
     return;
   }
   // attach: kemu starts containers with stdin closed and their output going to the log file.
