@@ -211,7 +211,8 @@ const SEARCH_LIMIT_MS = 5 * 366 * 24 * 3_600_000;
  * The first time strictly after `afterMs` the schedule fires, in the zone's
  * wall clock; undefined when it never does (a date that does not exist).
  * Steps forward by the largest unit that cannot skip a match: a day that does
- * not match ends at the next midnight, which is at least 23 hours away.
+ * not match is left 23 real hours at most before its midnight (no day is
+ * shorter), then by the hour.
  */
 export function nextTime(s: CronSchedule, afterMs: number, timeZone?: string): number | undefined {
   if (s.everyMs !== undefined) return Math.floor(afterMs / 1000) * 1000 + s.everyMs;
@@ -222,7 +223,8 @@ export function nextTime(s: CronSchedule, afterMs: number, timeZone?: string): n
     const w = wallClock(t, zone);
     const minuteOfDay = w.hour * 60 + w.minute;
     if (!s.month.has(w.month) || !dayMatches(s, w)) {
-      t += Math.max(1, 1440 - minuteOfDay - 60) * MINUTE;
+      // Towards 23:00 in one step, then hour by hour to midnight.
+      t += (minuteOfDay < 1380 ? 1380 - minuteOfDay : 60 - w.minute) * MINUTE;
       continue;
     }
     if (!s.hour.has(w.hour)) {
