@@ -10,7 +10,8 @@ import { newUid, randomSuffix, timestamp, deepCopy, withoutNulls } from "./meta.
 import { APPLY_PATCH, MERGE_PATCH, checkPatchType, checkedConfiguration, patchObject, type PatchType } from "./patch/index.js";
 import { applyDefaults } from "./defaults.js";
 import { validateObject } from "./validation/index.js";
-import { typeCheck } from "./typecheck.js";
+import { typeCheck, unknownFields } from "./typecheck.js";
+import { dropFields } from "./unknown-fields.js";
 import { mergeStringData } from "./secret-data.js";
 import { admitIngressClass } from "./default-ingress-class.js";
 import { DEFAULT_MAX_PODS, MAX_OBJECT_BYTES } from "./limits.js";
@@ -55,8 +56,18 @@ export interface WatchFromOptions extends ListOptions {
   initialEvents?: boolean;
 }
 
+/** What to do with fields the kind's schema does not have (the fieldValidation query parameter). */
+export type FieldValidation = "Ignore" | "Warn" | "Strict";
+
 export interface WriteOptions {
   dryRun?: boolean;
+  /**
+   * Unknown fields: dropped (Ignore), dropped with a warning (Warn), or a 400
+   * (Strict). Unset (kemu's in-process callers) keeps the object as given.
+   */
+  fieldValidation?: FieldValidation;
+  /** Where warnings for the client go (the REST server sends them as Warning headers). */
+  warnings?: string[];
   /** "status" writes only .status; otherwise .status is kept from the stored object */
   subresource?: "status";
 }
@@ -184,7 +195,7 @@ export class ApiServer {
   }
 
   create(resource: ResourceInfo, input: KubeObject, namespace?: string, options: WriteOptions = {}): Stored<KubeObject> {
-    const obj = this.normalise(resource, input, namespace);
+    const obj = this.normalise(resource, input, namespace, options);
     const meta = obj.metadata!;
     if (!meta.name && meta.generateName) {
       // As upstream's RetryGenerateName: a generated name that is taken is drawn again (8 tries in all).
@@ -225,7 +236,7 @@ export class ApiServer {
   }
 
   update(resource: ResourceInfo, input: KubeObject, namespace?: string, options: WriteOptions = {}): Stored<KubeObject> {
-    const obj = this.normalise(resource, input, namespace);
+    const obj = this.normalise(resource, input, namespace, options);
     const name = obj.metadata!.name;
     if (!name) throw new ApiError("BadRequest", "metadata.name: Required value: name is required for update");
     const old = this.get(resource, obj.metadata!.namespace, name);
@@ -407,7 +418,7 @@ export class ApiServer {
   }
 
   /** A copy of the input with kind and apiVersion checked, null fields dropped, the JSON types checked, and the namespace filled in. */
-  private normalise(resource: ResourceInfo, input: KubeObject, namespace: string | undefined): KubeObject {
+  private normalise(resource: ResourceInfo, input: KubeObject, namespace: string | undefined, options: WriteOptions = {}): KubeObject {
     const obj = withoutNulls(input);
     const expected = apiVersionOf(resource);
     if (obj.kind && obj.kind !== resource.kind) {
@@ -420,6 +431,7 @@ export class ApiServer {
     obj.apiVersion = expected;
     const typeErrors = typeCheck(obj);
     if (typeErrors.length) throw ApiError.invalid(resource.kind, resource.group, displayName(obj), typeErrors);
+    if (options.fieldValidation) validateFields(resource, obj, options.fieldValidation, options.warnings);
     mergeStringData(obj);
     obj.metadata = { ...(obj.metadata ?? {}) };
     if (resource.namespaced) {
@@ -492,6 +504,21 @@ function hasGeneration(resource: ResourceInfo): boolean {
 
 export function qualifiedPlural(resource: ResourceInfo): string {
   return resource.group ? `${resource.plural}.${resource.group}` : resource.plural;
+}
+
+/**
+ * Field validation as upstream's decoder does it: unknown fields are dropped,
+ * with a warning each under Warn; under Strict the write is a 400 naming them all.
+ */
+function validateFields(resource: ResourceInfo, obj: KubeObject, mode: FieldValidation, warnings: string[] | undefined): void {
+  const unknown = unknownFields(obj);
+  if (unknown.length === 0) return;
+  const problems = unknown.map((f) => `unknown field ${JSON.stringify(f.path)}`);
+  if (mode === "Strict") {
+    throw new ApiError("BadRequest", `${resource.kind} in version ${JSON.stringify(resource.version)} cannot be handled as a ${resource.kind}: strict decoding error: ${problems.join(", ")}`);
+  }
+  if (mode === "Warn") warnings?.push(...problems);
+  dropFields(unknown);
 }
 
 function requireScale(resource: ResourceInfo): void {

@@ -4,8 +4,8 @@
 import http from "node:http";
 import type { Duplex } from "node:stream";
 import { existsSync, unlinkSync } from "node:fs";
-import type { ApiServer } from "./apiserver.js";
-import { ApiError } from "./errors.js";
+import type { ApiServer, FieldValidation } from "./apiserver.js";
+import { ApiError, fieldErrors } from "./errors.js";
 import { apiVersionOf, resourceByPlural, type ResourceInfo } from "./resources.js";
 import type { KubeObject, WatchEvent } from "./types.js";
 import { decodeBody, mediaType, readBody } from "./body.js";
@@ -138,6 +138,12 @@ export class RestServer {
     if (!route) throw new ApiError("NotFound", `the server could not find the requested resource (${method} ${url.pathname})`);
     const q = url.searchParams;
     const dryRun = q.get("dryRun") === "All";
+    // Writes: unknown fields warned about by default, as upstream (kubectl sends Strict); the warnings go out as Warning headers.
+    const warnings: string[] = [];
+    const validation = method === "POST" || method === "PUT" || method === "PATCH" ? { fieldValidation: fieldValidationOf(q, method), warnings } : {};
+    const writeWarnings = () => {
+      if (warnings.length && !res.headersSent) res.setHeader("Warning", warnings.map(warningHeader));
+    };
     const { resource, namespace, name, subresource } = route;
     // kubectl get asks for a Table (reference §5); other clients get objects.
     const tableVersion = method === "GET" ? negotiateTable(req.headers.accept) : undefined;
@@ -179,7 +185,11 @@ export class RestServer {
         if (table) return sendJson(res, 200, { ...toTable(resource, list.items, metadata, table, Date.now()), metadata }, tableContentType(table.version));
         return sendJson(res, 200, { apiVersion: apiVersionOf(resource), kind: resource.listKind, metadata, items: list.items });
       }
-      if (method === "POST") return sendJson(res, 201, this.api.create(resource, asObject(body), namespace, { dryRun }));
+      if (method === "POST") {
+        const created = this.api.create(resource, asObject(body), namespace, { dryRun, ...validation });
+        writeWarnings();
+        return sendJson(res, 201, created);
+      }
       throw new ApiError("MethodNotAllowed", `${method} is not supported on a collection`);
     }
 
@@ -195,12 +205,15 @@ export class RestServer {
         if (obj.metadata?.name && obj.metadata.name !== name) throw new ApiError("BadRequest", `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
         // A metadata of the wrong type is left for the type check to name.
         if (obj.metadata === undefined || (typeof obj.metadata === "object" && obj.metadata !== null && !Array.isArray(obj.metadata))) obj.metadata = { ...(obj.metadata ?? {}), name };
-        return sendJson(res, 200, this.api.update(resource, obj, namespace, { dryRun, subresource: sub }));
+        const updated = this.api.update(resource, obj, namespace, { dryRun, subresource: sub, ...validation });
+        writeWarnings();
+        return sendJson(res, 200, updated);
       }
       case "PATCH": {
         const force = q.get("force") === null ? undefined : q.get("force") === "true";
-        const options = { dryRun, subresource: sub, fieldManager: q.get("fieldManager") ?? undefined, force };
+        const options = { dryRun, subresource: sub, fieldManager: q.get("fieldManager") ?? undefined, force, ...validation };
         const patched = this.api.patchWithResult(resource, namespace, name, body, mediaType(req.headers["content-type"]) || "application/merge-patch+json", options);
+        writeWarnings();
         return sendJson(res, patched.created ? 201 : 200, patched.object);
       }
       case "DELETE": {
@@ -310,6 +323,22 @@ function serveOpenApi(url: URL, res: http.ServerResponse): void {
     ...(hash ? { "Cache-Control": "public, immutable", Expires: new Date(Date.now() + 365 * 24 * 3600 * 1000).toUTCString() } : {}),
   });
   res.end(doc.body);
+}
+
+const FIELD_VALIDATIONS: readonly string[] = ["Ignore", "Warn", "Strict"];
+
+/** The fieldValidation query parameter ("" or absent: Warn, upstream's default); 422 on the options for another value. */
+function fieldValidationOf(q: URLSearchParams, method: string): FieldValidation {
+  const v = q.get("fieldValidation") ?? "";
+  if (v === "") return "Warn";
+  if (FIELD_VALIDATIONS.includes(v)) return v as FieldValidation;
+  const options = method === "POST" ? "CreateOptions" : method === "PUT" ? "UpdateOptions" : "PatchOptions";
+  throw ApiError.invalid(options, "meta.k8s.io", "", [fieldErrors.notSupported("fieldValidation", v, ["", "Ignore", "Strict", "Warn"])]);
+}
+
+/** A Warning header value as the API server writes one (RFC 7234: code 299, agent "-", the text quoted). */
+export function warningHeader(text: string): string {
+  return `299 - ${JSON.stringify(text)}`;
 }
 
 function asObject(body: unknown): KubeObject {

@@ -35,6 +35,7 @@ import { ObjectMeta } from "@kubernetes-models/apimachinery/apis/meta/v1/ObjectM
 import { FieldError } from "./errors.js";
 import { REDACTED } from "./validation/secret.js";
 import type { KubeObject } from "./types.js";
+import { findUnknownFields, type UnknownField } from "./unknown-fields.js";
 
 /** One schema error as ajv reports it. */
 export interface SchemaError {
@@ -287,4 +288,27 @@ class WrongType extends FieldError {
   override toString(): string {
     return `${this.field}: Invalid value: ${abbreviate(this.value)}: ${this.detail}`;
   }
+}
+
+/**
+ * The fields obj carries that its kind's schema does not have, in document
+ * order (field validation: dropped, warned about, or refused). None for a kind
+ * without a schema; only metadata's for the CRD kinds, whose schemas kemu lacks.
+ */
+export function unknownFields(obj: KubeObject): UnknownField[] {
+  const ignoreErrors = (run: () => void) => {
+    try {
+      run();
+    } catch {
+      // Type errors are typeCheck's to report; here only the reads count.
+    }
+  };
+  if (metadataOnly.has(obj.kind)) {
+    const meta = obj.metadata;
+    if (typeof meta !== "object" || meta === null || Array.isArray(meta)) return [];
+    return findUnknownFields(meta, (m) => ignoreErrors(() => ObjectMeta.prototype.validate.call(m))).map((f) => ({ ...f, path: `metadata.${f.path}` }));
+  }
+  const model = schemas[obj.kind];
+  if (!model) return [];
+  return findUnknownFields(obj, (o) => ignoreErrors(() => model.prototype.validate.call(o)));
 }
