@@ -3,7 +3,6 @@
 // run a daemon pod, the pod it makes, the rolling update with and without
 // surge, and the status counts; then the controller in process.
 import { describe, it, expect, afterEach } from "vitest";
-import { ApiServer } from "../../src/api/apiserver.js";
 import { resourceByKind } from "../../src/api/resources.js";
 import type { DaemonSet, KubeObject, Node, Pod, Stored } from "../../src/api/types.js";
 import {
