@@ -14,10 +14,9 @@
 //   hour after their last write (kube-apiserver --event-ttl), after which
 //   the patch fails and a new Event is created; kemu's API keeps Events, so
 //   the window stands in for that expiry;
-// - the EventAggregator (more than 10 similar messages in 10 minutes folded
-//   into one "(combined from similar events): …" Event) and the spam filter
-//   (a token bucket per object) are left out: kemu's reporters repeat
-//   themselves, they do not vary their messages.
+// - before correlation, the spam filter and the EventAggregator
+//   (event-aggregation.ts) limit how many Events one reporter writes about
+//   one object, as client-go's do.
 import { timestamp } from "./meta.js";
 import type { Event, KubeObject, ObjectReference } from "./types.js";
 
@@ -46,11 +45,13 @@ export interface RecordedEvent {
   firstTimestamp: string;
   /** ms since epoch of the last occurrence written */
   lastSeen: number;
+  /** the message last written (an aggregated Event's changes with each occurrence) */
+  message?: string;
 }
 
 export type EventWrite =
   | { action: "create"; event: Event; recorded: RecordedEvent }
-  | { action: "update"; namespace: string; name: string; patch: { count: number; lastTimestamp: string }; recorded: RecordedEvent };
+  | { action: "update"; namespace: string; name: string; patch: { count: number; lastTimestamp: string; message?: string }; recorded: RecordedEvent };
 
 /** kube-apiserver's default --event-ttl: how long upstream keeps an Event after its last write. */
 export const CORRELATION_WINDOW_MS = 60 * 60 * 1000;
@@ -106,12 +107,14 @@ export function decideEventWrite(
   const at = timestamp(now.ms);
   if (previous && now.ms - previous.lastSeen <= windowMs) {
     const count = previous.count + 1;
+    // client-go patches what changed: count and lastTimestamp, and the message of a combined Event
+    const changedMessage = previous.message !== undefined && previous.message !== o.message;
     return {
       action: "update",
       namespace: previous.namespace,
       name: previous.name,
-      patch: { count, lastTimestamp: at },
-      recorded: { ...previous, count, lastSeen: now.ms },
+      patch: changedMessage ? { count, lastTimestamp: at, message: o.message } : { count, lastTimestamp: at },
+      recorded: { ...previous, count, lastSeen: now.ms, message: o.message },
     };
   }
   const namespace = o.involvedObject.namespace || "default";
@@ -133,5 +136,5 @@ export function decideEventWrite(
     reportingComponent: o.source.component,
     ...(o.source.host ? { reportingInstance: o.source.host } : {}),
   };
-  return { action: "create", event, recorded: { namespace, name, count: 1, firstTimestamp: at, lastSeen: now.ms } };
+  return { action: "create", event, recorded: { namespace, name, count: 1, firstTimestamp: at, lastSeen: now.ms, message: o.message } };
 }

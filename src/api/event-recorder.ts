@@ -4,6 +4,7 @@
 // remembers what was written and writes it. Events are best effort, as
 // upstream: a failed write is logged and forgotten, never thrown.
 import { ApiError } from "./errors.js";
+import { EventAggregator, SpamFilter } from "./event-aggregation.js";
 import { resourceByKind, type ResourceInfo } from "./resources.js";
 import type { KubeObject } from "./types.js";
 import {
@@ -46,6 +47,8 @@ export class EventRecorder {
   /** Writes for one key run one after another, so a repeat never overtakes the create it updates. */
   private readonly pending = new Map<string, Promise<void>>();
   private lastNanos = 0n;
+  private readonly spam = new SpamFilter();
+  private readonly aggregator = new EventAggregator();
 
   constructor(
     private readonly sink: EventSink,
@@ -57,19 +60,28 @@ export class EventRecorder {
     this.clock = options.clock ?? Date.now;
   }
 
-  /** A Normal Event about obj. The promise resolves once written (or logged as failed); it never rejects. */
-  normal(obj: KubeObject, reason: string, message: string): Promise<void> {
-    return this.record(obj, "Normal", reason, message);
+  /**
+   * A Normal Event about obj (`fieldPath` names a part of it, e.g. a pod's
+   * `spec.containers{web}` as the kubelet does). The promise resolves once
+   * written (or logged as failed); it never rejects.
+   */
+  normal(obj: KubeObject, reason: string, message: string, fieldPath?: string): Promise<void> {
+    return this.record(obj, "Normal", reason, message, fieldPath);
   }
 
   /** A Warning Event about obj. The promise resolves once written (or logged as failed); it never rejects. */
-  warn(obj: KubeObject, reason: string, message: string): Promise<void> {
-    return this.record(obj, "Warning", reason, message);
+  warn(obj: KubeObject, reason: string, message: string, fieldPath?: string): Promise<void> {
+    return this.record(obj, "Warning", reason, message, fieldPath);
   }
 
-  record(obj: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
-    const occurrence: Occurrence = { involvedObject: referenceTo(obj), type, reason, message, source: this.source };
-    const key = correlationKey(occurrence);
+  record(obj: KubeObject, type: EventType, reason: string, message: string, fieldPath?: string): Promise<void> {
+    const involvedObject = referenceTo(obj);
+    if (fieldPath !== undefined) involvedObject.fieldPath = fieldPath;
+    const now = this.clock();
+    const seen: Occurrence = { involvedObject, type, reason, message, source: this.source };
+    // client-go's order: spam filter, then aggregation, then correlation of repeats
+    if (!this.spam.allow(seen, now)) return Promise.resolve();
+    const { occurrence, key } = this.aggregator.aggregate(seen, now, correlationKey(seen));
     const next = (this.pending.get(key) ?? Promise.resolve()).then(() => this.write(key, occurrence));
     this.pending.set(key, next);
     void next.then(() => {

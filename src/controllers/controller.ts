@@ -1,5 +1,6 @@
 // What every in-process controller shares: the API server, a queue of object
 // keys, and a way to wire watches on resources to that queue.
+import { EventRecorder } from "../api/event-recorder.js";
 import type { ApiServer } from "../api/apiserver.js";
 import type { ResourceInfo } from "../api/resources.js";
 import { resourceByKind } from "../api/resources.js";
@@ -27,6 +28,8 @@ export function splitKey(key: string): [namespace: string | undefined, name: str
 
 export abstract class Controller {
   protected readonly queue: WorkQueue;
+  /** Events about the objects it acts on, reported as its name (upstream's controllers' source.component). */
+  protected readonly events: EventRecorder;
   private readonly unwatch: (() => void)[] = [];
 
   constructor(
@@ -34,6 +37,7 @@ export abstract class Controller {
     protected readonly api: ApiServer,
   ) {
     this.queue = new WorkQueue(name, (key) => this.sync(key));
+    this.events = new EventRecorder(api, { component: name, log: (line) => console.error(`${name}: ${line}`) });
   }
 
   /** Brings the object named by key to its desired state; must be idempotent. */

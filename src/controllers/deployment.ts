@@ -67,7 +67,9 @@ export class DeploymentController extends Controller {
         template,
       },
     };
-    return this.api.create(R.replicasets, rs, d.metadata.namespace) as Stored<ReplicaSet>;
+    const created = this.api.create(R.replicasets, rs, d.metadata.namespace) as Stored<ReplicaSet>;
+    if (start > 0) void this.events.normal(d, "ScalingReplicaSet", `Scaled up replica set ${created.metadata.name} to ${start} from 0`);
+    return created;
   }
 
   /** Rolling back to an older template makes that ReplicaSet the newest revision again. */
@@ -92,29 +94,32 @@ export class DeploymentController extends Controller {
     const oldStates = olds.map(state);
     const target = olds.length === 0 ? replicas : newReplicaSetTarget(replicas, surge, newState, [newState, ...oldStates]);
     if (target !== newState.specReplicas) {
-      this.scale(current, target);
+      this.scale(d, current, target);
       newState.specReplicas = target;
     }
     const scaled = scaleDownOld(replicas, unavailable, newState, oldStates);
     for (const rs of olds) {
       const want = scaled.get(rs.metadata.name)!;
-      if (want !== (rs.spec.replicas ?? 0)) this.scale(rs, want);
+      if (want !== (rs.spec.replicas ?? 0)) this.scale(d, rs, want);
     }
   }
 
   private recreate(d: Stored<Deployment>, current: Stored<ReplicaSet>, olds: Stored<ReplicaSet>[], replicas: number): void {
-    for (const rs of olds) if ((rs.spec.replicas ?? 0) !== 0) this.scale(rs, 0);
+    for (const rs of olds) if ((rs.spec.replicas ?? 0) !== 0) this.scale(d, rs, 0);
     // The new pods start only after every old pod is gone.
     const oldPodsLeft = (this.api.list(R.pods, { namespace: d.metadata.namespace }).items as Stored<Pod>[]).some((p) =>
       olds.some((rs) => isControlledBy(p, rs)),
     );
-    if (!oldPodsLeft && (current.spec.replicas ?? 0) !== replicas) this.scale(current, replicas);
+    if (!oldPodsLeft && (current.spec.replicas ?? 0) !== replicas) this.scale(d, current, replicas);
   }
 
-  private scale(rs: Stored<ReplicaSet>, replicas: number): void {
+  private scale(d: Stored<Deployment>, rs: Stored<ReplicaSet>, replicas: number): void {
+    const from = rs.spec.replicas ?? 0;
     const next = deepCopy(rs);
     next.spec.replicas = replicas;
     this.api.update(R.replicasets, next);
+    // deployment sync.go scaleReplicaSet
+    void this.events.normal(d, "ScalingReplicaSet", `Scaled ${replicas > from ? "up" : "down"} replica set ${rs.metadata.name} to ${replicas} from ${from}`);
   }
 
   private cleanupHistory(d: Stored<Deployment>, olds: Stored<ReplicaSet>[]): void {

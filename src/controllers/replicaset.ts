@@ -114,6 +114,8 @@ export class ReplicaSetController extends Controller {
       for (const pod of rankForDeletion(active).slice(0, diff)) {
         try {
           this.api.delete(R.pods, namespace, pod.metadata.name);
+          // controller_utils.go DeletePod
+          void this.events.normal(rs, "SuccessfulDelete", `Deleted pod: ${pod.metadata.name}`);
         } catch (err) {
           if (!(err instanceof ApiError && err.reason === "NotFound")) throw err;
         }
@@ -147,7 +149,9 @@ export class ReplicaSetController extends Controller {
       spec: template.spec,
     };
     delete pod.metadata!.name;
-    this.api.create(R.pods, pod, rs.metadata.namespace);
+    const created = this.api.create(R.pods, pod, rs.metadata.namespace);
+    // controller_utils.go CreatePods
+    void this.events.normal(rs, "SuccessfulCreate", `Created pod: ${created.metadata.name}`);
   }
 
   private updateStatus(rs: Stored<ReplicaSet>, pods: Stored<Pod>[]): void {

@@ -87,12 +87,18 @@ export class Scheduler extends Controller {
       this.api.update(R.pods, next);
       const bound = this.api.get(R.pods, namespace, name) as Stored<Pod>;
       setCondition(bound, { type: "PodScheduled", status: "True" });
-      this.api.update(R.pods, bound, namespace, { subresource: "status" });
+      const updated = this.api.update(R.pods, bound, namespace, { subresource: "status" });
+      // schedule_one.go: the Scheduled event once the binding is made
+      void this.events.normal(updated, "Scheduled", `Successfully assigned ${namespace}/${name} to ${choice.node.metadata.name}`);
     } else {
       const next = deepCopy(pod);
       next.status = { ...(next.status ?? {}), phase: "Pending" };
       setCondition(next, { type: "PodScheduled", status: "False", reason: "Unschedulable", message: choice.message });
-      if (JSON.stringify(next.status) !== JSON.stringify(pod.status)) this.api.update(R.pods, next, namespace, { subresource: "status" });
+      if (JSON.stringify(next.status) !== JSON.stringify(pod.status)) {
+        const updated = this.api.update(R.pods, next, namespace, { subresource: "status" });
+        // Each new reason is an event; a repeat of the same one adds to its count (upstream's recorder dedups repeats the same way).
+        void this.events.warn(updated, "FailedScheduling", choice.message);
+      }
     }
   }
 }

@@ -324,7 +324,7 @@ export class StatefulSetController extends Controller {
       const pod = replicas.get(i);
       if (pod && (pod.status?.phase === "Failed" || pod.status?.phase === "Succeeded")) {
         // Recreated on a later sync, once this one is gone.
-        if (!isTerminating(pod)) this.deletePod(pod);
+        if (!isTerminating(pod)) this.deletePod(set, pod);
         if (monotonic) return "done";
         continue;
       }
@@ -351,7 +351,7 @@ export class StatefulSetController extends Controller {
         continue;
       }
       if (monotonic && pod !== firstUnhealthy && (!isRunningAndReady(pod) || !isAvailable(pod, minReady))) return "done";
-      this.deletePod(pod);
+      this.deletePod(set, pod);
       if (monotonic) return "done";
     }
 
@@ -364,7 +364,7 @@ export class StatefulSetController extends Controller {
       const pod = replicas.get(target);
       if (!pod) return "done";
       if (revisionOf(pod) !== revisions.update && !isTerminating(pod)) {
-        this.deletePod(pod);
+        this.deletePod(set, pod);
         return "done";
       }
       if (!isHealthy(pod, minReady)) return "done";
@@ -374,7 +374,10 @@ export class StatefulSetController extends Controller {
 
   private createPod(set: Stored<StatefulSet>, pod: KubeObject): Stored<Pod> | undefined {
     try {
-      return this.api.create(R.pods, pod, set.metadata.namespace) as Stored<Pod>;
+      const created = this.api.create(R.pods, pod, set.metadata.namespace) as Stored<Pod>;
+      // stateful_pod_control.go recordPodEvent
+      void this.events.normal(set, "SuccessfulCreate", `create Pod ${created.metadata.name} in StatefulSet ${set.metadata.name} successful`);
+      return created;
     } catch (err) {
       // A pod of that name that is not ours (yet) is still there: wait for it to go.
       if (err instanceof ApiError && err.reason === "AlreadyExists") return undefined;
@@ -382,9 +385,10 @@ export class StatefulSetController extends Controller {
     }
   }
 
-  private deletePod(pod: Stored<Pod>): void {
+  private deletePod(set: Stored<StatefulSet>, pod: Stored<Pod>): void {
     try {
       this.api.delete(R.pods, pod.metadata.namespace, pod.metadata.name);
+      void this.events.normal(set, "SuccessfulDelete", `delete Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} successful`);
     } catch (err) {
       if (!(err instanceof ApiError && err.reason === "NotFound")) throw err;
     }

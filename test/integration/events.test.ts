@@ -86,4 +86,43 @@ count: 4
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ reason: "Checked", count: 2, type: "Warning", involvedObject: { kind: "Namespace", name: "kube-public" }, source: { component: "kemu-test" } });
   });
+
+  // A pod's story as `kubectl describe pod` shows it upstream (kuberuntime_container.go startContainer /
+  // killContainer, prober.go, kubelet pod_workers back-off, kube-scheduler schedule_one.go).
+  it("a pod's story: Scheduled, Pulled, Created, Started; a failing readiness probe is Unhealthy; a crashing container BackOff; a deletion Killing", async () => {
+    const EVENTS = resourceByKind("Event")!;
+    const PODS = resourceByKind("Pod")!;
+    const NAMESPACES = resourceByKind("Namespace")!;
+    await cluster.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "story" } });
+    await cluster.apply([
+      {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "web", namespace: "story" },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [{ name: "c", image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: ["pause"], readinessProbe: { exec: { command: ["sh", "-c", "echo not yet; exit 1"] }, periodSeconds: 1 } }],
+        },
+      },
+      { apiVersion: "v1", kind: "Pod", metadata: { name: "crash", namespace: "story" }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: "c", image: "debian:12", command: ["sh", "-c", "exit 1"] }] } },
+    ]);
+    type Ev = { reason?: string; message?: string; type?: string; count?: number; involvedObject: { name?: string; fieldPath?: string }; source?: { component?: string; host?: string } };
+    const events = async (pod: string) => ((await cluster.api.list(EVENTS, { namespace: "story" })).items as unknown as Ev[]).filter((e) => e.involvedObject.name === pod);
+    const reasons = async (pod: string) => (await events(pod)).map((e) => e.reason);
+    await cluster.waitFor(async () => (await reasons("web")).includes("Unhealthy") && (await reasons("crash")).includes("BackOff"), { timeoutMs: 30_000, intervalMs: 250, what: () => "Unhealthy and BackOff events" });
+    const web = await events("web");
+    const byReason = (r: string) => web.find((e) => e.reason === r);
+    expect(byReason("Scheduled")).toMatchObject({ type: "Normal", message: "Successfully assigned story/web to node-1", source: { component: "default-scheduler" } });
+    expect(byReason("Pulled")).toMatchObject({ type: "Normal", message: 'Container image "registry.k8s.io/e2e-test-images/agnhost:2.53" already present on machine', involvedObject: { fieldPath: "spec.containers{c}" }, source: { component: "kubelet", host: "node-1" } });
+    expect(byReason("Created")).toMatchObject({ type: "Normal", message: "Created container: c" });
+    expect(byReason("Started")).toMatchObject({ type: "Normal", message: "Started container c" });
+    expect(byReason("Unhealthy")).toMatchObject({ type: "Warning", message: "Readiness probe failed: not yet\n", involvedObject: { fieldPath: "spec.containers{c}" } });
+    const crashPod = (await cluster.api.get(PODS, "story", "crash")) as { metadata: { uid: string } };
+    expect((await events("crash")).find((e) => e.reason === "BackOff")).toMatchObject({ type: "Warning", message: `Back-off restarting failed container c in pod crash_story(${crashPod.metadata.uid})` });
+
+    await cluster.api.delete(PODS, "story", "web");
+    await cluster.waitFor(async () => (await reasons("web")).includes("Killing"), { timeoutMs: 20_000, intervalMs: 250, what: () => "the Killing event" });
+    expect((await events("web")).find((e) => e.reason === "Killing")).toMatchObject({ type: "Normal", message: "Stopping container c", source: { component: "kubelet", host: "node-1" } });
+    await cluster.api.delete(NAMESPACES, undefined, "story");
+  }, 90_000);
 });

@@ -1,10 +1,13 @@
 // The event recorder: client-go's core/v1 recorder (tools/record/event.go makeEvent,
 // events_cache.go getEventKey / eventLogger.eventObserve) as kemu simplifies it —
 // the pure decision (create, or raise the count of the Event written for the same
-// occurrence) exactly, then the recorder against an in-process API server.
+// occurrence) exactly, the spam filter and aggregator in front of it, then the
+// recorder against an in-process API server.
 import { describe, expect, it } from "vitest";
 import { CORRELATION_WINDOW_MS, MAX_REMEMBERED_EVENTS, correlationKey, decideEventWrite, eventName, referenceTo, type Occurrence } from "../../src/api/event-correlation.js";
 import { EventRecorder, type EventSink } from "../../src/api/event-recorder.js";
+import { AGGREGATE_INTERVAL_MS, AGGREGATE_MAX_EVENTS, EventAggregator, SPAM_BURST, SPAM_REFILL_MS, SpamFilter } from "../../src/api/event-aggregation.js";
+import { ApiServer } from "../../src/api/apiserver.js";
 import { ApiError } from "../../src/api/errors.js";
 import { resourceByKind } from "../../src/api/resources.js";
 import type { Event, KubeObject, Stored } from "../../src/api/types.js";
@@ -12,6 +15,7 @@ import { withNamespaces } from "../support/fixtures.js";
 
 const EVENTS = resourceByKind("Event")!;
 const INGRESSES = resourceByKind("Ingress")!;
+const NAMESPACES = resourceByKind("Namespace")!;
 const T0 = Date.parse("2026-06-01T12:00:00Z");
 const NANOS0 = BigInt(T0) * 1_000_000n;
 
@@ -50,7 +54,7 @@ describe("decideEventWrite: create or update", () => {
         type: "Warning",
         reportingComponent: "kemu-ingress",
       },
-      recorded: { namespace: "shop", name: "web.18b4f33dec3a8000", count: 1, firstTimestamp: "2026-06-01T12:00:00Z", lastSeen: T0 },
+      recorded: { namespace: "shop", name: "web.18b4f33dec3a8000", count: 1, firstTimestamp: "2026-06-01T12:00:00Z", lastSeen: T0, message: "nginx.ingress.kubernetes.io/foo is not supported: ignored" },
     });
   });
 
@@ -72,7 +76,7 @@ describe("decideEventWrite: create or update", () => {
       namespace: "shop",
       name: "web.18b4f33dec3a8000",
       patch: { count: 2, lastTimestamp: "2026-06-01T12:01:30Z" },
-      recorded: { namespace: "shop", name: "web.18b4f33dec3a8000", count: 2, firstTimestamp: "2026-06-01T12:00:00Z", lastSeen: T0 + 90_000 },
+      recorded: { namespace: "shop", name: "web.18b4f33dec3a8000", count: 2, firstTimestamp: "2026-06-01T12:00:00Z", lastSeen: T0 + 90_000, message: "nginx.ingress.kubernetes.io/foo is not supported: ignored" },
     });
   });
 
@@ -208,10 +212,53 @@ describe("EventRecorder against the API server", () => {
       patch: (_r, _ns, name) => void writes.push(`patch ${name}`),
     };
     const recorder = new EventRecorder(sink, { component: "c", clock: () => T0 });
-    for (let i = 0; i <= MAX_REMEMBERED_EVENTS; i++) await recorder.warn(ingress, "R", `m${i}`);
+    // one object each: the spam filter and the aggregator count per object
+    const obj = (i: number): KubeObject => ({ ...ingress, metadata: { ...ingress.metadata, name: `web${i}`, uid: `u${i}` } });
+    for (let i = 0; i <= MAX_REMEMBERED_EVENTS; i++) await recorder.warn(obj(i), "R", `m${i}`);
     writes.length = 0;
-    await recorder.warn(ingress, "R", `m${MAX_REMEMBERED_EVENTS}`);
-    await recorder.warn(ingress, "R", "m0");
-    expect(writes).toEqual([expect.stringMatching(/^patch web\./), "create m0"]);
+    await recorder.warn(obj(MAX_REMEMBERED_EVENTS), "R", `m${MAX_REMEMBERED_EVENTS}`);
+    await recorder.warn(obj(0), "R", "m0");
+    expect(writes).toEqual([expect.stringMatching(new RegExp(`^patch web${MAX_REMEMBERED_EVENTS}\\.`)), "create m0"]);
+  });
+});
+
+// client-go tools/record/events_cache.go: EventSourceObjectSpamFilter (burst 25, one per 300 s) and
+// EventAggregator (10 similar messages within 600 s → "(combined from similar events): …").
+describe("spam filter and aggregation, as client-go's recorder", () => {
+  it("the spam filter lets 25 Events about one object through at once, then one per 5 minutes; other objects are not held back", () => {
+    const f = new SpamFilter();
+    const about = (name: string) => occurrence({ involvedObject: { ...referenceTo(ingress), name } });
+    const allowed = Array.from({ length: 30 }, () => f.allow(about("web"), T0)).filter(Boolean).length;
+    expect(allowed).toBe(SPAM_BURST);
+    expect(f.allow(about("other"), T0)).toBe(true);
+    expect(f.allow(about("web"), T0 + SPAM_REFILL_MS - 1)).toBe(false);
+    expect(f.allow(about("web"), T0 + SPAM_REFILL_MS + 1)).toBe(true);
+    expect(f.allow(about("web"), T0 + SPAM_REFILL_MS + 2)).toBe(false);
+  });
+
+  it("the 10th different message of one reason within 10 minutes, and the ones after it, go to one combined Event", () => {
+    const a = new EventAggregator();
+    const msg = (i: number) => occurrence({ message: `Created pod: web-${i}` });
+    for (let i = 1; i < AGGREGATE_MAX_EVENTS; i++) expect(a.aggregate(msg(i), T0 + i, `own${i}`)).toEqual({ occurrence: msg(i), key: `own${i}` });
+    const tenth = a.aggregate(msg(10), T0 + 10, "own10");
+    expect(tenth.occurrence.message).toBe("(combined from similar events): Created pod: web-10");
+    expect(tenth.key).not.toBe("own10");
+    expect(a.aggregate(msg(11), T0 + 11, "own11").key).toBe(tenth.key);
+    // another reason is counted apart; a pause longer than the interval starts over
+    expect(a.aggregate(occurrence({ reason: "Other", message: "x" }), T0 + 12, "other").key).toBe("other");
+    expect(a.aggregate(msg(12), T0 + 11 + AGGREGATE_INTERVAL_MS + 1, "own12").key).toBe("own12");
+  });
+
+  it("through the recorder: a dozen pods created → nine Events of their own and one combined Event counted three times", async () => {
+    const api = withNamespaces(new ApiServer());
+    api.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop" } });
+    let t = T0;
+    const recorder = new EventRecorder(api, { component: "replicaset-controller", clock: () => (t += 1000) });
+    for (let i = 1; i <= 12; i++) await recorder.normal(ingress, "SuccessfulCreate", `Created pod: web-${i}`);
+    const events = api.list(EVENTS, { namespace: "shop" }).items as Event[];
+    expect(events).toHaveLength(10);
+    const combined = events.filter((e) => e.message!.startsWith("(combined from similar events): "));
+    expect(combined).toHaveLength(1);
+    expect(combined[0]).toMatchObject({ count: 3, message: "(combined from similar events): Created pod: web-12" });
   });
 });

@@ -30,6 +30,7 @@ import { adoptedProcess, readExitFile, spawnedProcess, type ContainerProcess } f
 import { processStartTime, signalIfSame } from "../../linux/processes.js";
 import { exitFilePath, readRecoveredPods, writeContainerRecord, writeSandboxRecord, type ContainerRecord, type RecoveredPod } from "./records.js";
 import { run as runCommand } from "../../linux/exec.js";
+import { EventRecorder } from "../../api/event-recorder.js";
 
 const PODS = resourceByKind("Pod")!;
 const SERVICES = resourceByKind("Service")!;
@@ -76,10 +77,14 @@ export class Kubelet {
   /** What an earlier agent of this node left running, by pod UID, until its pod claims it. */
   private recovered = new Map<string, RecoveredPod>();
 
+  /** The pod's story as `kubectl describe` shows it (source: kubelet on this node). */
+  readonly events: EventRecorder;
+
   constructor(
     readonly api: ApiClient,
     readonly config: KubeletConfig,
   ) {
+    this.events = new EventRecorder(api, { component: "kubelet", host: config.nodeName, log: (line) => console.error(`kubelet: ${line}`) });
     this.informer = new Informer<Pod>(api, PODS, { fieldSelector: `spec.nodeName=${config.nodeName}` });
     this.informer.on((type, pod) => this.onPod(type, pod));
     this.services = new Informer<Service>(api, SERVICES);
@@ -192,7 +197,20 @@ class PodWorker {
     this.adopted = kubelet.takeRecovered(pod.metadata.uid);
     if (this.adopted) this.sandbox.ip = this.adopted.sandbox.ip;
     this.startTime = (this.adopted && pod.status?.startTime) || timestamp();
-    this.probes = new ProbeManager(pod.spec.containers, (name) => this.probeTarget(name), (name, status) => this.onProbeStatus(name, status));
+    this.probes = new ProbeManager(pod.spec.containers, (name) => this.probeTarget(name), (name, status) => this.onProbeStatus(name, status), {
+      // prober.go runProbeWithRetries' caller: every failed (or errored) probe is an Unhealthy event; repeats add to its count
+      onContainerResult: (name, kind, result) => {
+        const label = kind === "readiness" ? "Readiness" : kind === "liveness" ? "Liveness" : "Startup";
+        if (result.error) void this.containerEvent(name, "Warning", "Unhealthy", `${label} probe errored: ${result.output}`);
+        else if (result.result === "failure") void this.containerEvent(name, "Warning", "Unhealthy", `${label} probe failed: ${result.output}`);
+        else if (result.warning) void this.containerEvent(name, "Warning", "ProbeWarning", `${label} probe warning: ${result.output}`);
+      },
+    });
+  }
+
+  /** An Event about one of the pod's containers (fieldPath spec.containers{name}, as the kubelet's recordContainerEvent). */
+  private containerEvent(container: string, type: "Normal" | "Warning", reason: string, message: string): Promise<void> {
+    return this.kubelet.events.record(this.pod, type, reason, message, `spec.containers{${container}}`);
   }
 
   private probeTarget(name: string): ProbeTarget | undefined {
@@ -217,6 +235,7 @@ class PodWorker {
       // A failed liveness (or startup) probe: stop the container; restartPolicy decides what follows.
       run.killReason = `Container ${name} failed ${status.restart.probe} probe, will be restarted: ${status.restart.message}`;
       console.error(`kubelet: pod ${this.pod.metadata.namespace}/${this.pod.metadata.name}: ${run.killReason}`);
+      void this.containerEvent(name, "Normal", "Killing", `Container ${name} failed ${status.restart.probe} probe, will be restarted`);
       const proc = run.proc;
       const grace = this.pod.spec.terminationGracePeriodSeconds ?? 30;
       proc.kill("SIGTERM");
@@ -302,6 +321,7 @@ class PodWorker {
     } catch (err) {
       this.sandboxError = (err as Error).message;
       console.error(`kubelet: sandbox for ${this.pod.metadata.namespace}/${this.pod.metadata.name}: ${this.sandboxError}`);
+      void this.kubelet.events.warn(this.pod, "FailedCreatePodSandBox", `Failed to create pod sandbox: ${this.sandboxError}`);
       this.scheduleStatus();
       setTimeout(() => this.kick(), 2_000).unref();
     }
@@ -419,6 +439,10 @@ class PodWorker {
       });
       const child = launched.child;
       child.once("error", (err) => console.error(`kubelet: cannot start kemu-sandbox: ${err.message}`));
+      // kuberuntime startContainer: the image is "pulled" (kemu's programs are always present), created, started
+      void this.containerEvent(spec.name, "Normal", "Pulled", `Container image ${JSON.stringify(spec.image)} already present on machine`);
+      void this.containerEvent(spec.name, "Normal", "Created", `Created container: ${spec.name}`);
+      void this.containerEvent(spec.name, "Normal", "Started", `Started container ${spec.name}`);
       const proc = spawnedProcess(child);
       this.watch(run, proc);
       run.hostPid = undefined;
@@ -453,6 +477,7 @@ class PodWorker {
     } catch (err) {
       const reason = err instanceof ImageError || err instanceof SecurityContextError || err instanceof VolumeError ? err.reason : "CreateContainerError";
       run.state = { kind: "waiting", reason, message: (err as Error).message };
+      void this.containerEvent(spec.name, "Warning", "Failed", `Error: ${(err as Error).message}`);
       // Configuration errors are retried, as the kubelet does, in case the pod is fixed.
       run.restartTimer = setTimeout(() => this.restartContainer(run), 10_000);
       run.restartTimer.unref();
@@ -496,6 +521,7 @@ class PodWorker {
     };
     run.restartTimer = setTimeout(() => this.restartContainer(run), delayMs);
     run.restartTimer.unref();
+    void this.containerEvent(run.spec.name, "Warning", "BackOff", `Back-off restarting failed container ${run.spec.name} in pod ${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.pod.metadata.uid})`);
     this.scheduleStatus();
   }
 
@@ -519,6 +545,8 @@ class PodWorker {
       for (const r of runs) if (r.restartTimer) clearTimeout(r.restartTimer);
       if (graceSeconds > 0) graceSeconds = await this.runPreStopHooks(runs, graceSeconds);
       const alive = runs.filter((r) => r.proc);
+      // kuberuntime killContainer: "Stopping container" for each one still running (not after the pod is gone from the API)
+      if (!this.gone) for (const r of alive) void this.containerEvent(r.spec.name, "Normal", "Killing", `Stopping container ${r.spec.name}`);
       for (const r of alive) r.proc!.kill(graceSeconds > 0 ? "SIGTERM" : "SIGKILL");
       if (alive.length && graceSeconds > 0) {
         const timer = new Promise<void>((resolve) => setTimeout(resolve, graceSeconds * 1000).unref());

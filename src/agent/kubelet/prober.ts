@@ -340,9 +340,14 @@ export class ProbeManager {
     containers: ProbedContainer[],
     target: (container: string) => ProbeTarget | undefined,
     private readonly onChange: (container: string, status: ContainerProbeStatus) => void,
-    options: ProbeWorkerOptions = {},
+    managerOptions: ProbeWorkerOptions & { onContainerResult?: (container: string, kind: ProbeKind, result: ProbeResult) => void } = {},
   ) {
+    const { onContainerResult, ...shared } = managerOptions;
     for (const c of containers) {
+      // every probe result of this container, for the kubelet's events
+      const options: ProbeWorkerOptions = onContainerResult
+        ? { ...shared, onResult: (kind, result) => { shared.onResult?.(kind, result); onContainerResult(c.name, kind, result); } }
+        : shared;
       const w: ContainerWorkers = { last: "" };
       const t = () => target(c.name);
       const changed = () => this.changed(c.name);
