@@ -65,16 +65,18 @@ export async function servePodStream(deps: PodStreamDeps, kind: "exec" | "attach
   validateStreamOptions(kind, options);
   const container = pickContainer(pod, options.container);
   const pid = runningContainer(pod, container);
-  if (!isWebSocketUpgrade(req)) {
-    throw new ApiError("BadRequest", `kemu serves ${kind} over WebSocket (v5.channel.k8s.io, v4.channel.k8s.io) only, not ${String(req.headers.upgrade)}`);
-  }
-  negotiate(req);
+  // Every refusal about the request comes before the one about the transport:
+  // kubectl prints the answer to its second (SPDY) attempt.
+  const websocket = () => {
+    if (!isWebSocketUpgrade(req)) throw new ApiError("BadRequest", `kemu serves ${kind} over WebSocket (v5.channel.k8s.io, v4.channel.k8s.io) only, not ${String(req.headers.upgrade)}`);
+    negotiate(req);
+    return acceptWebSocket(req, socket, head);
+  };
   if (kind === "exec") {
     // The identity is checked before the upgrade, so that a refusal is an HTTP answer.
     containerExecArgv(pod, container, pid, options.command);
     const enter = (command: string[]) => containerExecArgv(pod, container, pid, command);
-    const transport = await acceptWebSocket(req, socket, head);
-    await runSession(transport, startExec({ ...options, enter, env: containerEnviron(pid) }));
+    await runSession(await websocket(), startExec({ ...options, enter, env: containerEnviron(pid) }));
     return;
   }
   // attach: kemu starts containers with stdin closed and their output going to the log file.
@@ -83,8 +85,7 @@ export async function servePodStream(deps: PodStreamDeps, kind: "exec" | "attach
   }
   const file = deps.currentLogFile(pod, container.name);
   if (!file) throw new ApiError("BadRequest", `container not found (${JSON.stringify(container.name)})`);
-  const transport = await acceptWebSocket(req, socket, head);
-  await attachOutput(deps, transport, pod, container.name, file);
+  await attachOutput(deps, await websocket(), pod, container.name, file);
 }
 
 /** Streams what the container writes from now on, until it stops (its run's log file is no longer the current one) or the pod goes. */
