@@ -13,6 +13,7 @@ import { registerDoctor } from "./commands/doctor.js";
 import { registerRolloutCommands } from "./commands/rollout.js";
 import { registerIptablesCommand, registerNftCommand } from "./commands/iptables.js";
 import { registerProbeCommand } from "./commands/probe.js";
+import { registerPortForwardCommand } from "./commands/port-forward.js";
 import { fail } from "./output.js";
 
 // `kemu get pods | head`: a reader that went away ends the command quietly, as a pipe should.
@@ -39,6 +40,7 @@ registerPodCommands(program);
 registerRolloutCommands(program);
 registerIptablesCommand(program);
 registerProbeCommand(program);
+registerPortForwardCommand(program);
 registerNftCommand(program);
 registerDoctor(program);
 

@@ -14,10 +14,12 @@ import { join } from "node:path";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { Cluster } from "../../src/cluster.js";
+import { PACKAGE_ROOT } from "../../src/paths.js";
 import { rootOnly, uniqueClusterName } from "../support/host.js";
 
 const run = promisify(execFile);
 const KUBECTL = "/usr/bin/kubectl";
+const KEMU = join(PACKAGE_ROOT, "bin", "kemu");
 const hasKubectl = existsSync(KUBECTL);
 
 // netexec for HTTP; a byte echo that listens on 127.0.0.1 only, which only a
@@ -55,12 +57,20 @@ describe.skipIf(!rootOnly() || !hasKubectl)("kubectl port-forward", () => {
 
   /** kubectl port-forward …, resolved once it says which local port it listens on. */
   function portForward(...args: string[]): Promise<Forward> {
-    const child = spawn(KUBECTL, ["port-forward", ...args, "--cache-dir", join(dir, `cache-${++runs}`)], { env, stdio: ["ignore", "pipe", "pipe"] });
+    return started(spawn(KUBECTL, ["port-forward", ...args, "--cache-dir", join(dir, `cache-${++runs}`)], { env, stdio: ["ignore", "pipe", "pipe"] }));
+  }
+
+  /** kemu port-forward … (SPDY/3.1 on the raw upgraded socket, over the API's unix socket). */
+  function kemuPortForward(...args: string[]): Promise<Forward> {
+    return started(spawn(KEMU, ["port-forward", "--name", name, ...args], { env, stdio: ["ignore", "pipe", "pipe"] }));
+  }
+
+  function started(child: ChildProcess): Promise<Forward> {
     forwards.push(child);
     let text = "";
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`kubectl port-forward did not start: ${text}`)), 60_000);
+      const timer = setTimeout(() => reject(new Error(`port-forward did not start: ${text}`)), 60_000);
       const seen = (chunk: Buffer) => {
         text += chunk.toString();
         const m = /Forwarding from 127\.0\.0\.1:(\d+) ->/.exec(text);
@@ -71,7 +81,7 @@ describe.skipIf(!rootOnly() || !hasKubectl)("kubectl port-forward", () => {
       };
       child.stdout!.on("data", seen);
       child.stderr!.on("data", seen);
-      void exited.then((code) => reject(new Error(`kubectl port-forward exited ${code}: ${text}`)));
+      void exited.then((code) => reject(new Error(`port-forward exited ${code}: ${text}`)));
     });
   }
 
@@ -150,4 +160,32 @@ describe.skipIf(!rootOnly() || !hasKubectl)("kubectl port-forward", () => {
     const fwd = portForward("pod/stuck", "0:80");
     await expect(fwd).rejects.toThrow("unable to forward port because pod is not running. Current status=Pending");
   }, 60_000);
+
+  it("kemu port-forward: the same API over the raw SPDY upgrade, pod and svc forms, several ports, the error text per connection", async () => {
+    const fwd = await kemuPortForward("web", "0:9000", "0:8080");
+    for (let i = 0; i < 100 && fwd.output().split("Forwarding from").length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+    const ports = [...fwd.output().matchAll(/Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/g)].map((m) => [Number(m[1]), m[2]] as const);
+    expect(ports.map(([, remote]) => remote)).toEqual(["9000", "8080"]);
+    const big = Buffer.alloc(1024 * 1024, 0x5a);
+    const back = await exchange(ports[0]![0], big);
+    expect(back.length).toBe(big.length);
+    expect(back.equals(big)).toBe(true);
+    const { stdout } = await run("curl", ["-sS", "--max-time", "10", `http://127.0.0.1:${ports[1]![0]}/echo?msg=kemu`]);
+    expect(stdout).toBe("kemu");
+    fwd.child.kill("SIGTERM");
+    expect(await fwd.exited).toBe(0);
+
+    const svc = await kemuPortForward("svc/web", ":80");
+    expect(svc.output()).toMatch(/Forwarding from 127\.0\.0\.1:\d+ -> 8080\n/);
+    expect((await run("curl", ["-sS", "--max-time", "10", `http://127.0.0.1:${svc.port}/hostname`])).stdout).toBe("web");
+    svc.child.kill("SIGTERM");
+    await svc.exited;
+
+    const refused = await kemuPortForward("pod/web", "0:7777");
+    expect((await exchange(refused.port, Buffer.from("x"))).length).toBe(0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(refused.output()).toContain("IPv4: dial tcp4 127.0.0.1:7777: connect: connection refused");
+    refused.child.kill("SIGTERM");
+    await refused.exited;
+  }, 120_000);
 });

@@ -54,7 +54,10 @@ export function forwardConnection(session: SpdySession, conn: net.Socket, remote
   data.on("error", () => conn.destroy());
   conn.pipe(data);
   data.pipe(conn);
-  data.on("close", () => conn.destroy());
+  // A reset (or the session's end) drops the connection; a FIN ends it through the pipe once its bytes are out.
+  data.on("close", () => {
+    if (!data.readableEnded) conn.destroy();
+  });
   return new Promise((resolve) => {
     let text = "";
     error.setEncoding("utf8");
