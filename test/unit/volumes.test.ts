@@ -39,17 +39,23 @@ describe("planning a container's volume mounts", () => {
     expect(emptyDirPath(POD_DIR, "cache")).toBe(`${POD_DIR}/volumes/kubernetes.io~empty-dir/cache`);
   });
 
+  it("configMap and secret volumes come from the pod's state directory and are always read-only (upstream since 1.10)", () => {
+    const p = pod([{ name: "cfg", configMap: { name: "x" } }, { name: "creds", secret: { secretName: "s" } }], [{ name: "cfg", mountPath: "/etc/app" }, { name: "creds", mountPath: "/etc/creds", readOnly: false }]);
+    expect(planVolumeMounts(p, app(p), POD_DIR)).toEqual([
+      { source: `${POD_DIR}/volumes/kubernetes.io~configmap/cfg`, target: "/etc/app", readOnly: true },
+      { source: `${POD_DIR}/volumes/kubernetes.io~secret/creds`, target: "/etc/creds", readOnly: true },
+    ]);
+  });
+
   it("names a volume type kemu does not have (CreateContainerConfigError)", () => {
-    const p = pod([{ name: "cfg", configMap: { name: "x" } }], [{ name: "cfg", mountPath: "/etc/app" }]);
-    expect(() => planVolumeMounts(p, app(p), POD_DIR)).toThrow('volume "cfg": configMap volumes are not supported by kemu (emptyDir and hostPath are)');
+    const claim = pod([{ name: "data", persistentVolumeClaim: { claimName: "d" } }], [{ name: "data", mountPath: "/d" }]);
+    expect(() => planVolumeMounts(claim, app(claim), POD_DIR)).toThrow('volume "data": persistentVolumeClaim volumes are not supported by kemu (emptyDir, hostPath, configMap and secret are)');
     try {
-      planVolumeMounts(p, app(p), POD_DIR);
+      planVolumeMounts(claim, app(claim), POD_DIR);
     } catch (err) {
       expect(err).toBeInstanceOf(VolumeError);
       expect((err as VolumeError).reason).toBe("CreateContainerConfigError");
     }
-    const claim = pod([{ name: "data", persistentVolumeClaim: { claimName: "d" } }], [{ name: "data", mountPath: "/d" }]);
-    expect(() => planVolumeMounts(claim, app(claim), POD_DIR)).toThrow("persistentVolumeClaim volumes are not supported by kemu");
     const sub = pod([{ name: "v", emptyDir: {} }], [{ name: "v", mountPath: "/d", subPath: "x" }]);
     expect(() => planVolumeMounts(sub, app(sub), POD_DIR)).toThrow("subPath is not supported by kemu");
     const root = pod([{ name: "v", emptyDir: {} }], [{ name: "v", mountPath: "/x/.." }]);

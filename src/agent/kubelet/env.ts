@@ -1,6 +1,8 @@
-// A container's environment as the kubelet builds it: env entries in order,
-// fieldRef (downward API) values, and $(VAR) references expanded.
+// A container's environment as the kubelet builds it: envFrom, then env
+// entries in order (values, fieldRef downward API, ConfigMap and Secret key
+// references), $(VAR) references expanded.
 import type { Container, Pod } from "../../api/types.js";
+import { envFromValues, keyRefValue, type ConfigSources } from "./config-sources.js";
 
 export interface PodFacts {
   podIp: string;
@@ -38,17 +40,30 @@ export function fieldRefValue(pod: Pod, path: string, facts: PodFacts): string {
   }
 }
 
-export function buildEnv(pod: Pod, container: Container, facts: PodFacts, extra: Record<string, string> = {}): Record<string, string> {
+const NO_SOURCES: ConfigSources = { configMap: () => undefined, secret: () => undefined };
+
+/**
+ * The environment: the base, the Service links (`extra`), envFrom, then env —
+ * each later one wins, as makeEnvironmentVariables layers them. Throws
+ * ConfigSourceError for a ConfigMap or Secret (or key) that is missing and
+ * not optional.
+ */
+export function buildEnv(pod: Pod, container: Container, facts: PodFacts, extra: Record<string, string> = {}, sources: ConfigSources = NO_SOURCES): Record<string, string> {
+  const namespace = pod.metadata?.namespace ?? "default";
   const env: Record<string, string> = {
     PATH: BASE_PATH,
     HOSTNAME: pod.spec.hostname ?? pod.metadata?.name ?? "",
     HOME: "/root",
     ...extra,
+    ...envFromValues(namespace, container.envFrom, sources).env,
   };
   for (const e of container.env ?? []) {
     if (e.value !== undefined) env[e.name] = expandVars(e.value, env);
     else if (e.valueFrom?.fieldRef) env[e.name] = fieldRefValue(pod, e.valueFrom.fieldRef.fieldPath, facts);
-    else env[e.name] = "";
+    else if (e.valueFrom?.configMapKeyRef || e.valueFrom?.secretKeyRef) {
+      const value = keyRefValue(namespace, e.valueFrom, sources);
+      if (value !== undefined) env[e.name] = value;
+    } else env[e.name] = "";
   }
   // kemu convenience (documented): the pod's identity, unless the manifest set these names itself.
   env.POD_NAME ??= pod.metadata?.name ?? "";

@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import type { ApiClient } from "../../api/client.js";
 import { Informer } from "../../api/informer.js";
 import { resourceByKind } from "../../api/resources.js";
-import type { Container, Pod, Service, Stored } from "../../api/types.js";
+import type { Container, KubeObject, Pod, Service, Stored } from "../../api/types.js";
 import { serviceEnv } from "./servicelinks.js";
 import { timestamp } from "../../api/meta.js";
 import { ApiError } from "../../api/errors.js";
@@ -17,7 +17,8 @@ import { resolveProgram, ImageError } from "../../workloads/images.js";
 import { createSandbox, destroySandbox, type SandboxSpec } from "./sandbox.js";
 import { hostAccounts, launchContainer, readContainerPid } from "./runtime.js";
 import { containerIdentity, identityArgs, SecurityContextError } from "./security-context.js";
-import { prepareVolumeMounts, VolumeError } from "./volumes.js";
+import { prepareVolumeMounts, refreshConfigVolumes, VolumeError } from "./volumes.js";
+import { ConfigSourceError, type ConfigMapData, type ConfigSources, type SecretData } from "./config-sources.js";
 import { renderHostsFile, renderResolvConf } from "./podfiles.js";
 import { buildEnv, expandVars } from "./env.js";
 import { computePodStatus, terminatedReason, type ContainerFacts, type ContainerState } from "./status.js";
@@ -70,6 +71,10 @@ export class Kubelet {
   private readonly informer: Informer<Pod>;
   /** Services, for the environment variables of new containers (enableServiceLinks). */
   readonly services: Informer<Service>;
+  /** ConfigMaps and Secrets, for env, envFrom and volumes (the kubelet's watch-based managers). */
+  private readonly configMaps: Informer<KubeObject & ConfigMapData>;
+  private readonly secrets: Informer<KubeObject & SecretData>;
+  readonly configSources: ConfigSources;
   private readonly usedIps = new Set<string>();
   private lastIp?: string;
   /** Bounds concurrent `ip` executions when many pods arrive at once. */
@@ -88,6 +93,15 @@ export class Kubelet {
     this.informer = new Informer<Pod>(api, PODS, { fieldSelector: `spec.nodeName=${config.nodeName}` });
     this.informer.on((type, pod) => this.onPod(type, pod));
     this.services = new Informer<Service>(api, SERVICES);
+    this.configMaps = new Informer<KubeObject & ConfigMapData>(api, resourceByKind("ConfigMap")!);
+    this.secrets = new Informer<KubeObject & SecretData>(api, resourceByKind("Secret")!);
+    this.configSources = { configMap: (ns, name) => this.configMaps.get(ns, name), secret: (ns, name) => this.secrets.get(ns, name) };
+    for (const informer of [this.configMaps, this.secrets]) informer.on((_type, obj) => this.onConfigChange(obj.metadata.namespace ?? ""));
+  }
+
+  /** A ConfigMap or Secret changed: the pods of its namespace refresh their volumes and retry what waited for it. */
+  private onConfigChange(namespace: string): void {
+    for (const worker of this.workers.values()) if (worker.namespace === namespace) worker.configChanged();
   }
 
   async start(): Promise<void> {
@@ -98,6 +112,7 @@ export class Kubelet {
     for (const r of this.recovered.values()) this.usedIps.add(r.sandbox.ip);
     if (this.recovered.size) console.error(`kubelet: found ${this.recovered.size} pod sandbox(es) of an earlier agent on ${this.config.nodeName}`);
     await this.services.start();
+    await Promise.all([this.configMaps.start(), this.secrets.start()]);
     await this.informer.start();
     // The first list has created a worker for every pod still bound here; the rest are orphans.
     await this.removeOrphans();
@@ -226,6 +241,22 @@ class PodWorker {
       identity: run.identity,
       cwd: run.spec.workingDir,
     };
+  }
+
+  get namespace(): string {
+    return this.pod.metadata.namespace ?? "default";
+  }
+
+  /** A ConfigMap or Secret of the pod's namespace changed. */
+  configChanged(): void {
+    if (this.terminating || this.gone || !this.sandboxReady) return;
+    for (const error of refreshConfigVolumes(this.pod, this.dir, this.kubelet.configSources)) console.error(`kubelet: pod ${this.namespace}/${this.pod.metadata.name}: ${error}`);
+    // containers waiting for a missing ConfigMap or Secret (env or volume) try again now, not at their next retry
+    for (const run of this.containers.values()) {
+      if (run.state.kind !== "waiting" || (run.state.reason !== "CreateContainerConfigError" && run.state.reason !== "ContainerCreating") || run.proc) continue;
+      if (run.restartTimer) clearTimeout(run.restartTimer);
+      this.restartContainer(run);
+    }
   }
 
   private onProbeStatus(name: string, status: ContainerProbeStatus): void {
@@ -395,7 +426,7 @@ class PodWorker {
   private containerEnv(spec: Container): Record<string, string> {
     const { config } = this.kubelet;
     const links = serviceEnv(this.kubelet.services.list(), this.pod.metadata.namespace ?? "default", { enableServiceLinks: this.pod.spec.enableServiceLinks ?? true });
-    return buildEnv(this.pod, spec, { podIp: this.sandbox.ip, hostIp: config.nodeIp, nodeName: config.nodeName }, links);
+    return buildEnv(this.pod, spec, { podIp: this.sandbox.ip, hostIp: config.nodeIp, nodeName: config.nodeName }, links, this.kubelet.configSources);
   }
 
   /** Wires a container process's end into the kubelet. */
@@ -418,7 +449,7 @@ class PodWorker {
       const env = this.containerEnv(spec);
       const program = resolveProgram(spec, (s) => expandVars(s, env), { apiSocket: this.kubelet.api.socketPath });
       const identity = containerIdentity(this.pod, spec, hostAccounts());
-      const volumes = prepareVolumeMounts(this.pod, spec, this.dir);
+      const volumes = prepareVolumeMounts(this.pod, spec, this.dir, this.kubelet.configSources);
       const exitFile = exitFilePath(this.dir, spec.name, run.attempt);
       mkdirSync(dirname(exitFile), { recursive: true });
       rmSync(exitFile, { force: true });
@@ -475,9 +506,11 @@ class PodWorker {
       };
       readPid(0);
     } catch (err) {
-      const reason = err instanceof ImageError || err instanceof SecurityContextError || err instanceof VolumeError ? err.reason : "CreateContainerError";
+      const reason = err instanceof ImageError || err instanceof SecurityContextError || err instanceof VolumeError || err instanceof ConfigSourceError ? err.reason : "CreateContainerError";
       run.state = { kind: "waiting", reason, message: (err as Error).message };
-      void this.containerEvent(spec.name, "Warning", "Failed", `Error: ${(err as Error).message}`);
+      // a volume that cannot be set up is the pod's FailedMount; anything else the container's Failed
+      if (err instanceof VolumeError && err.reason === "ContainerCreating") void this.kubelet.events.warn(this.pod, "FailedMount", (err as Error).message);
+      else void this.containerEvent(spec.name, "Warning", "Failed", `Error: ${(err as Error).message}`);
       // Configuration errors are retried, as the kubelet does, in case the pod is fixed.
       run.restartTimer = setTimeout(() => this.restartContainer(run), 10_000);
       run.restartTimer.unref();

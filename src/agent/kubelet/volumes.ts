@@ -1,12 +1,15 @@
 // Pod volumes as far as kemu has them: emptyDir (a directory in the pod's
-// state directory, shared by its containers, removed with the pod) and
+// state directory, shared by its containers, removed with the pod),
 // hostPath (the host's own path, checked by type as the kubelet's hostpath
-// plugin does). A container's mounts are planned here as pure data; the
+// plugin does), and configMap and secret (their keys as files, written
+// atomically into the pod's state directory and mounted read-only). A container's mounts are planned here as pure data; the
 // launcher binds them after the host's tree has been made read-only, so a
 // volume is the one place a container can write outside its own /tmp.
 import { chmodSync, chownSync, closeSync, mkdirSync, openSync, statSync, type Stats } from "node:fs";
 import { join, posix } from "node:path";
 import type { Container, Pod } from "../../api/types.js";
+import { writeAtomically } from "./atomic-writer.js";
+import { projectedFiles, type ConfigSources, type ConfigVolumeSource } from "./config-sources.js";
 
 export interface VolumeMount {
   /** Host path bound into the container. */
@@ -39,7 +42,14 @@ interface VolumeSpec {
   name: string;
   emptyDir?: { medium?: string };
   hostPath?: { path: string; type?: string };
+  configMap?: ConfigVolumeSource;
+  secret?: ConfigVolumeSource;
   [source: string]: unknown;
+}
+
+/** Where a configMap or secret volume's files live on the host (the kubelet's pods/<uid>/volumes/kubernetes.io~configmap/<name>). */
+export function configVolumePath(podDir: string, kind: "configMap" | "secret", volume: string): string {
+  return join(podDir, "volumes", kind === "configMap" ? "kubernetes.io~configmap" : "kubernetes.io~secret", volume);
 }
 
 /** Where a pod's emptyDir lives on the host (under the pod's state directory, like the kubelet's pods/<uid>/volumes/). */
@@ -70,12 +80,17 @@ export function planVolumeMounts(pod: Pod, container: Container, podDir: string)
       throw new VolumeError("CreateContainerConfigError", `volume ${JSON.stringify(vm.name)}: volumeMounts[].subPath is not supported by kemu (mount the whole volume)`);
     }
     let source: string;
+    // configMap and secret volumes are always mounted read-only (upstream since 1.10)
+    let forcedReadOnly = false;
     if (volume.emptyDir) source = emptyDirPath(podDir, volume.name);
     else if (volume.hostPath) source = cleanPath(volume.hostPath.path);
-    else {
+    else if (volume.configMap || volume.secret) {
+      source = configVolumePath(podDir, volume.configMap ? "configMap" : "secret", volume.name);
+      forcedReadOnly = true;
+    } else {
       throw new VolumeError(
         "CreateContainerConfigError",
-        `volume ${JSON.stringify(volume.name)}: ${sourceType(volume)} volumes are not supported by kemu (emptyDir and hostPath are)`,
+        `volume ${JSON.stringify(volume.name)}: ${sourceType(volume)} volumes are not supported by kemu (emptyDir, hostPath, configMap and secret are)`,
       );
     }
     const target = cleanPath(posix.join("/", vm.mountPath));
@@ -83,7 +98,7 @@ export function planVolumeMounts(pod: Pod, container: Container, podDir: string)
     for (const p of [source, target]) {
       if (p.includes(":")) throw new VolumeError("CreateContainerConfigError", `volume ${JSON.stringify(volume.name)}: kemu cannot mount a path containing ":" (${p})`);
     }
-    mounts.push({ source, target, readOnly: vm.readOnly === true });
+    mounts.push({ source, target, readOnly: forcedReadOnly || vm.readOnly === true });
   }
   const depth = (p: string) => p.split("/").filter((s) => s !== "").length;
   return mounts.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.target) - depth(b.m.target) || a.i - b.i).map(({ m }) => m);
@@ -146,13 +161,21 @@ function statOrUndefined(path: string): Stats | undefined {
  * Makes the container's volumes exist on the host (emptyDir directories, the
  * *OrCreate hostPaths) and checks hostPath types; returns the mounts.
  */
-export function prepareVolumeMounts(pod: Pod, container: Container, podDir: string): VolumeMount[] {
+export function prepareVolumeMounts(pod: Pod, container: Container, podDir: string, sources?: ConfigSources): VolumeMount[] {
   const mounts = planVolumeMounts(pod, container, podDir);
   const volumes = (pod.spec.volumes ?? []) as VolumeSpec[];
   const fsGroup = (pod.spec.securityContext as { fsGroup?: number } | undefined)?.fsGroup;
   for (const vm of container.volumeMounts ?? []) {
     const volume = volumes.find((v) => v.name === vm.name)!;
     const failed = (message: string) => new VolumeError("ContainerCreating", `MountVolume.SetUp failed for volume ${JSON.stringify(volume.name)} : ${message}`);
+    if (volume.configMap || volume.secret) {
+      try {
+        writeConfigVolume(pod, volume, podDir, sources);
+      } catch (err) {
+        throw failed((err as Error).message);
+      }
+      continue;
+    }
     if (volume.emptyDir) {
       // medium: Memory gets the same directory: kemu's state lives in /run/kemu, a tmpfs on most hosts.
       const dir = emptyDirPath(podDir, volume.name);
@@ -175,4 +198,32 @@ export function prepareVolumeMounts(pod: Pod, container: Container, podDir: stri
     }
   }
   return mounts;
+}
+
+function writeConfigVolume(pod: Pod, volume: VolumeSpec, podDir: string, sources: ConfigSources | undefined): void {
+  const kind = volume.configMap ? "configMap" : "secret";
+  if (!sources) throw new Error(`${kind} volumes need the kubelet's ConfigMaps and Secrets`);
+  const files = projectedFiles(kind, pod.metadata?.namespace ?? "default", (volume.configMap ?? volume.secret)!, sources);
+  writeAtomically(configVolumePath(podDir, kind, volume.name), files);
+}
+
+/**
+ * Writes the pod's configMap and secret volumes again (the kubelet's
+ * periodic remount; kemu does it when a ConfigMap or Secret changes). A
+ * volume that cannot be written keeps its files; the error is returned.
+ */
+export function refreshConfigVolumes(pod: Pod, podDir: string, sources: ConfigSources): string[] {
+  const errors: string[] = [];
+  for (const volume of (pod.spec.volumes ?? []) as VolumeSpec[]) {
+    if (!volume.configMap && !volume.secret) continue;
+    const kind = volume.configMap ? "configMap" : "secret";
+    // only volumes already set up (a container mounted them) are refreshed
+    if (!statOrUndefined(configVolumePath(podDir, kind, volume.name))) continue;
+    try {
+      writeConfigVolume(pod, volume, podDir, sources);
+    } catch (err) {
+      errors.push(`MountVolume.SetUp failed for volume ${JSON.stringify(volume.name)} : ${(err as Error).message}`);
+    }
+  }
+  return errors;
 }
