@@ -116,6 +116,54 @@ describe.skipIf(!rootOnly())("kemu CLI habits", () => {
     expect(svc.stdout).toMatch(/\nEndpoints:\s+10\.244\.\d+\.\d+:8080\n/);
   });
 
+  it("describe node, deployment, ingress and networkpolicy", async () => {
+    await kemu.cluster.apply(`apiVersion: apps/v1
+kind: Deployment
+metadata: { name: api }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: api } }
+  template:
+    metadata: { labels: { app: api } }
+    spec:
+      containers: [{ name: api, image: registry.k8s.io/e2e-test-images/agnhost:2.53, args: ["pause"] }]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: web }
+spec:
+  rules:
+  - host: web.example
+    http:
+      paths: [{ path: /, pathType: Prefix, backend: { service: { name: web, port: { number: 80 } } } }]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: web }
+spec:
+  podSelector: { matchLabels: { app: web } }
+  policyTypes: [Ingress]
+  ingress: [{ from: [{ podSelector: { matchLabels: { app: api } } }], ports: [{ port: 8080 }] }]
+`);
+    await kemu.cluster.waitForPods({ labelSelector: "app=api", count: 1, timeoutMs: 60_000 });
+    const node = run("describe", "node", "node-1");
+    expect(node.status, node.stderr).toBe(0);
+    expect(node.stdout).toMatch(/^Name:\s+node-1\nRoles:\s+/);
+    expect(node.stdout).toMatch(/\nPodCIDRs:\s+10\.244\.\d+\.0\/24\n/);
+    const deploy = run("describe", "deployment/api");
+    expect(deploy.status, deploy.stderr).toBe(0);
+    expect(deploy.stdout).toMatch(/\nReplicas:\s+1 desired \| 1 updated \| 1 total \| \d available \| \d unavailable\n/);
+    expect(deploy.stdout).toMatch(/\nPod Template:\n  Labels:\s+app=api\n  Containers:\n   api:\n/);
+    expect(deploy.stdout).toMatch(/\nNewReplicaSet:\s+api-\w+ \(1\/1 replicas created\)\n/);
+    const ing = run("describe", "ingress", "web");
+    expect(ing.status, ing.stderr).toBe(0);
+    expect(ing.stdout).toMatch(/\n  web\.example\s*\n\s+\/\s+web:80 \(10\.244\.\d+\.\d+:8080\)\n/);
+    const np = run("describe", "netpol", "web");
+    expect(np.status, np.stderr).toBe(0);
+    expect(np.stdout).toContain("  Allowing ingress traffic:\n    To Port: 8080/TCP\n    From:\n      PodSelector: app=api\n");
+    expect(run("describe", "configmap", "x").stderr).toContain("kemu describes pods, services, deployments, nodes, ingresses, networkpolicies, not configmaps");
+  });
+
   it("events --for pod/web and --types", () => {
     const ev = run("events", "--for", "pod/web");
     expect(ev.stdout).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n/);

@@ -8,6 +8,7 @@ import type { Deployment, EndpointSlice, Event, Ingress, KubeObject, NetworkPoli
 import type { ApiClient } from "../../api/client.js";
 import { nameOption } from "../options.js";
 import { parseGetTargets } from "../get-args.js";
+import { goJson } from "../jsonpath.js";
 import { requireResource } from "./objects.js";
 import { describePod, type DescribeTime } from "../describe/pod.js";
 import { describeDeployment, describeIngress, describeNetworkPolicy, describeNode, describeService } from "../describe/kinds.js";
@@ -46,8 +47,14 @@ async function describeOne(api: ApiClient, resource: ResourceInfo, obj: Stored<K
     case "deployments": {
       const d = obj as Deployment;
       const owned = (await api.list<ReplicaSet>(must("replicasets"), { namespace: ns })).items.filter((rs) => rs.metadata.ownerReferences?.some((r) => r.controller && r.uid === d.metadata.uid));
-      const revision = d.metadata.annotations?.["deployment.kubernetes.io/revision"];
-      const isNew = (rs: ReplicaSet) => revision !== undefined && rs.metadata.annotations?.["deployment.kubernetes.io/revision"] === revision;
+      // FindNewReplicaSet: the set whose pod template is the deployment's, pod-template-hash aside.
+      const templateKey = (t: unknown) => {
+        const copy = JSON.parse(JSON.stringify(t ?? {})) as { metadata?: { labels?: Record<string, string> } };
+        delete copy.metadata?.labels?.["pod-template-hash"];
+        return goJson(copy);
+      };
+      const wanted = templateKey(d.spec?.template);
+      const isNew = (rs: ReplicaSet) => templateKey(rs.spec?.template) === wanted;
       // kubectl lists only old sets that still have pods.
       const old = owned.filter((rs) => !isNew(rs) && (rs.spec?.replicas ?? 0) > 0);
       return describeDeployment(d, old, owned.filter(isNew), await eventsFor(api, obj), time);
