@@ -12,6 +12,8 @@ import { applyDefaults } from "./defaults.js";
 import { validateObject } from "./validation/index.js";
 import { typeCheck, unknownFields } from "./typecheck.js";
 import { dropFields } from "./unknown-fields.js";
+import { applyManagedFields, managedFieldsTime, updateManagedFields, type Writer } from "./managedfields/managed-fields.js";
+import { patchSchemaOf } from "./patch/strategy.js";
 import { mergeStringData } from "./secret-data.js";
 import { admitIngressClass } from "./default-ingress-class.js";
 import { DEFAULT_MAX_PODS, MAX_OBJECT_BYTES } from "./limits.js";
@@ -68,13 +70,25 @@ export interface WriteOptions {
   fieldValidation?: FieldValidation;
   /** Where warnings for the client go (the REST server sends them as Warning headers). */
   warnings?: string[];
+  /**
+   * Who makes the change, for metadata.managedFields (the fieldManager query
+   * parameter, or the REST server's default from the User-Agent). Unset
+   * (kemu's in-process callers): managedFields are kept as they are.
+   */
+  fieldManager?: string;
+  /** The manager to record when fieldManager is unset (kept apart: server-side apply requires an explicit one). */
+  defaultFieldManager?: string;
+  /** The subresource managedFields name ("scale"); status writes are named "status" by themselves. */
+  managedSubresource?: string;
+  /** The object comes with its managedFields already worked out (server-side apply). */
+  managedFieldsSet?: boolean;
+  /** A create made by server-side apply: the manager owns what this configuration sets. */
+  applyConfiguration?: Record<string, unknown>;
   /** "status" writes only .status; otherwise .status is kept from the stored object */
   subresource?: "status";
 }
 
 export interface PatchOptions extends WriteOptions {
-  /** Who makes the change (the fieldManager query parameter); required for server-side apply. */
-  fieldManager?: string;
   /** Server-side apply's force (take fields from other managers); refused on other patch types. */
   force?: boolean;
 }
@@ -230,6 +244,11 @@ export class ApiServer {
     } as StoredMeta;
     delete stored.metadata.deletionTimestamp;
     this.runAdmission(resource, (a) => a.admitCreate?.(resource, stored, options.dryRun === true), stored);
+    delete stored.metadata.managedFields;
+    const writer = writerOf(resource, options, "");
+    const fields = stored as unknown as Record<string, unknown>;
+    if (writer && options.applyConfiguration) applyManagedFields({}, options.applyConfiguration, fields, patchSchemaOf(resource.kind), writer, true);
+    else if (writer) updateManagedFields(undefined, fields, patchSchemaOf(resource.kind), writer);
     checkSize(resource, stored);
     if (options.dryRun) return stored;
     return deepCopy(this.store.put(resource, stored, "ADDED"));
@@ -248,6 +267,9 @@ export class ApiServer {
     let next: Stored<KubeObject>;
     if (options.subresource === "status") {
       next = { ...deepCopy(old), status: obj.status };
+      const writer = options.managedFieldsSet ? undefined : writerOf(resource, options, "status");
+      if (options.managedFieldsSet) next.metadata.managedFields = obj.metadata?.managedFields;
+      if (writer) updateManagedFields(old as unknown as Record<string, unknown>, next as unknown as Record<string, unknown>, patchSchemaOf(resource.kind), writer);
     } else {
       const defaulted = applyDefaults(obj);
       this.check(resource, defaulted, old);
@@ -267,6 +289,13 @@ export class ApiServer {
         },
       } as Stored<KubeObject>;
       if (old.status === undefined) delete next.status;
+      // Sent without managedFields (or by a writer that records its own), the stored ones stay, as upstream's field manager.
+      if (!options.managedFieldsSet && (next.metadata.managedFields === undefined || writerOf(resource, options, "") !== undefined)) {
+        if (old.metadata.managedFields) next.metadata.managedFields = deepCopy(old.metadata.managedFields);
+        else delete next.metadata.managedFields;
+      }
+      const writer = options.managedFieldsSet ? undefined : writerOf(resource, options, options.managedSubresource ?? "");
+      if (writer) updateManagedFields(old as unknown as Record<string, unknown>, next as unknown as Record<string, unknown>, patchSchemaOf(resource.kind), writer);
       if (hasGeneration(resource)) {
         const changed = JSON.stringify(next.spec) !== JSON.stringify(old.spec);
         next.metadata.generation = (old.metadata.generation ?? 1) + (changed ? 1 : 0);
@@ -304,9 +333,10 @@ export class ApiServer {
     const type = checkPatchType(target, patchType);
     checkPatchOptions(type, options);
     if (type === APPLY_PATCH && !options.subresource && !this.tryGet(resource, namespace, name)) {
-      // Server-side apply creates what is not there yet.
+      // Server-side apply creates what is not there yet; the manager owns what its configuration sets.
       const config = structuredClone(checkedConfiguration(target, patch)) as KubeObject;
-      return { object: this.create(resource, withUrlName(config, name), namespace, options), created: true };
+      const applied = structuredClone(config) as unknown as Record<string, unknown>;
+      return { object: this.create(resource, withUrlName(config, name), namespace, { ...options, applyConfiguration: applied }), created: true };
     }
     const old = this.get(resource, namespace, name);
     const patched = patchObject(target, old as unknown as Record<string, unknown>, patch, type);
@@ -314,6 +344,13 @@ export class ApiServer {
     const merged = withUrlName(patched as KubeObject, name);
     // A metadata of the wrong type is left for the type check to name.
     if (isPlainObject(merged.metadata)) merged.metadata = { ...merged.metadata, namespace: old.metadata.namespace };
+    if (type === APPLY_PATCH && isPlainObject(merged.metadata)) {
+      const config = checkedConfiguration(target, patch);
+      const writer = writerOf(resource, options, options.subresource ?? "")!;
+      merged.metadata = { ...merged.metadata, managedFields: old.metadata.managedFields };
+      applyManagedFields(old as unknown as Record<string, unknown>, config, merged as Record<string, unknown>, patchSchemaOf(resource.kind), writer, options.force === true);
+      return { object: this.update(resource, merged, namespace, { ...options, managedFieldsSet: true }), created: false };
+    }
     return { object: this.update(resource, merged, namespace, options), created: false };
   }
 
@@ -519,6 +556,13 @@ function validateFields(resource: ResourceInfo, obj: KubeObject, mode: FieldVali
   }
   if (mode === "Warn") warnings?.push(...problems);
   dropFields(unknown);
+}
+
+/** Who a write is recorded under in managedFields; undefined when nobody is named (in-process writes). */
+function writerOf(resource: ResourceInfo, options: WriteOptions, subresource: string): Writer | undefined {
+  const manager = options.fieldManager ?? options.defaultFieldManager;
+  if (!manager) return undefined;
+  return { manager, apiVersion: apiVersionOf(resource), subresource, time: managedFieldsTime(Date.now()) };
 }
 
 function requireScale(resource: ResourceInfo): void {

@@ -15,6 +15,7 @@ import { openApiIndex, servedOpenApiDocument } from "./openapi.js";
 import { negotiateTable, parseIncludeObject, tableContentType, toTable, type TableRequest } from "./table/index.js";
 import { isWatch, parseListRequest, parseWatchRequest, startsWithInitialEvents, type WatchRequestOptions } from "./list-options.js";
 import { hasScaleSubresource, hasStatusSubresource } from "./subresources.js";
+import { managerFromUserAgent } from "./managedfields/managed-fields.js";
 import { refuseUpgrade } from "./stream/refuse.js";
 
 /** Extra routes the daemon adds (pod logs, kemu's own control endpoints). */
@@ -140,7 +141,11 @@ export class RestServer {
     const dryRun = q.get("dryRun") === "All";
     // Writes: unknown fields warned about by default, as upstream (kubectl sends Strict); the warnings go out as Warning headers.
     const warnings: string[] = [];
-    const validation = method === "POST" || method === "PUT" || method === "PATCH" ? { fieldValidation: fieldValidationOf(q, method), warnings } : {};
+    // …and recorded in managedFields under fieldManager, or the User-Agent's product name (upstream's default).
+    const validation =
+      method === "POST" || method === "PUT" || method === "PATCH"
+        ? { fieldValidation: fieldValidationOf(q, method), warnings, fieldManager: q.get("fieldManager") ?? undefined, defaultFieldManager: managerFromUserAgent(req.headers["user-agent"]) }
+        : {};
     const writeWarnings = () => {
       if (warnings.length && !res.headersSent) res.setHeader("Warning", warnings.map(warningHeader));
     };
@@ -160,9 +165,13 @@ export class RestServer {
         case "GET":
           return sendJson(res, 200, this.api.getScale(resource, namespace, name));
         case "PUT":
-          return sendJson(res, 200, this.api.updateScale(resource, namespace, name, body, { dryRun, fieldManager }));
+          return sendJson(res, 200, this.api.updateScale(resource, namespace, name, body, { dryRun, ...validation, fieldManager, managedSubresource: "scale" }));
         case "PATCH":
-          return sendJson(res, 200, this.api.patchScale(resource, namespace, name, body, mediaType(req.headers["content-type"]) || "application/merge-patch+json", { dryRun, fieldManager }));
+          return sendJson(
+            res,
+            200,
+            this.api.patchScale(resource, namespace, name, body, mediaType(req.headers["content-type"]) || "application/merge-patch+json", { dryRun, ...validation, fieldManager, managedSubresource: "scale" }),
+          );
         default:
           throw new ApiError("MethodNotAllowed", `${method} is not supported on the scale subresource`);
       }
@@ -211,7 +220,7 @@ export class RestServer {
       }
       case "PATCH": {
         const force = q.get("force") === null ? undefined : q.get("force") === "true";
-        const options = { dryRun, subresource: sub, fieldManager: q.get("fieldManager") ?? undefined, force, ...validation };
+        const options = { dryRun, subresource: sub, force, ...validation };
         const patched = this.api.patchWithResult(resource, namespace, name, body, mediaType(req.headers["content-type"]) || "application/merge-patch+json", options);
         writeWarnings();
         return sendJson(res, patched.created ? 201 : 200, patched.object);

@@ -63,7 +63,8 @@ describe("PATCH through the API server", () => {
     const api = server();
     const first = api.patchWithResult(DEPLOYMENTS, "default", "web", deployment(), APPLY, { fieldManager: "kubectl" });
     expect([first.created, first.object.metadata.generation]).toEqual([true, 1]);
-    const again = api.patchWithResult(DEPLOYMENTS, "default", "web", { ...CONFIG, metadata: { name: "web" }, spec: { replicas: 2 } }, APPLY, { fieldManager: "kubectl" });
+    // Another manager (forced: kubectl owns replicas): kubectl's fields stay. The same manager would drop what it no longer applies (api-managed-fields.test.ts).
+    const again = api.patchWithResult(DEPLOYMENTS, "default", "web", { ...CONFIG, metadata: { name: "web" }, spec: { replicas: 2 } }, APPLY, { fieldManager: "scaler", force: true });
     expect(again.created).toBe(false);
     expect((again.object.spec as { replicas: number }).replicas).toBe(2);
     expect(containersOf(again.object)[0]!.args).toEqual(["netexec"]);

@@ -1,10 +1,10 @@
-// Server-side apply (application/apply-patch+yaml), as far as kemu goes: the
-// applied configuration is merged into the live object with the kind's
-// merge keys (containers by name, ports by containerPort…), so a field the
+// Server-side apply (application/apply-patch+yaml): the applied
+// configuration is merged into the live object with the kind's merge keys
+// (containers by name, ports by containerPort…), so a field the
 // configuration does not mention is never wiped — kubectl's second apply,
 // which carries only metadata, leaves the spec alone (kubectl-api.md §4).
-// kemu keeps no managedFields: no field ownership, no conflicts, and a field
-// dropped from a configuration is not removed (docs/kubectl-api-behaviours.md).
+// Field ownership — managedFields, conflicts, and removing what a manager
+// stopped applying — is managedfields/managed-fields.ts's, run after this merge.
 import { applyStrategicMergePatch } from "./strategic-merge.js";
 import type { PatchSchema } from "./strategy.js";
 
