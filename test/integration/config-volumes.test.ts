@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cluster } from "../../src/index.js";
 import { resourceByKind } from "../../src/api/resources.js";
+import type { KubeObject } from "../../src/api/types.js";
 import { leftovers, NONE, rootOnly, uniqueClusterName } from "../support/host.js";
 
 const AGNHOST = "registry.k8s.io/e2e-test-images/agnhost:2.53";
@@ -70,8 +71,8 @@ describe.skipIf(!rootOnly())("ConfigMaps and Secrets in pods", () => {
     // read-only, as upstream mounts them
     expect((await cluster.exec("app", ["sh", "-c", "echo x > /etc/game/new"])).exitCode).not.toBe(0);
 
-    const cm = (await cluster.api.get(CONFIGMAPS, "default", "game")) as { data: Record<string, string> };
-    await cluster.api.update(CONFIGMAPS, { ...cm, data: { ...cm.data, UI_COLOR: "green" } } as never, "default");
+    const cm = (await cluster.api.get(CONFIGMAPS, "default", "game")) as unknown as KubeObject & { data: Record<string, string> };
+    await cluster.api.update(CONFIGMAPS, { ...cm, data: { ...cm.data, UI_COLOR: "green" } });
     await cluster.waitFor(async () => (await sh("app", "cat /etc/game/UI_COLOR")) === "green", { timeoutMs: 15_000, intervalMs: 250, what: () => "the new value in the mounted file" });
     // env is read at container start only (upstream too)
     expect((await sh("app", "tr '\\0' '\\n' < /proc/1/environ")).split("\n")).toContain("GAME_UI_COLOR=blue");

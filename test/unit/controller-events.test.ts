@@ -30,8 +30,8 @@ function setup() {
   }
   const events = () =>
     (api.list(EVENTS, { namespace: "default" }).items as Event[]).map((e) => ({
-      kind: e.involvedObject.kind,
-      name: e.involvedObject.name,
+      kind: e.involvedObject?.kind,
+      name: e.involvedObject?.name,
       type: e.type,
       reason: e.reason,
       message: e.message,
@@ -77,7 +77,7 @@ describe("controller Events", () => {
     d.spec.replicas = 1;
     api.update(DEPLOYMENTS, d);
     await until(() => expect(events().filter((e) => e.reason === "SuccessfulDelete")).toHaveLength(1));
-    expect(events().find((e) => e.reason === "ScalingReplicaSet" && e.message.includes("down"))?.message).toBe(`Scaled down replica set ${rs} to 1 from 2`);
+    expect(events().find((e) => e.reason === "ScalingReplicaSet" && e.message?.includes("down"))?.message).toBe(`Scaled down replica set ${rs} to 1 from 2`);
     expect(events().find((e) => e.reason === "SuccessfulDelete")?.message).toMatch(new RegExp(`^Deleted pod: ${rs}-`));
   });
 
