@@ -34,14 +34,15 @@ export const RESOURCES: readonly ResourceInfo[] = [
   resource("ConfigMap", "configmaps", "", true, ["cm"]),
   resource("ServiceAccount", "serviceaccounts", "", true, ["sa"]),
   resource("Endpoints", "endpoints", "", true, ["ep"]),
+  // apps kinds in upstream's discovery order (alphabetical). ControllerRevisions are DaemonSets' template
+  // history (what `kubectl rollout history/undo daemonset` reads).
+  resource("ControllerRevision", "controllerrevisions", "apps", true),
+  resource("DaemonSet", "daemonsets", "apps", true, ["ds"]),
   resource("Deployment", "deployments", "apps", true, ["deploy"]),
   resource("ReplicaSet", "replicasets", "apps", true, ["rs"]),
   resource("StatefulSet", "statefulsets", "apps", true, ["sts"]),
-  resource("DaemonSet", "daemonsets", "apps", true, ["ds"]),
-  // Stored history of DaemonSets (and what `kubectl rollout history/undo daemonset` reads).
-  resource("ControllerRevision", "controllerrevisions", "apps", true),
-  resource("Job", "jobs", "batch", true),
   resource("CronJob", "cronjobs", "batch", true, ["cj"]),
+  resource("Job", "jobs", "batch", true),
   resource("EndpointSlice", "endpointslices", "discovery.k8s.io", true),
   resource("Lease", "leases", "coordination.k8s.io", true),
   resource("PodDisruptionBudget", "poddisruptionbudgets", "policy", true, ["pdb"]),

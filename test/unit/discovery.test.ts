@@ -52,7 +52,14 @@ describe("legacy discovery", () => {
       kind: "APIResourceList",
       apiVersion: "v1",
       groupVersion: "apps/v1",
-      resources: [...entry("deployments", "Deployment", ["deploy"]), ...entry("replicasets", "ReplicaSet", ["rs"]), ...entry("statefulsets", "StatefulSet", ["sts"])],
+      resources: [
+        { name: "controllerrevisions", singularName: "controllerrevision", namespaced: true, kind: "ControllerRevision", verbs: VERBS },
+        { name: "daemonsets", singularName: "daemonset", namespaced: true, kind: "DaemonSet", verbs: VERBS, shortNames: ["ds"], categories: ["all"] },
+        { name: "daemonsets/status", singularName: "", namespaced: true, kind: "DaemonSet", verbs: STATUS_VERBS },
+        ...entry("deployments", "Deployment", ["deploy"]),
+        ...entry("replicasets", "ReplicaSet", ["rs"]),
+        ...entry("statefulsets", "StatefulSet", ["sts"]),
+      ],
     });
   });
 

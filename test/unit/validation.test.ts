@@ -131,9 +131,9 @@ describe("name and format checks", () => {
 describe("validateObject dispatch", () => {
   it("rejects unknown kinds", () => {
     expect(errs({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "x" } })).toEqual([
-      'kind: Unsupported value: "PersistentVolumeClaim": supported values: "ClusterNetworkPolicy", "ConfigMap", "Deployment", "EndpointSlice", "Endpoints", "Event", "Gateway", "GatewayClass", "HTTPRoute", "HorizontalPodAutoscaler", "Ingress", "IngressClass", "Lease", "Namespace", "NetworkPolicy", "Node", "Pod", "PodDisruptionBudget", "ReferenceGrant", "ReplicaSet", "Secret", "Service", "ServiceAccount", "StatefulSet"',
+      'kind: Unsupported value: "PersistentVolumeClaim": supported values: "ClusterNetworkPolicy", "ConfigMap", "ControllerRevision", "CronJob", "DaemonSet", "Deployment", "EndpointSlice", "Endpoints", "Event", "Gateway", "GatewayClass", "HTTPRoute", "HorizontalPodAutoscaler", "Ingress", "IngressClass", "Job", "Lease", "Namespace", "NetworkPolicy", "Node", "Pod", "PodDisruptionBudget", "ReferenceGrant", "ReplicaSet", "Secret", "Service", "ServiceAccount", "StatefulSet"',
     ]);
-    expect(supportedKinds).toEqual(["ClusterNetworkPolicy", "ConfigMap", "Deployment", "EndpointSlice", "Endpoints", "Event", "Gateway", "GatewayClass", "HTTPRoute", "HorizontalPodAutoscaler", "Ingress", "IngressClass", "Lease", "Namespace", "NetworkPolicy", "Node", "Pod", "PodDisruptionBudget", "ReferenceGrant", "ReplicaSet", "Secret", "Service", "ServiceAccount", "StatefulSet"]);
+    expect(supportedKinds).toEqual(["ClusterNetworkPolicy", "ConfigMap", "ControllerRevision", "CronJob", "DaemonSet", "Deployment", "EndpointSlice", "Endpoints", "Event", "Gateway", "GatewayClass", "HTTPRoute", "HorizontalPodAutoscaler", "Ingress", "IngressClass", "Job", "Lease", "Namespace", "NetworkPolicy", "Node", "Pod", "PodDisruptionBudget", "ReferenceGrant", "ReplicaSet", "Secret", "Service", "ServiceAccount", "StatefulSet"]);
   });
 
   it("rejects a wrong apiVersion for a known kind", () => {
