@@ -32,7 +32,7 @@ interface Watcher {
   send: (event: WatchEvent) => void;
 }
 
-/** How many past events (at least) a watch may resume from before it gets 410 Gone. */
+/** How many past events (at least) a watch may resume from before it gets 410 Expired. */
 const HISTORY_LIMIT = 20_000;
 const HISTORY_TRIM_BATCH = 2_000;
 
@@ -256,7 +256,7 @@ export class Store {
 
   /**
    * Subscribes to changes. With a resourceVersion the events since then are
-   * replayed first (or 410 Gone if they are no longer kept), as the API server does.
+   * replayed first (or 410 Expired if they are no longer kept), as the API server does.
    */
   watch(resource: ResourceInfo, options: WatchOptions, send: (event: WatchEvent) => void): () => void {
     const watcher: Watcher = { resource, options, send };
