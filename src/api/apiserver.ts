@@ -245,11 +245,12 @@ export class ApiServer {
     delete stored.metadata.deletionTimestamp;
     this.runAdmission(resource, (a) => a.admitCreate?.(resource, stored, options.dryRun === true), stored);
     delete stored.metadata.managedFields;
+    // The size limit is checked before managedFields are added (so the object's own size is what an error reports).
+    checkSize(resource, stored);
     const writer = writerOf(resource, options, "");
     const fields = stored as unknown as Record<string, unknown>;
     if (writer && options.applyConfiguration) applyManagedFields({}, options.applyConfiguration, fields, patchSchemaOf(resource.kind), writer, true);
     else if (writer) updateManagedFields(undefined, fields, patchSchemaOf(resource.kind), writer);
-    checkSize(resource, stored);
     if (options.dryRun) return stored;
     return deepCopy(this.store.put(resource, stored, "ADDED"));
   }
