@@ -70,6 +70,8 @@ export interface WriteOptions {
   fieldValidation?: FieldValidation;
   /** Where warnings for the client go (the REST server sends them as Warning headers). */
   warnings?: string[];
+  /** Keys the request body repeated (duplicate-fields.ts), reported as field validation says. */
+  duplicateFields?: string[];
   /**
    * Who makes the change, for metadata.managedFields (the fieldManager query
    * parameter, or the REST server's default from the User-Agent). Unset
@@ -469,7 +471,7 @@ export class ApiServer {
     obj.apiVersion = expected;
     const typeErrors = typeCheck(obj);
     if (typeErrors.length) throw ApiError.invalid(resource.kind, resource.group, displayName(obj), typeErrors);
-    if (options.fieldValidation) validateFields(resource, obj, options.fieldValidation, options.warnings);
+    if (options.fieldValidation) validateFields(resource, obj, options.fieldValidation, options.warnings, options.duplicateFields ?? []);
     mergeStringData(obj);
     obj.metadata = { ...(obj.metadata ?? {}) };
     if (resource.namespaced) {
@@ -548,10 +550,10 @@ export function qualifiedPlural(resource: ResourceInfo): string {
  * Field validation as upstream's decoder does it: unknown fields are dropped,
  * with a warning each under Warn; under Strict the write is a 400 naming them all.
  */
-function validateFields(resource: ResourceInfo, obj: KubeObject, mode: FieldValidation, warnings: string[] | undefined): void {
+function validateFields(resource: ResourceInfo, obj: KubeObject, mode: FieldValidation, warnings: string[] | undefined, duplicates: readonly string[]): void {
   const unknown = unknownFields(obj);
-  if (unknown.length === 0) return;
-  const problems = unknown.map((f) => `unknown field ${JSON.stringify(f.path)}`);
+  if (unknown.length === 0 && duplicates.length === 0) return;
+  const problems = [...duplicates.map((p) => `duplicate field ${JSON.stringify(p)}`), ...unknown.map((f) => `unknown field ${JSON.stringify(f.path)}`)];
   if (mode === "Strict") {
     throw new ApiError("BadRequest", `${resource.kind} in version ${JSON.stringify(resource.version)} cannot be handled as a ${resource.kind}: strict decoding error: ${problems.join(", ")}`);
   }

@@ -16,6 +16,7 @@ import { negotiateTable, parseIncludeObject, tableContentType, toTable, type Tab
 import { isWatch, parseListRequest, parseWatchRequest, startsWithInitialEvents, type WatchRequestOptions } from "./list-options.js";
 import { hasScaleSubresource, hasStatusSubresource } from "./subresources.js";
 import { managerFromUserAgent } from "./managedfields/managed-fields.js";
+import { duplicateFields } from "./duplicate-fields.js";
 import { refuseUpgrade } from "./stream/refuse.js";
 
 /** Extra routes the daemon adds (pod logs, kemu's own control endpoints). */
@@ -122,7 +123,8 @@ export class RestServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://kemu");
     const method = req.method ?? "GET";
-    const body = method === "GET" || method === "HEAD" ? undefined : decodeBody((await readBody(req)).toString("utf8"), req.headers["content-type"], method);
+    const text = method === "GET" || method === "HEAD" ? undefined : (await readBody(req)).toString("utf8");
+    const body = text === undefined ? undefined : decodeBody(text, req.headers["content-type"], method);
 
     if (url.pathname === "/healthz" || url.pathname === "/readyz" || url.pathname === "/livez") return sendText(res, 200, "ok");
     if (url.pathname === "/version") return sendJson(res, 200, { major: "1", minor: "32", gitVersion: "v1.32.0-kemu", gitCommit: "", gitTreeState: "clean", buildDate: "1970-01-01T00:00:00Z", goVersion: process.version, compiler: "gc", platform: "linux/amd64" });
@@ -144,7 +146,14 @@ export class RestServer {
     // …and recorded in managedFields under fieldManager, or the User-Agent's product name (upstream's default).
     const validation =
       method === "POST" || method === "PUT" || method === "PATCH"
-        ? { fieldValidation: fieldValidationOf(q, method), warnings, fieldManager: q.get("fieldManager") ?? undefined, defaultFieldManager: managerFromUserAgent(req.headers["user-agent"]) }
+        ? {
+            fieldValidation: fieldValidationOf(q, method),
+            warnings,
+            fieldManager: q.get("fieldManager") ?? undefined,
+            defaultFieldManager: managerFromUserAgent(req.headers["user-agent"]),
+            // Only an object body's keys are fields (a JSON patch is a list of operations; YAML is not JSON).
+            duplicateFields: text !== undefined && isPlainJsonObject(body) && /json/.test(mediaType(req.headers["content-type"])) ? duplicateFields(text) : [],
+          }
         : {};
     const writeWarnings = () => {
       if (warnings.length && !res.headersSent) res.setHeader("Warning", warnings.map(warningHeader));
@@ -335,6 +344,10 @@ function serveOpenApi(url: URL, res: http.ServerResponse): void {
 }
 
 const FIELD_VALIDATIONS: readonly string[] = ["Ignore", "Warn", "Strict"];
+
+function isPlainJsonObject(v: unknown): boolean {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
 
 /** The fieldValidation query parameter ("" or absent: Warn, upstream's default); 422 on the options for another value. */
 function fieldValidationOf(q: URLSearchParams, method: string): FieldValidation {

@@ -13,6 +13,7 @@ import { RestServer, warningHeader } from "../../src/api/server.js";
 import { resourceByKind } from "../../src/api/resources.js";
 import { unknownFields } from "../../src/api/typecheck.js";
 import { findUnknownFields } from "../../src/api/unknown-fields.js";
+import { duplicateFields } from "../../src/api/duplicate-fields.js";
 import type { KubeObject } from "../../src/api/types.js";
 
 const deployment = (extra: Record<string, unknown> = {}, containerExtra: Record<string, unknown> = {}): KubeObject =>
@@ -55,6 +56,14 @@ describe("unknownFields", () => {
   });
 });
 
+describe("duplicateFields", () => {
+  it("names each repeated key with its path, in document order; escapes and nesting are read right", () => {
+    expect(duplicateFields('{"a":1,"b":{"c":[{"d":1,"d":2}],"c":3},"a":"x\\"y","e":[1,"]",{"f":{}}]}')).toEqual(["b.c[0].d", "b.c", "a"]);
+    expect(duplicateFields('{"a":{},"b":[]}')).toEqual([]);
+    expect(duplicateFields("not json")).toEqual([]);
+  });
+});
+
 describe("fieldValidation over REST", () => {
   let dir: string;
   let socketPath: string;
@@ -79,7 +88,7 @@ describe("fieldValidation over REST", () => {
 
   function call(method: string, path: string, body: unknown, contentType = "application/json"): Promise<{ status: number; warning: string | string[] | undefined; body: Record<string, unknown> }> {
     return new Promise((resolve, reject) => {
-      const text = JSON.stringify(body);
+      const text = typeof body === "string" ? body : JSON.stringify(body);
       const req = http.request({ socketPath, method, path, headers: { "Content-Type": contentType, "Content-Length": Buffer.byteLength(text) } }, (res) => {
         let b = "";
         res.setEncoding("utf8");
@@ -127,6 +136,17 @@ describe("fieldValidation over REST", () => {
     const put = await call("PUT", `${BASE}/web`, { ...current, spec: { ...(current.spec as object), baz: 3 } });
     expect(put.status).toBe(200);
     expect(put.warning).toBe(warningHeader('unknown field "spec.baz"'));
+  });
+
+  it("duplicate fields: a warning each under Warn (the last value kept), in the 400 under Strict", async () => {
+    const text = (name: string) => `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"${name}","namespace":"default"},"data":{"k":"1","k":"2"}}`;
+    const warned = await call("POST", "/api/v1/namespaces/default/configmaps", text("dup"));
+    expect(warned.status).toBe(201);
+    expect(warned.warning).toBe(warningHeader('duplicate field "data.k"'));
+    expect(warned.body.data).toEqual({ k: "2" });
+    const strict = await call("POST", "/api/v1/namespaces/default/configmaps?fieldValidation=Strict", text("dup2"));
+    expect(strict.status).toBe(400);
+    expect(strict.body.message).toBe('ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: duplicate field "data.k"');
   });
 
   it("a fieldValidation value other than Ignore, Warn or Strict is a 422 on the options", async () => {
