@@ -169,17 +169,16 @@ export class RestServer {
       return this.extra.podLog(namespace ?? "default", name, q, res, req);
     }
     if (subresource === "scale" && name && hasScaleSubresource(resource)) {
-      const fieldManager = q.get("fieldManager") ?? undefined;
       switch (method) {
         case "GET":
           return sendJson(res, 200, this.api.getScale(resource, namespace, name));
         case "PUT":
-          return sendJson(res, 200, this.api.updateScale(resource, namespace, name, body, { dryRun, ...validation, fieldManager, managedSubresource: "scale" }));
+          return sendJson(res, 200, this.api.updateScale(resource, namespace, name, body, { dryRun, ...validation, managedSubresource: "scale" }));
         case "PATCH":
           return sendJson(
             res,
             200,
-            this.api.patchScale(resource, namespace, name, body, mediaType(req.headers["content-type"]) || "application/merge-patch+json", { dryRun, ...validation, fieldManager, managedSubresource: "scale" }),
+            this.api.patchScale(resource, namespace, name, body, mediaType(req.headers["content-type"]) || "application/merge-patch+json", { dryRun, ...validation, managedSubresource: "scale" }),
           );
         default:
           throw new ApiError("MethodNotAllowed", `${method} is not supported on the scale subresource`);
