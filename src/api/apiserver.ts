@@ -292,8 +292,11 @@ export class ApiServer {
         },
       } as Stored<KubeObject>;
       if (old.status === undefined) delete next.status;
-      // Sent without managedFields (or by a writer that records its own), the stored ones stay, as upstream's field manager.
-      if (!options.managedFieldsSet && (next.metadata.managedFields === undefined || writerOf(resource, options, "") !== undefined)) {
+      // managedFields sent with the object replace the stored ones (how kubectl moves a client-side applier's
+      // fields to server-side apply); sent empty or not at all, the stored ones stay — upstream's field manager.
+      const sent = next.metadata.managedFields;
+      const scaled = options.managedSubresource !== undefined;
+      if (!options.managedFieldsSet && (!Array.isArray(sent) || sent.length === 0 || scaled)) {
         if (old.metadata.managedFields) next.metadata.managedFields = deepCopy(old.metadata.managedFields);
         else delete next.metadata.managedFields;
       }

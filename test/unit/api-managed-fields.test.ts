@@ -172,6 +172,16 @@ describe("Update entries", () => {
     expect(entries(api.update(DEPLOYMENTS, next))).toEqual(entries(created));
   });
 
+  it("managedFields sent with a write replace the stored ones (kubectl's move from client-side to server-side apply); sent empty, the stored stay", () => {
+    const api = server();
+    const created = api.create(DEPLOYMENTS, { ...config(), metadata: { name: "web", namespace: "default" } } as KubeObject, "default", { fieldManager: "kubectl-client-side-apply" });
+    const moved = [{ ...entries(created)[0]!, manager: "kubectl", operation: "Apply" }];
+    const patched = api.patch(DEPLOYMENTS, "default", "web", [{ op: "replace", path: "/metadata/managedFields", value: moved }], "application/json-patch+json", { fieldManager: "kubectl" });
+    expect(summary(patched)).toEqual(["kubectl/Apply"]);
+    const emptied = api.update(DEPLOYMENTS, { ...structuredClone(patched), metadata: { ...structuredClone(patched.metadata), managedFields: [] } }, "default", { fieldManager: "kubectl-replace" });
+    expect(summary(emptied)).toEqual(["kubectl/Apply"]);
+  });
+
   it("status and scale writes are recorded under their subresource", () => {
     const api = server();
     const created = api.create(DEPLOYMENTS, { ...config(), metadata: { name: "web", namespace: "default" } } as KubeObject, "default", { fieldManager: "kubectl" });

@@ -179,10 +179,12 @@ export function applyManagedFields(live: JsonObject, config: JsonObject, merged:
 /**
  * An update's bookkeeping (create, PUT, a non-apply PATCH): the writer owns
  * every field whose value it changed or added, and no one else owns those
- * any more; fields that are gone leave every set. `old` is undefined on create.
+ * any more; fields that are gone leave every set. The entries start from
+ * next's own managedFields (the caller puts the stored ones there, or keeps
+ * those the request sent); `old` is undefined on create.
  */
 export function updateManagedFields(old: JsonObject | undefined, next: JsonObject, schema: PatchSchema, writer: Writer): JsonObject {
-  const entries = old ? entriesOf(old) : [];
+  const entries = entriesOf(next);
   const now = ownedFieldsOf(next, schema, writer.subresource);
   const changed = new Set<string>();
   for (const p of now) if (!old || !jsonEqual(valueAt(old, splitPath(p)), valueAt(next, splitPath(p)))) changed.add(p);
