@@ -5,7 +5,8 @@
 // (apidiscovery.k8s.io/v2 APIGroupDiscoveryList, served by apiserver
 // pkg/endpoints/discovery/aggregated) when the Accept header asks for it,
 // as kubectl 1.32 does first (shared reference kubectl-api.md §2).
-import { RESOURCES, groupVersions, type ResourceInfo } from "./resources.js";
+import { RESOURCES, type ResourceInfo } from "./resources.js";
+import { REVIEW_RESOURCES, REVIEW_VERBS } from "./authorization.js";
 
 /** The verbs kemu serves on every kind (no deletecollection yet), sorted as upstream lists them. */
 const VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"];
@@ -78,13 +79,21 @@ const CATEGORIES = new Map<string, string[]>([
 
 const keyOf = (r: ResourceInfo) => `${r.group}/${r.plural}`;
 
+/** Stored kinds, then the create-only reviews (authorization.ts), which are not stored. */
+const SERVED: readonly ResourceInfo[] = [...RESOURCES, ...REVIEW_RESOURCES];
+const verbsOf = (r: ResourceInfo): string[] => (REVIEW_RESOURCES.includes(r) ? [...REVIEW_VERBS] : VERBS);
+
+function servedVersions(group: string): string[] {
+  return [...new Set(SERVED.filter((r) => r.group === group).map((r) => r.version))];
+}
+
 /** The named groups kemu serves, in the order their kinds are listed. */
 function namedGroups(): string[] {
-  return [...new Set(RESOURCES.filter((r) => r.group).map((r) => r.group))];
+  return [...new Set(SERVED.filter((r) => r.group).map((r) => r.group))];
 }
 
 function resourcesOf(group: string, version: string): ResourceInfo[] {
-  return RESOURCES.filter((r) => r.group === group && r.version === version);
+  return SERVED.filter((r) => r.group === group && r.version === version);
 }
 
 // ---------------------------------------------------------------------------
@@ -140,7 +149,7 @@ export function legacyCoreVersions(): APIVersions {
 }
 
 function groupEntry(group: string): APIGroup {
-  const versions = groupVersions(group).map((version) => ({ groupVersion: `${group}/${version}`, version }));
+  const versions = servedVersions(group).map((version) => ({ groupVersion: `${group}/${version}`, version }));
   return { name: group, versions, preferredVersion: versions[0]! };
 }
 
@@ -151,7 +160,7 @@ export function legacyGroupList(): APIGroupList {
 
 /** GET /apis/<group>; undefined for a group kemu does not serve. */
 export function legacyGroup(group: string): APIGroup | undefined {
-  if (!group || groupVersions(group).length === 0) return undefined;
+  if (!group || servedVersions(group).length === 0) return undefined;
   return { kind: "APIGroup", apiVersion: "v1", ...groupEntry(group) };
 }
 
@@ -167,7 +176,7 @@ export function legacyResourceList(group: string, version: string): APIResourceL
       singularName: r.singular,
       namespaced: r.namespaced,
       kind: r.kind,
-      verbs: VERBS,
+      verbs: verbsOf(r),
       ...(r.shortNames.length > 0 ? { shortNames: r.shortNames } : {}),
       ...(categories ? { categories } : {}),
     });
@@ -242,7 +251,7 @@ function resourceDiscovery(r: ResourceInfo): APIResourceDiscovery {
     responseKind: own,
     scope: r.namespaced ? "Namespaced" : "Cluster",
     singularResource: r.singular,
-    verbs: VERBS,
+    verbs: verbsOf(r),
     ...(r.shortNames.length > 0 ? { shortNames: r.shortNames } : {}),
     ...(categories ? { categories } : {}),
     ...(subresources.length > 0 ? { subresources } : {}),
@@ -253,7 +262,7 @@ function groupDiscovery(group: string): APIGroupDiscovery {
   return {
     metadata: { name: group },
     // Preferred version first (APIGroupDiscovery: "Versions are in descending order of preference").
-    versions: groupVersions(group).map((version) => ({ version, resources: resourcesOf(group, version).map(resourceDiscovery), freshness: "Current" })),
+    versions: servedVersions(group).map((version) => ({ version, resources: resourcesOf(group, version).map(resourceDiscovery), freshness: "Current" })),
   };
 }
 

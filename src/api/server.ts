@@ -18,6 +18,7 @@ import { hasScaleSubresource, hasStatusSubresource } from "./subresources.js";
 import { managerFromUserAgent } from "./managedfields/managed-fields.js";
 import { duplicateFields } from "./duplicate-fields.js";
 import { refuseUpgrade } from "./stream/refuse.js";
+import { createReview, reviewAt } from "./authorization.js";
 
 /** Extra routes the daemon adds (pod logs, kemu's own control endpoints). */
 export interface ExtraRoutes {
@@ -136,6 +137,9 @@ export class RestServer {
     const found = method === "GET" ? discoveryResponse(url.pathname, req.headers.accept) : undefined;
     if (found) return sendJson(res, 200, found.body, found.contentType);
     if (url.pathname === "/openapi/v3" || url.pathname.startsWith("/openapi/v3/")) return serveOpenApi(url, res);
+    // SelfSubjectAccessReview and SelfSubjectRulesReview: answered, never stored (authorization.ts).
+    const review = reviewAt(url.pathname);
+    if (review) return sendJson(res, 201, createReview(review, method, body));
 
     const route = parsePath(url.pathname);
     if (!route) throw new ApiError("NotFound", `the server could not find the requested resource (${method} ${url.pathname})`);
