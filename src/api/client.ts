@@ -27,7 +27,8 @@ export class ApiClient implements ListWatchSource {
           agent: this.agent,
           method,
           path,
-          headers: payload ? { "Content-Type": contentType, "Content-Length": Buffer.byteLength(payload) } : {},
+          // The User-Agent's product is the field manager the API server records for kemu's writes.
+          headers: { "User-Agent": "kemu", ...(payload ? { "Content-Type": contentType, "Content-Length": Buffer.byteLength(payload) } : {}) },
         },
         (res) => {
           const chunks: Buffer[] = [];
