@@ -9,6 +9,46 @@ import { newReplicaSetTarget, scaleDownOld, surgeAndUnavailable, type RsState } 
 const REVISION = "deployment.kubernetes.io/revision";
 const HASH_LABEL = "pod-template-hash";
 
+/**
+ * Annotations that stay where they are: the controller's own, and kubectl's
+ * last-applied (deployment util annotationsToSkip; kubectl's rollback skips
+ * the same when it copies a ReplicaSet's annotations back).
+ */
+const NOT_COPIED = new Set([
+  "kubectl.kubernetes.io/last-applied-configuration",
+  REVISION,
+  "deployment.kubernetes.io/revision-history",
+  "deployment.kubernetes.io/desired-replicas",
+  "deployment.kubernetes.io/max-replicas",
+  "deprecated.deployment.rollback.to",
+]);
+
+/**
+ * The new ReplicaSet's annotations: the Deployment's own copied on (so that
+ * kubernetes.io/change-cause reaches `rollout history`) and its revision
+ * raised to `revision` when lower (SetNewReplicaSetAnnotations); undefined
+ * when nothing changes. Annotations the Deployment no longer has stay.
+ */
+export function newReplicaSetAnnotations(
+  deployment: Record<string, string> | undefined,
+  replicaSet: Record<string, string> | undefined,
+  revision: number,
+): Record<string, string> | undefined {
+  const next = { ...(replicaSet ?? {}) };
+  for (const [k, v] of Object.entries(deployment ?? {})) if (!NOT_COPIED.has(k)) next[k] = v;
+  if (Number(next[REVISION] ?? 0) < revision) next[REVISION] = String(revision);
+  return JSON.stringify(next) === JSON.stringify(replicaSet ?? {}) ? undefined : next;
+}
+
+/**
+ * The Deployment's annotations carrying its new ReplicaSet's revision
+ * (SetDeploymentRevision): kubectl rollout undo replaces /metadata/annotations
+ * with a JSON patch, which needs them to exist. Undefined when already so.
+ */
+export function deploymentRevisionAnnotations(annotations: Record<string, string> | undefined, revision: string): Record<string, string> | undefined {
+  return annotations?.[REVISION] === revision ? undefined : { ...(annotations ?? {}), [REVISION]: revision };
+}
+
 export class DeploymentController extends Controller {
   constructor(api: ConstructorParameters<typeof Controller>[1]) {
     super("deployment-controller", api);
@@ -25,8 +65,9 @@ export class DeploymentController extends Controller {
 
   protected sync(key: string): void {
     const [namespace, name] = splitKey(key);
-    const d = this.api.tryGet(R.deployments, namespace, name) as Stored<Deployment> | undefined;
-    if (!d || d.metadata.deletionTimestamp) return;
+    const found = this.api.tryGet(R.deployments, namespace, name) as Stored<Deployment> | undefined;
+    if (!found || found.metadata.deletionTimestamp) return;
+    let d = found;
     const owned = (this.api.list(R.replicasets, { namespace }).items as Stored<ReplicaSet>[]).filter((rs) => isControlledBy(rs, d));
     const hash = templateHash(d.spec.template);
     let current = owned.find((rs) => rs.metadata.labels?.[HASH_LABEL] === hash);
@@ -35,7 +76,8 @@ export class DeploymentController extends Controller {
 
     if (!d.spec.paused) {
       if (!current) current = this.createReplicaSet(d, hash, olds, d.spec.strategy?.type === "Recreate" ? 0 : undefined);
-      else this.ensureNewestRevision(current, olds);
+      else current = this.syncNewReplicaSetAnnotations(d, current, olds);
+      d = this.recordRevision(d, current);
       if (d.spec.strategy?.type === "Recreate") this.recreate(d, current, olds, replicas);
       else this.rollingUpdate(d, current, olds, replicas);
       this.cleanupHistory(d, olds);
@@ -57,7 +99,10 @@ export class DeploymentController extends Controller {
         name: `${d.metadata.name}-${hash}`,
         namespace: d.metadata.namespace,
         labels: template.metadata.labels,
-        annotations: { [REVISION]: String(maxRevision(olds) + 1), "deployment.kubernetes.io/desired-replicas": String(replicas) },
+        annotations: {
+          ...newReplicaSetAnnotations(d.metadata.annotations, undefined, maxRevision(olds) + 1),
+          "deployment.kubernetes.io/desired-replicas": String(replicas),
+        },
         ownerReferences: [controllerRef(d)],
       },
       spec: {
@@ -72,14 +117,25 @@ export class DeploymentController extends Controller {
     return created;
   }
 
-  /** Rolling back to an older template makes that ReplicaSet the newest revision again. */
-  private ensureNewestRevision(current: Stored<ReplicaSet>, olds: Stored<ReplicaSet>[]): void {
-    const mine = Number(current.metadata.annotations?.[REVISION] ?? 0);
+  /**
+   * The Deployment's annotations follow it onto its new ReplicaSet; rolling
+   * back to an older template makes that ReplicaSet the newest revision again.
+   */
+  private syncNewReplicaSetAnnotations(d: Stored<Deployment>, current: Stored<ReplicaSet>, olds: Stored<ReplicaSet>[]): Stored<ReplicaSet> {
     const newest = maxRevision(olds);
-    if (mine > newest) return;
+    const mine = Number(current.metadata.annotations?.[REVISION] ?? 0);
+    const annotations = newReplicaSetAnnotations(d.metadata.annotations, current.metadata.annotations, mine > newest ? mine : newest + 1);
+    if (!annotations) return current;
     const next = deepCopy(current);
-    next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [REVISION]: String(newest + 1) };
-    this.api.update(R.replicasets, next);
+    next.metadata.annotations = annotations;
+    return this.api.update(R.replicasets, next) as Stored<ReplicaSet>;
+  }
+
+  /** The Deployment carries its new ReplicaSet's revision, as upstream's (sync.go getNewReplicaSet). */
+  private recordRevision(d: Stored<Deployment>, current: Stored<ReplicaSet>): Stored<Deployment> {
+    const annotations = deploymentRevisionAnnotations(d.metadata.annotations, current.metadata.annotations?.[REVISION] ?? "0");
+    if (!annotations) return d;
+    return this.api.update(R.deployments, { ...d, metadata: { ...d.metadata, annotations } }, d.metadata.namespace) as Stored<Deployment>;
   }
 
   private rollingUpdate(d: Stored<Deployment>, current: Stored<ReplicaSet>, olds: Stored<ReplicaSet>[], replicas: number): void {
