@@ -124,8 +124,10 @@ export class RestServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://kemu");
     const method = req.method ?? "GET";
-    const text = method === "GET" || method === "HEAD" ? undefined : (await readBody(req)).toString("utf8");
-    const body = text === undefined ? undefined : decodeBody(text, req.headers["content-type"], method);
+    const raw = method === "GET" || method === "HEAD" ? undefined : await readBody(req);
+    const text = raw?.toString("utf8");
+    // The bytes, not the text: a protobuf body is binary.
+    const body = raw === undefined ? undefined : decodeBody(raw, req.headers["content-type"], method);
 
     if (url.pathname === "/healthz" || url.pathname === "/readyz" || url.pathname === "/livez") return sendText(res, 200, "ok");
     if (url.pathname === "/version") return sendJson(res, 200, { major: "1", minor: "32", gitVersion: "v1.32.0-kemu", gitCommit: "", gitTreeState: "clean", buildDate: "1970-01-01T00:00:00Z", goVersion: process.version, compiler: "gc", platform: "linux/amd64" });
