@@ -63,7 +63,7 @@ describe("the controller in process", () => {
     const deployment = () => api.get(DEPLOYMENTS, "default", "web") as Stored<Deployment>;
     const revisions = () =>
       (api.list(REPLICASETS, { namespace: "default" }).items as Stored<ReplicaSet>[])
-        .map((rs) => [rs.spec.template.spec.containers[0]!.image, rs.metadata.annotations?.[REVISION]])
+        .map((rs) => [rs.spec.template?.spec?.containers[0]?.image, rs.metadata.annotations?.[REVISION]])
         .sort();
     await until(() => expect(deployment().metadata.annotations).toEqual({ [REVISION]: "1" }));
     expect(deployment().metadata.generation).toBe(1);
