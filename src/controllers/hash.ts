@@ -20,9 +20,28 @@ export function safeEncode(n: number): string {
   return s;
 }
 
-/** Stable across key order, so re-applying the same template gives the same hash. */
+/**
+ * Stable across key order, so re-applying the same template gives the same
+ * hash; and across the nulls and empty objects and lists a Go client writes
+ * for fields it leaves unset (kubectl rollout undo sends a ReplicaSet's
+ * template back with creationTimestamp: null and resources: {}), which
+ * upstream's decoding into Go types drops before it hashes.
+ */
 export function templateHash(template: unknown, collisionCount = 0): string {
-  return safeEncode(fnv32a(stableStringify(template) + (collisionCount ? String(collisionCount) : "")));
+  return safeEncode(fnv32a(stableStringify(withoutUnset(template) ?? {}) + (collisionCount ? String(collisionCount) : "")));
+}
+
+/** The value without null, {} and [] fields (undefined when it is one of them itself); list items keep their places. */
+export function withoutUnset(value: unknown): unknown {
+  if (value === null) return undefined;
+  if (Array.isArray(value)) return value.length === 0 ? undefined : value.map((v) => withoutUnset(v) ?? v);
+  if (typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => [k, withoutUnset(v)] as const)
+      .filter(([, v]) => v !== undefined);
+    return entries.length === 0 ? undefined : Object.fromEntries(entries);
+  }
+  return value;
 }
 
 export function stableStringify(value: unknown): string {

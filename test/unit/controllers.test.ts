@@ -1,7 +1,7 @@
 import { describe, it, expect, afterEach, vi } from "vitest";
 import { until, withNamespaces } from "../support/fixtures.js";
 import { newReplicaSetTarget, resolveIntOrPercent, scaleDownOld, surgeAndUnavailable, type RsState } from "../../src/controllers/rollout.js";
-import { fnv32a, safeEncode, templateHash } from "../../src/controllers/hash.js";
+import { fnv32a, safeEncode, templateHash, withoutUnset } from "../../src/controllers/hash.js";
 import { chooseNode } from "../../src/controllers/scheduler.js";
 import { nextFreeSubnet } from "../../src/controllers/nodeipam.js";
 import { rankForDeletion } from "../../src/controllers/replicaset.js";
@@ -76,6 +76,11 @@ describe("pod-template-hash", () => {
     expect(templateHash({ b: 1, a: { y: 2, x: 1 } })).toBe(templateHash({ a: { x: 1, y: 2 }, b: 1 }));
     expect(templateHash({ a: 1 })).not.toBe(templateHash({ a: 2 }));
     expect(templateHash({ a: 1 })).toMatch(/^[bcdfghjklmnpqrstvwxz2456789]+$/);
+    // A template as kubectl rollout undo sends it back (Go's zero values) hashes as the stored one.
+    const stored = { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "c", image: "x" }] } };
+    const fromGo = { metadata: { creationTimestamp: null, labels: { app: "web" } }, spec: { containers: [{ name: "c", image: "x", resources: {}, args: [] }], securityContext: {} } };
+    expect(templateHash(fromGo)).toBe(templateHash(stored));
+    expect(withoutUnset({ a: null, b: { c: {} }, d: [{}, 1], e: 0, f: "" })).toEqual({ d: [{}, 1], e: 0, f: "" });
   });
 });
 
