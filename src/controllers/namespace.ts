@@ -8,9 +8,22 @@ import { ApiError } from "../api/errors.js";
 
 export const DELETES_PER_SYNC = 500;
 
+/**
+ * How long a terminating namespace's content is left alone, as upstream's
+ * namespace controller waits (namespace_controller.go
+ * namespaceDeletionGracePeriod, 5 s): `kubectl delete -f app.yaml` deletes
+ * the Namespace first and then each object in it, which a real cluster
+ * still has.
+ */
+export const NAMESPACE_DELETION_GRACE_MS = 5_000;
+
 export class NamespaceController extends Controller {
-  constructor(api: ConstructorParameters<typeof Controller>[1]) {
+  private readonly deletionGraceMs: number;
+
+  /** deletionGraceMs: 0 unless given (the control plane gives NAMESPACE_DELETION_GRACE_MS). */
+  constructor(api: ConstructorParameters<typeof Controller>[1], options: { deletionGraceMs?: number } = {}) {
     super("namespace-controller", api);
+    this.deletionGraceMs = options.deletionGraceMs ?? 0;
   }
 
   start(): void {
@@ -27,6 +40,11 @@ export class NamespaceController extends Controller {
   protected sync(name: string): void {
     const ns = this.api.tryGet(R.namespaces, undefined, name);
     if (!ns?.metadata.deletionTimestamp) return;
+    const waited = Date.now() - Date.parse(ns.metadata.deletionTimestamp);
+    if (waited < this.deletionGraceMs) {
+      this.queue.addAfter(name, this.deletionGraceMs - waited);
+      return;
+    }
     let left = 0;
     let deleted = 0;
     for (const r of RESOURCES.filter((x) => x.namespaced)) {

@@ -19,7 +19,7 @@ import { TtlAfterFinishedController } from "../controllers/ttlafterfinished.js";
 import { Scheduler } from "../controllers/scheduler.js";
 import { NodeIpamController } from "../controllers/nodeipam.js";
 import { GarbageCollector } from "../controllers/garbagecollector.js";
-import { NamespaceController } from "../controllers/namespace.js";
+import { NAMESPACE_DELETION_GRACE_MS, NamespaceController } from "../controllers/namespace.js";
 import { EndpointSliceController } from "../controllers/endpointslice.js";
 import { EndpointsController } from "../controllers/endpoints.js";
 import { ServiceAccountsController } from "../controllers/serviceaccount.js";
@@ -109,7 +109,7 @@ export class ControlPlane {
       new CronJobController(this.api),
       new TtlAfterFinishedController(this.api),
       new GarbageCollector(this.api),
-      new NamespaceController(this.api),
+      new NamespaceController(this.api, { deletionGraceMs: NAMESPACE_DELETION_GRACE_MS }),
       new EndpointSliceController(this.api),
       new EndpointsController(this.api),
       new ServiceAccountsController(this.api),
