@@ -36,6 +36,8 @@ export interface EventRecorderOptions extends EventSource {
 }
 
 const EVENTS = resourceByKind("Event")!;
+/** client-go's maxQueuedEvents: how many Events may wait to be written before more are dropped. */
+export const MAX_QUEUED_EVENTS = 1000;
 
 export class EventRecorder {
   private readonly source: EventSource;
@@ -44,8 +46,15 @@ export class EventRecorder {
   private readonly clock: () => number;
   /** Least recently written first: a Map keeps insertion order. */
   private readonly remembered = new Map<string, RecordedEvent>();
-  /** Writes for one key run one after another, so a repeat never overtakes the create it updates. */
-  private readonly pending = new Map<string, Promise<void>>();
+  /**
+   * Writes wait here and run one at a time, yielding to the event loop
+   * between them: a burst (a controller creating thousands of pods) never
+   * holds up the API, and a repeat never overtakes the create it updates.
+   * Like client-go's broadcaster, at most MAX_QUEUED_EVENTS wait; more are dropped.
+   */
+  private readonly queue: { key: string; occurrence: Occurrence; done: () => void }[] = [];
+  private draining?: Promise<void>;
+  private dropped = 0;
   private lastNanos = 0n;
   private readonly spam = new SpamFilter();
   private readonly aggregator = new EventAggregator();
@@ -82,17 +91,27 @@ export class EventRecorder {
     // client-go's order: spam filter, then aggregation, then correlation of repeats
     if (!this.spam.allow(seen, now)) return Promise.resolve();
     const { occurrence, key } = this.aggregator.aggregate(seen, now, correlationKey(seen));
-    const next = (this.pending.get(key) ?? Promise.resolve()).then(() => this.write(key, occurrence));
-    this.pending.set(key, next);
-    void next.then(() => {
-      if (this.pending.get(key) === next) this.pending.delete(key);
-    });
-    return next;
+    if (this.queue.length >= MAX_QUEUED_EVENTS) {
+      if (this.dropped++ % 1000 === 0) this.log(`${this.source.component}: too many Events waiting to be written (${MAX_QUEUED_EVENTS}): dropping some, as client-go's broadcaster does`);
+      return Promise.resolve();
+    }
+    const written = new Promise<void>((done) => this.queue.push({ key, occurrence, done }));
+    this.draining ??= this.drain();
+    return written;
+  }
+
+  private async drain(): Promise<void> {
+    for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+      await this.write(next.key, next.occurrence);
+      next.done();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    this.draining = undefined;
   }
 
   /** Resolves when every write asked for so far has been made (or has failed). */
   async flush(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending.values()]);
+    while (this.draining) await this.draining;
   }
 
   private async write(key: string, o: Occurrence): Promise<void> {

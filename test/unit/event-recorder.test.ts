@@ -249,6 +249,35 @@ describe("spam filter and aggregation, as client-go's recorder", () => {
     expect(a.aggregate(msg(12), T0 + 11 + AGGREGATE_INTERVAL_MS + 1, "own12").key).toBe("own12");
   });
 
+  it("at most 1000 Events wait to be written (client-go's maxQueuedEvents); more are dropped and said so, and the writes go one at a time", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let writes = 0;
+    let inFlight = 0;
+    let most = 0;
+    const sink: EventSink = {
+      create: async () => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await gate;
+        writes++;
+        inFlight--;
+      },
+      patch: () => undefined,
+    };
+    const logs: string[] = [];
+    const recorder = new EventRecorder(sink, { component: "c", clock: () => T0, log: (l) => logs.push(l) });
+    const obj = (i: number): KubeObject => ({ ...ingress, metadata: { ...ingress.metadata, name: `web${i}`, uid: `u${i}` } });
+    for (let i = 0; i < 1500; i++) void recorder.warn(obj(i), "R", "m");
+    await new Promise((r) => setTimeout(r, 10));
+    release();
+    await recorder.flush();
+    // one taken off the queue and writing, then the queue refills to 1000 behind it
+    expect(writes).toBe(1001);
+    expect(most).toBe(1);
+    expect(logs).toEqual(["c: too many Events waiting to be written (1000): dropping some, as client-go's broadcaster does"]);
+  });
+
   it("through the recorder: a dozen pods created → nine Events of their own and one combined Event counted three times", async () => {
     const api = withNamespaces(new ApiServer());
     api.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop" } });
