@@ -13,7 +13,6 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ApiError } from "./errors.js";
-import { sendJson } from "./server.js";
 import { KemuError } from "../errors.js";
 import type { ApiEndpoint } from "../kubeconfig/entry.js";
 
@@ -114,6 +113,16 @@ export function authorized(header: string | undefined, token: string): boolean {
 export const UNAUTHORIZED = new ApiError("Unauthorized", "Unauthorized").toStatus();
 
 /**
+ * Written here rather than with the server's sendJson: the CLI imports this
+ * module (readApiEndpoint) and must not load the whole API server with it.
+ */
+function sendUnauthorized(res: http.ServerResponse): void {
+  const text = JSON.stringify(UNAUTHORIZED);
+  res.writeHead(401, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/**
  * The HTTPS listener: authenticates each request and upgrade, then hands it
  * to the REST server's own http.Server (its handler, watches and upgrades).
  */
@@ -129,7 +138,7 @@ export class HttpsEndpoint {
     const server = https.createServer({ key: creds.keyPem, cert: creds.certPem });
     server.keepAliveTimeout = 60_000;
     server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
-      if (!authorized(req.headers.authorization, creds.token)) return sendJson(res, 401, UNAUTHORIZED);
+      if (!authorized(req.headers.authorization, creds.token)) return sendUnauthorized(res);
       this.inner.emit("request", req, res);
     });
     server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -1,6 +1,5 @@
 // The one way kemu runs privileged tools. Failures carry the command line,
 // what was fed on stdin and what the tool said, so an error is actionable.
-import { execa } from "execa";
 
 export class CommandError extends Error {
   constructor(
@@ -25,6 +24,8 @@ export interface RunOptions {
 }
 
 export async function run(file: string, args: string[], options: RunOptions = {}): Promise<string> {
+  // Loaded on first use: the CLI's commands that run no tool (get, apply…) start faster without it.
+  const { execa } = await import("execa");
   const result = await execa(file, args, {
     input: options.input,
     reject: false,

@@ -7,7 +7,6 @@ import { Cluster, KemuError } from "../../cluster.js";
 import { nameOption } from "../options.js";
 import { resourceByKind } from "../../api/resources.js";
 import type { Pod, Service, Stored } from "../../api/types.js";
-import { dialPortForward, forwardConnection } from "../../api/stream/portforward-client.js";
 import { containerPortFor, parsePortPair, pickServicePod, type PortPair } from "../../api/stream/portforward-target.js";
 import { labelSelectorToString } from "../../api/selectors.js";
 
@@ -33,6 +32,8 @@ export function registerPortForwardCommand(program: Command): void {
       const { pod, ports } = await resolveTarget(cluster, target, opts.namespace, pairs);
       if (pod.status?.phase !== "Running") throw new KemuError(`unable to forward port because pod is not running. Current status=${pod.status?.phase ?? "Pending"}`);
       cluster.api.close();
+      // Loaded here, not at the top: its WebSocket library would slow every other command's start.
+      const { dialPortForward, forwardConnection } = await import("../../api/stream/portforward-client.js");
       const session = await dialPortForward(cluster.api.socketPath, opts.namespace, pod.metadata.name);
       let requestId = 0;
       const servers = await Promise.all(
