@@ -1,4 +1,4 @@
-// `npm run bench [-- startup|sync|datapath|ingress …]`: benchmarks print figures with
+// `npm run bench [-- startup|sync|datapath|ingress|kubectl …]`: benchmarks print figures with
 // ratios against references measured in the same run. They are not tests and
 // assert nothing. With no argument, all of them run in sequence.
 import { benchStartup } from "./startup.js";
@@ -10,6 +10,7 @@ import { benchControlPlane } from "./controlplane.js";
 import { benchHealing } from "./healing.js";
 import { benchNetpol } from "./netpol.js";
 import { benchIngress } from "./ingress.js";
+import { benchKubectl } from "./kubectl.js";
 
 const BENCHES: Record<string, () => Promise<void>> = {
   startup: benchStartup,
@@ -21,6 +22,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   healing: benchHealing,
   netpol: benchNetpol,
   ingress: benchIngress,
+  kubectl: benchKubectl,
 };
 
 const chosen = process.argv.slice(2);
