@@ -153,7 +153,8 @@ describe.skipIf(!rootOnly() || !hasKubectl)("a user's day with kubectl 1.32", ()
   it("get -w prints the deployment's rows as scale changes it", async () => {
     const watch = spawn(KUBECTL, args(["get", "deployment", "catalog", ...NS, "-w"]), { env });
     children.push(watch);
-    const seen = readUntil(watch, (out) => /^catalog {3}2\/2 /m.test(out), 60_000);
+    // the rows pass through intermediate states (2/2 with 3 still up to date, say): wait for the settled one
+    const seen = readUntil(watch, (out) => /^catalog {3}2\/2 {5}2 {12}2 /m.test(out), 60_000);
     await new Promise((r) => setTimeout(r, 1500));
     expect(ok(["scale", "deployment", "catalog", ...NS, "--replicas=2"])).toBe("deployment.apps/catalog scaled\n");
     const out = lines(await seen);
