@@ -11,7 +11,7 @@ import type { CronJob, Job, KubeObject, Stored } from "../api/types.js";
 import { resourceByKind } from "../api/resources.js";
 import { controllerOf, controllerRef, deepCopy, isControlledBy } from "../api/meta.js";
 import { ApiError } from "../api/errors.js";
-import { parseSchedule, nextTime, wallClock, type CronSchedule } from "./cron.js";
+import { parseSchedule, nextTime, wallClock, type CronSchedule } from "../api/cron-schedule.js";
 import { JOBS, isJobFinished } from "./job.js";
 
 export const CRONJOBS = resourceByKind("CronJob")!;

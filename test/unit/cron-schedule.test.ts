@@ -1,8 +1,8 @@
-// The cron parser and next-time search (controllers/cron.ts), after
+// The cron parser and next-time search (api/cron-schedule.ts), after
 // robfig/cron/v3's parser_test.go and spec_test.go cases as the CronJob
 // controller uses them (ParseStandard).
 import { describe, it, expect } from "vitest";
-import { nextTime, parseSchedule, CronParseError } from "../../src/controllers/cron.js";
+import { nextTime, parseSchedule, CronParseError } from "../../src/api/cron-schedule.js";
 
 const at = (iso: string) => Date.parse(iso);
 const next = (spec: string, from: string, tz?: string) => {

@@ -10,7 +10,7 @@ import type { CronJob, Job, KubeObject, Pod, Stored } from "../../src/api/types.
 import { JobController, JobSelectorGeneration, failureOf, formatIndexes, newJobPod, podBackoffMs, wantActive } from "../../src/controllers/job.js";
 import { CronJobController, beyondHistoryLimit, decide, jobNameFor, mostRecentScheduleTime, rfc3339In } from "../../src/controllers/cronjob.js";
 import { TtlAfterFinishedController, msUntilExpiry } from "../../src/controllers/ttlafterfinished.js";
-import { parseSchedule } from "../../src/controllers/cron.js";
+import { parseSchedule } from "../../src/api/cron-schedule.js";
 import type { Controller } from "../../src/controllers/controller.js";
 import { withNamespaces, until } from "../support/fixtures.js";
 

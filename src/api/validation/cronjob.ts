@@ -1,10 +1,10 @@
 // CronJobs (k8s.io/kubernetes pkg/apis/batch/validation: ValidateCronJobCreate,
 // validateCronJobSpec, validateScheduleFormat, validateTimeZone,
 // validateConcurrencyPolicy, ValidateJobTemplateSpec). The schedule is parsed
-// as kube-controller-manager parses it (controllers/cron.ts).
+// as kube-controller-manager parses it (api/cron-schedule.ts, shared with the CronJob controller).
 import { FieldError, fieldErrors } from "../errors.js";
 import type { KubeObject } from "../types.js";
-import { CronParseError, isTimeZone, parseSchedule } from "../../controllers/cron.js";
+import { CronParseError, isTimeZone, parseSchedule } from "../cron-schedule.js";
 import { validateJobTemplateFields } from "./job.js";
 import { child, obj, str, unset, validateNonnegative } from "./util.js";
 
