@@ -6,17 +6,15 @@
 // tested with an injected clock (test/unit/job-controller.test.ts); here a
 // Job is made from the CronJob's template the way kubectl create job --from does.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Cluster } from "../../src/cluster.js";
 import { resourceByKind } from "../../src/api/resources.js";
 import type { CronJob, DaemonSet, Job, Pod, Stored } from "../../src/api/types.js";
+import { Kubectl, hasKubectl } from "../support/kubectl.js";
 import { rootOnly, uniqueClusterName, leftovers, NONE } from "../support/host.js";
 import { AGNHOST } from "../support/workloads.js";
 
-const KUBECTL = "/usr/bin/kubectl";
 const DS = resourceByKind("DaemonSet")!;
 const JOBS = resourceByKind("Job")!;
 const CRONJOBS = resourceByKind("CronJob")!;
@@ -58,13 +56,12 @@ spec:
           containers: [{ name: hello, image: busybox, command: [sh, -c, "exit 0"] }]
 `;
 
-describe.skipIf(!rootOnly() || !existsSync(KUBECTL))("DaemonSet, Job and CronJob", () => {
+describe.skipIf(!rootOnly() || !hasKubectl)("DaemonSet, Job and CronJob", () => {
   const name = uniqueClusterName("bd");
-  const dir = mkdtempSync(join(tmpdir(), "kemu-batch-"));
-  const kubeconfig = join(dir, "config");
-  const env = { ...process.env, KUBECONFIG: kubeconfig, HOME: dir };
+  const k = new Kubectl("batch", 150_000);
+  const { dir, kubeconfig } = k;
   let runs = 0;
-  const kubectl = (...args: string[]) => spawnSync(KUBECTL, [...args, "--cache-dir", join(dir, `cache-${++runs}`)], { encoding: "utf8", timeout: 150_000, env });
+  const kubectl = (...args: string[]) => k.run(args);
   const apply = (yaml: string) => {
     const file = join(dir, `m-${++runs}.yaml`);
     writeFileSync(file, yaml);
@@ -81,7 +78,7 @@ describe.skipIf(!rootOnly() || !existsSync(KUBECTL))("DaemonSet, Job and CronJob
 
   afterAll(async () => {
     await cluster?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    k.cleanup();
     expect(leftovers(name)).toEqual(NONE);
   }, 120_000);
 

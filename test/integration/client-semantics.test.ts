@@ -6,15 +6,12 @@
 // of a manifest with an unknown field (strict by default: refused; with
 // --validate=warn: a warning, the field dropped).
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Cluster } from "../../src/cluster.js";
+import { Kubectl, hasKubectl } from "../support/kubectl.js";
 import { rootOnly, uniqueClusterName, leftovers, NONE } from "../support/host.js";
 
-const KUBECTL = "/usr/bin/kubectl";
-const hasKubectl = existsSync(KUBECTL);
 const IMAGE = "registry.k8s.io/e2e-test-images/agnhost:2.53";
 
 const deployment = (replicas: number, extra = "") => `apiVersion: apps/v1
@@ -44,12 +41,9 @@ spec:
 
 describe.skipIf(!rootOnly() || !hasKubectl)("client semantics (real kubectl)", () => {
   const name = uniqueClusterName("cs");
-  const dir = mkdtempSync(join(tmpdir(), "kemu-client-semantics-"));
-  const kubeconfig = join(dir, "config");
-  // HOME too: the kubectl dispatcher caches /version under ~/.kube/cache.
-  const env = { ...process.env, KUBECONFIG: kubeconfig, HOME: dir };
-  let runs = 0;
-  const kubectl = (...args: string[]) => spawnSync(KUBECTL, [...args, "--cache-dir", join(dir, `cache-${++runs}`)], { encoding: "utf8", timeout: 60_000, env });
+  const k = new Kubectl("client-semantics", 60_000);
+  const { dir, kubeconfig } = k;
+  const kubectl = (...args: string[]) => k.run(args);
   const file = (fileName: string, text: string) => {
     const path = join(dir, fileName);
     writeFileSync(path, text);
@@ -64,7 +58,7 @@ describe.skipIf(!rootOnly() || !hasKubectl)("client semantics (real kubectl)", (
 
   afterAll(async () => {
     await cluster?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    k.cleanup();
     expect(leftovers(name)).toEqual(NONE);
   }, 120_000);
 

@@ -5,14 +5,11 @@
 // the object it sends), in every field that JSON sets but status.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Cluster } from "../../src/cluster.js";
 import { rootOnly, uniqueClusterName, leftovers, NONE } from "../support/host.js";
+import { Kubectl, hasKubectl } from "../support/kubectl.js";
 
-const KUBECTL = "/usr/bin/kubectl";
-const hasKubectl = existsSync(KUBECTL);
 const AGNHOST = "registry.k8s.io/e2e-test-images/agnhost:2.53";
 
 /** Paths where `expected` sets a value that `actual` does not hold (null and {} in kubectl's JSON set nothing). */
@@ -31,22 +28,17 @@ function unmatched(expected: unknown, actual: unknown, path = ""): string[] {
 
 describe.skipIf(!rootOnly() || !hasKubectl)("kubectl create (protobuf request bodies)", () => {
   const name = uniqueClusterName("kcr");
-  const dir = mkdtempSync(join(tmpdir(), "kemu-kubectl-create-"));
-  const kubeconfig = join(dir, "config");
-  // HOME too: the kubectl dispatcher caches /version under ~/.kube/cache.
-  const env = { ...process.env, KUBECONFIG: kubeconfig, HOME: dir };
-  let runs = 0;
-  // The cache flag goes first: whatever follows "--" is a container's command.
-  const kubectl = (...args: string[]) => spawnSync(KUBECTL, ["--cache-dir", join(dir, `cache-${++runs}`), ...args], { encoding: "utf8", timeout: 120_000, env });
+  const k = new Kubectl("kubectl-create", 120_000);
+  const kubectl = (...args: string[]) => k.run(args);
   let cluster: Cluster;
 
   beforeAll(async () => {
-    cluster = await Cluster.start({ ingress: false, name, nodes: 1, timeoutMs: 150_000, kubeconfig, keepOnFailure: true });
+    cluster = await Cluster.start({ ingress: false, name, nodes: 1, timeoutMs: 150_000, kubeconfig: k.kubeconfig, keepOnFailure: true });
   }, 200_000);
 
   afterAll(async () => {
     await cluster?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    k.cleanup();
     expect(leftovers(name)).toEqual(NONE);
   }, 120_000);
 
@@ -84,7 +76,7 @@ describe.skipIf(!rootOnly() || !hasKubectl)("kubectl create (protobuf request bo
   }, 180_000);
 
   it("create configmap with literals and a binary file (data and binaryData)", () => {
-    const file = join(dir, "blob.bin");
+    const file = join(k.dir, "blob.bin");
     spawnSync("sh", ["-c", `printf '\\000\\001\\377' > ${file}`]);
     const { stored } = createAndCompare("configmap/settings", ["configmap", "settings", "--from-literal=mode=fast", "--from-literal=empty=", `--from-file=blob=${file}`]);
     expect(stored.data).toEqual({ mode: "fast", empty: "" });

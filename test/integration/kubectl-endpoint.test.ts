@@ -6,18 +6,16 @@
 // 127.0.0.1; `kemu down` takes out exactly its context.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import https from "node:https";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PACKAGE_ROOT } from "../../src/paths.js";
 import { Cluster, daemonAlive } from "../../src/cluster.js";
 import { readApiEndpoint } from "../../src/api/https.js";
+import { Kubectl, KUBECTL, hasKubectl } from "../support/kubectl.js";
 import { rootOnly, uniqueClusterName, leftovers, NONE } from "../support/host.js";
 
 const KEMU = join(PACKAGE_ROOT, "bin", "kemu");
-const KUBECTL = "/usr/bin/kubectl";
-const hasKubectl = existsSync(KUBECTL);
 if (rootOnly() && !hasKubectl) console.warn(`${KUBECTL} is missing: the cases that run the real kubectl are skipped (install kubectl 1.32 to run them).`);
 
 // A kubeconfig as kubectl writes one, with a context of someone else's.
@@ -42,13 +40,9 @@ users:
 
 describe.skipIf(!rootOnly())("kubectl endpoint", () => {
   const name = uniqueClusterName("kc");
-  const dir = mkdtempSync(join(tmpdir(), "kemu-kubectl-"));
-  const kubeconfig = join(dir, "config");
-  // HOME too: the dispatcher caches /version under ~/.kube/cache.
-  const env = { ...process.env, KUBECONFIG: kubeconfig, HOME: dir };
-  let runs = 0;
-  const kubectl = (...args: string[]) =>
-    spawnSync(KUBECTL, [...args, "--cache-dir", join(dir, `cache-${++runs}`)], { encoding: "utf8", timeout: 60_000, env });
+  const k = new Kubectl("kubectl", 60_000);
+  const { dir, kubeconfig, env } = k;
+  const kubectl = (...args: string[]) => k.run(args);
   let up: ReturnType<typeof spawnSync>;
 
   beforeAll(() => {
@@ -58,7 +52,7 @@ describe.skipIf(!rootOnly())("kubectl endpoint", () => {
 
   afterAll(async () => {
     if (daemonAlive(name)) await Cluster.connect(name).stop();
-    rmSync(dir, { recursive: true, force: true });
+    k.cleanup();
     expect(leftovers(name)).toEqual(NONE);
   }, 120_000);
 

@@ -7,20 +7,17 @@
 // connects, sends DATA, and disconnects", "that expects NO client request").
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { Cluster } from "../../src/cluster.js";
 import { PACKAGE_ROOT } from "../../src/paths.js";
 import { rootOnly, uniqueClusterName } from "../support/host.js";
+import { Kubectl, hasKubectl } from "../support/kubectl.js";
 
 const run = promisify(execFile);
-const KUBECTL = "/usr/bin/kubectl";
 const KEMU = join(PACKAGE_ROOT, "bin", "kemu");
-const hasKubectl = existsSync(KUBECTL);
 
 // netexec for HTTP; a byte echo that listens on 127.0.0.1 only, which only a
 // connection made inside the pod's network namespace reaches (as the kubelet's).
@@ -47,22 +44,19 @@ interface Forward {
 
 describe.skipIf(!rootOnly() || !hasKubectl)("kubectl port-forward", () => {
   const name = uniqueClusterName("pf");
-  const dir = mkdtempSync(join(tmpdir(), "kemu-port-forward-"));
-  const kubeconfig = join(dir, "config");
-  // HOME too: the kubectl dispatcher caches /version under ~/.kube/cache.
-  const env = { ...process.env, KUBECONFIG: kubeconfig, HOME: dir };
-  let runs = 0;
+  const k = new Kubectl("port-forward");
+  const { kubeconfig } = k;
   let cluster: Cluster;
   const forwards: ChildProcess[] = [];
 
   /** kubectl port-forward …, resolved once it says which local port it listens on. */
   function portForward(...args: string[]): Promise<Forward> {
-    return started(spawn(KUBECTL, ["port-forward", ...args, "--cache-dir", join(dir, `cache-${++runs}`)], { env, stdio: ["ignore", "pipe", "pipe"] }));
+    return started(k.start(["port-forward", ...args]));
   }
 
   /** kemu port-forward … (SPDY/3.1 on the raw upgraded socket, over the API's unix socket). */
   function kemuPortForward(...args: string[]): Promise<Forward> {
-    return started(spawn(KEMU, ["port-forward", "--name", name, ...args], { env, stdio: ["ignore", "pipe", "pipe"] }));
+    return started(spawn(KEMU, ["port-forward", "--name", name, ...args], { env: k.env, stdio: ["ignore", "pipe", "pipe"] }));
   }
 
   function started(child: ChildProcess): Promise<Forward> {
@@ -105,7 +99,7 @@ describe.skipIf(!rootOnly() || !hasKubectl)("kubectl port-forward", () => {
   afterAll(async () => {
     for (const child of forwards) if (child.exitCode === null) child.kill("SIGTERM");
     await cluster?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    k.cleanup();
   }, 120_000);
 
   it("pod/web 0:8080: several HTTP requests, each on its own connection, reach netexec", async () => {

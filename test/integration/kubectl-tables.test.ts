@@ -4,18 +4,15 @@
 // through the real kubectl on the HTTPS endpoint with the kubeconfig
 // Cluster.start writes (a temporary file; a fresh --cache-dir per run).
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { spawn, spawnSync } from "node:child_process";
 import http from "node:http";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Cluster } from "../../src/cluster.js";
 import { resourceByKind } from "../../src/api/resources.js";
 import type { Pod } from "../../src/api/types.js";
+import { Kubectl, hasKubectl } from "../support/kubectl.js";
 import { rootOnly, uniqueClusterName, leftovers, NONE } from "../support/host.js";
 
-const KUBECTL = "/usr/bin/kubectl";
-const hasKubectl = existsSync(KUBECTL);
 const TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
 const DISCOVERY_ACCEPT =
   "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
@@ -53,12 +50,9 @@ function get(socketPath: string, path: string, accept: string): Promise<{ type: 
 
 describe.skipIf(!rootOnly())("kubectl tables", () => {
   const name = uniqueClusterName("kt");
-  const dir = mkdtempSync(join(tmpdir(), "kemu-kubectl-tables-"));
-  const kubeconfig = join(dir, "config");
-  // HOME too: the kubectl dispatcher caches /version under ~/.kube/cache.
-  const env = { ...process.env, KUBECONFIG: kubeconfig, HOME: dir };
-  let runs = 0;
-  const kubectl = (...args: string[]) => spawnSync(KUBECTL, [...args, "--cache-dir", join(dir, `cache-${++runs}`)], { encoding: "utf8", timeout: 60_000, env });
+  const k = new Kubectl("kubectl-tables", 60_000);
+  const { dir, kubeconfig } = k;
+  const kubectl = (...args: string[]) => k.run(args);
   let cluster: Cluster;
 
   beforeAll(async () => {
@@ -67,7 +61,7 @@ describe.skipIf(!rootOnly())("kubectl tables", () => {
 
   afterAll(async () => {
     await cluster?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    k.cleanup();
     expect(leftovers(name)).toEqual(NONE);
   }, 120_000);
 
@@ -131,7 +125,7 @@ describe.skipIf(!rootOnly())("kubectl tables", () => {
   });
 
   it.skipIf(!hasKubectl)("kubectl get pods -w prints one header, then a row per change (Table watch events)", async () => {
-    const child = spawn(KUBECTL, ["get", "pods", "-w", "--cache-dir", join(dir, `cache-${++runs}`)], { env });
+    const child = k.start(["get", "pods", "-w"]);
     let out = "";
     child.stdout.on("data", (c: Buffer) => (out += c.toString("utf8")));
     const rows = () => out.split("\n").filter((l) => l.startsWith("web "));
