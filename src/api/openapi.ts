@@ -3,10 +3,16 @@
 // §3): /openapi/v3 lists one document per group version; each document
 // has, per kind, its paths and operations, with the PATCH operation's
 // x-kubernetes-group-version-kind and a fieldValidation parameter (which is
-// how kubectl learns the server validates fields itself). No schemas yet:
-// components.schemas is empty, so `kubectl explain` has nothing to show.
+// how kubectl learns the server validates fields itself), and
+// components.schemas with every kind's schema and what it references, for
+// `kubectl explain` (src/api/openapi/). Operations have no requestBody on
+// purpose: with one naming a strategic-merge-patch schema, kubectl would
+// compute its patches from this document instead of its compiled-in types
+// (kubectl-api.md §3).
 import { createHash } from "node:crypto";
 import { RESOURCES, type ResourceInfo } from "./resources.js";
+import { componentSchemas } from "./openapi/components.js";
+import type { SchemaObject } from "./openapi/schema-object.js";
 
 /** Groups that are custom resources upstream: their operation ids keep the whole group name. */
 const CRD_GROUPS = new Set(["gateway.networking.k8s.io", "policy.networking.k8s.io"]);
@@ -35,7 +41,7 @@ export interface OpenApiDocument {
   openapi: "3.0.0";
   info: { title: string; version: string };
   paths: Record<string, PathItem>;
-  components: { schemas: Record<string, unknown> };
+  components: { schemas: Record<string, SchemaObject> };
 }
 
 export interface OpenApiIndex {
@@ -134,7 +140,7 @@ export function openApiDocument(path: string): OpenApiDocument | undefined {
   if (kinds.length === 0) return undefined;
   const paths: Record<string, PathItem> = {};
   for (const r of kinds) Object.assign(paths, resourcePaths(r));
-  return { openapi: "3.0.0", info: { title: "kemu", version: "v1.32.0" }, paths, components: { schemas: {} } };
+  return { openapi: "3.0.0", info: { title: "kemu", version: "v1.32.0" }, paths, components: { schemas: componentSchemas(kinds) } };
 }
 
 export interface ServedDocument {

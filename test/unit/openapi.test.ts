@@ -20,7 +20,7 @@ describe("/openapi/v3", () => {
   it("a namespaced kind has its collection, item and all-namespaces paths; PATCH names its kind and takes fieldValidation", () => {
     const doc = openApiDocument("apis/apps/v1")!;
     expect(doc.openapi).toBe("3.0.0");
-    expect(doc.components).toEqual({ schemas: {} });
+    expect(doc.components.schemas["io.k8s.api.apps.v1.Deployment"]!["x-kubernetes-group-version-kind"]).toEqual([{ group: "apps", kind: "Deployment", version: "v1" }]);
     expect(Object.keys(doc.paths).filter((p) => p.includes("/deployments"))).toEqual([
       "/apis/apps/v1/namespaces/{namespace}/deployments",
       "/apis/apps/v1/namespaces/{namespace}/deployments/{name}",
