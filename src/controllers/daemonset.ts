@@ -16,7 +16,7 @@ import { controllerOf, controllerRef, deepCopy, isControlledBy } from "../api/me
 import { matchesRequirements, requirementsFromLabelSelector } from "../api/selectors.js";
 import { ApiError } from "../api/errors.js";
 import { templateHash } from "./hash.js";
-import { isPodAvailable, isPodReady } from "./podutil.js";
+import { isPodAvailable, isPodReady } from "../api/podutil.js";
 import { resolveIntOrPercent } from "./rollout.js";
 import { matchesNodeSelectorAndAffinity } from "./nodeaffinity.js";
 import { untoleratedTaints, type Toleration } from "./nodelifecycle/taints.js";

@@ -15,7 +15,7 @@ import { controllerOf, timestamp } from "../api/meta.js";
 import { matchesLabelSelector } from "../api/selectors.js";
 import { ApiError } from "../api/errors.js";
 import { deepEqual } from "../api/validation/util.js";
-import { isPodReady } from "./podutil.js";
+import { isPodReady } from "../api/podutil.js";
 
 export type PodDisruptionBudget = Omit<IPodDisruptionBudget, "metadata"> & { metadata: ObjectMeta } & KubeObject;
 export type PodDisruptionBudgetStatus = IPodDisruptionBudgetStatus;

@@ -15,7 +15,7 @@ import type { KubeObject, Pod, Service, Stored, WatchEvent } from "../api/types.
 import { ApiError } from "../api/errors.js";
 import { deepEqual } from "../api/validation/util.js";
 import { findPort } from "./endpointslice.js";
-import { isPodReady } from "./podutil.js";
+import { isPodReady } from "../api/podutil.js";
 
 export const LAST_CHANGE_TRIGGER_TIME = "endpoints.kubernetes.io/last-change-trigger-time";
 export const OVER_CAPACITY = "endpoints.kubernetes.io/over-capacity";

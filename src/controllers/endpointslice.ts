@@ -12,7 +12,7 @@ import type { EndpointSlice, KubeObject, Pod, Service, Stored, WatchEvent } from
 import { controllerRef } from "../api/meta.js";
 import { ApiError } from "../api/errors.js";
 import { deepEqual } from "../api/validation/util.js";
-import { isPodReady } from "./podutil.js";
+import { isPodReady } from "../api/podutil.js";
 
 export const CONTROLLER_NAME = "endpointslice-controller.k8s.io";
 export const LABEL_SERVICE_NAME = "kubernetes.io/service-name";

@@ -20,7 +20,7 @@ import { controllerOf, controllerRef, deepCopy, isControlledBy, timestamp } from
 import { matchesRequirements, requirementsFromLabelSelector } from "../api/selectors.js";
 import { ApiError, type FieldError } from "../api/errors.js";
 import { validateGeneratedSelector, withGeneratedSelector } from "../api/validation/job.js";
-import { isPodReady } from "./podutil.js";
+import { isPodReady } from "../api/podutil.js";
 import { rankForDeletion } from "./replicaset.js";
 
 export const JOBS = resourceByKind("Job")!;

@@ -8,7 +8,7 @@ import { Controller, R, splitKey } from "./controller.js";
 import type { KubeObject, Pod, ReplicaSet, Stored } from "../api/types.js";
 import { controllerOf, controllerRef, deepCopy, isControlledBy } from "../api/meta.js";
 import { requirementsFromLabelSelector, matchesRequirements } from "../api/selectors.js";
-import { isPodActive, isPodAvailable, isPodReady } from "./podutil.js";
+import { isPodActive, isPodAvailable, isPodReady } from "../api/podutil.js";
 import { ApiError } from "../api/errors.js";
 import { backoffMs } from "./workqueue.js";
 

@@ -1,5 +1,5 @@
-// Pod predicates the controllers agree on (as upstream's podutil does).
-import type { Pod, Stored } from "../api/types.js";
+// Pod predicates the controllers and the API agree on (as upstream's podutil does).
+import type { Pod, Stored } from "./types.js";
 
 export function isPodActive(pod: Stored<Pod>): boolean {
   const phase = pod.status?.phase;
