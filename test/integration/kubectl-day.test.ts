@@ -286,7 +286,43 @@ describe.skipIf(!rootOnly() || !hasKubectl)("a user's day with kubectl 1.32", ()
     expect(ok(["wait", "--for=condition=Complete", "job/once", ...NS, "--timeout=90s"], { timeoutMs: 100_000 })).toBe("job.batch/once condition met\n");
   }, 110_000);
 
-  it.todo("explain deployment.spec.replicas (kemu's OpenAPI carries no schemas yet)");
+  // kubectl pkg/explain/v2 (plaintext.tmpl): the kind's schema is the component whose x-kubernetes-group-version-kind
+  // matches its operations'; types are guessed from $ref names (IntOrString, map[string]Quantity). kemu's fields carry
+  // no descriptions and no -required- marks (docs/kubectl-api-behaviours.md, "Discovery, Tables and OpenAPI").
+  it("explain pods.spec.containers, deployment.spec --recursive, svc.spec.ports.targetPort, deployment.spec.replicas", () => {
+    const containers = lines(ok(["explain", "pods.spec.containers"]));
+    expect(containers.slice(0, 4)).toEqual(["KIND:       Pod", "VERSION:    v1", "", "FIELD: containers <[]Container>"]);
+    expect(containers).toContain("FIELDS:");
+    for (const field of ["  image\t<string>", "  env\t<[]EnvVar>", "  ports\t<[]ContainerPort>", "  resources\t<ResourceRequirements>"]) expect(containers).toContain(field);
+
+    const spec = lines(ok(["explain", "deployment.spec", "--recursive"]));
+    expect(spec.slice(0, 4)).toEqual(["GROUP:      apps", "KIND:       Deployment", "VERSION:    v1", ""]);
+    expect(spec.slice(spec.indexOf("FIELDS:"), spec.indexOf("FIELDS:") + 13)).toEqual([
+      "FIELDS:",
+      "  minReadySeconds\t<integer>",
+      "  paused\t<boolean>",
+      "  progressDeadlineSeconds\t<integer>",
+      "  replicas\t<integer>",
+      "  revisionHistoryLimit\t<integer>",
+      "  selector\t<LabelSelector>",
+      "    matchExpressions\t<[]LabelSelectorRequirement>",
+      "      key\t<string>",
+      "      operator\t<string>",
+      "      values\t<[]string>",
+      "    matchLabels\t<map[string]string>",
+      "  strategy\t<DeploymentStrategy>",
+    ]);
+    expect(spec).toContain("      maxSurge\t<IntOrString>");
+    expect(spec).toContain("          limits\t<map[string]Quantity>");
+
+    expect(lines(ok(["explain", "svc.spec.ports.targetPort"])).slice(0, 3)).toEqual(["KIND:       Service", "VERSION:    v1", ""]);
+    expect(ok(["explain", "svc.spec.ports.targetPort"])).toContain("FIELD: targetPort <IntOrString>\n");
+    expect(ok(["explain", "deployment.spec.replicas"])).toContain("FIELD: replicas <integer>\n");
+    // A Gateway API kind: its schema is kemu's CRD validation schema, required fields marked.
+    expect(lines(ok(["explain", "gateway.spec"]))).toContain("  gatewayClassName\t<string> -required-");
+    const missing = kubectl(["explain", "pods.spec.nosuch"]);
+    expect([missing.status, missing.stderr]).toEqual([1, 'error: field "nosuch" does not exist\n']);
+  });
 
   it("delete the pod, the Service, then the whole app by its manifest", () => {
     expect(ok(["delete", "pod", "toolbox", ...NS, "--now"])).toBe('pod "toolbox" deleted\n');
