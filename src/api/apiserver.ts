@@ -16,6 +16,7 @@ import { applyManagedFields, managedFieldsTime, updateManagedFields, type Writer
 import { patchSchemaOf } from "./patch/strategy.js";
 import { mergeStringData } from "./secret-data.js";
 import { admitIngressClass } from "./default-ingress-class.js";
+import { viewOf, type ResourceView } from "./resource-views.js";
 import { DEFAULT_MAX_PODS, MAX_OBJECT_BYTES } from "./limits.js";
 import { parseLabelSelector, matchesRequirements, parseFieldSelector, matchesFieldSelector } from "./selectors.js";
 import { hasScaleSubresource, readScale, scaleOf, SCALE_API_VERSION, type Scale } from "./subresources.js";
@@ -140,12 +141,17 @@ export class ApiServer {
   }
 
   get(resource: ResourceInfo, namespace: string | undefined, name: string): Stored<KubeObject> {
-    const obj = this.store.get(resource, namespace, name);
+    const obj = this.tryGet(resource, namespace, name);
     if (!obj) throw ApiError.notFound(qualifiedPlural(resource), name);
     return obj;
   }
 
   tryGet(resource: ResourceInfo, namespace: string | undefined, name: string): Stored<KubeObject> | undefined {
+    const view = viewOf(resource);
+    if (view) {
+      const stored = this.store.get(view.storage, namespace, name);
+      return stored && view.toView(stored);
+    }
     return this.store.get(resource, namespace, name);
   }
 
@@ -155,6 +161,12 @@ export class ApiServer {
    * page of `limit` at a time with a continue token for the rest.
    */
   list(resource: ResourceInfo, options: PagedListOptions = {}): ListResult {
+    const view = viewOf(resource);
+    if (view) {
+      const fieldSelector = options.fieldSelector && view.storageFieldSelector(options.fieldSelector);
+      const result = this.list(view.storage, { ...options, fieldSelector });
+      return { ...result, items: result.items.map((o) => view.toView(o)) };
+    }
     const filter = selectorFilter(options);
     const current = this.store.currentRevision;
     let revision = current;
@@ -199,6 +211,11 @@ export class ApiServer {
    * longer kept, 504 when it is ahead of the store), or with the current objects first.
    */
   watch(resource: ResourceInfo, options: WatchFromOptions, send: (e: WatchEvent) => void): () => void {
+    const view = viewOf(resource);
+    if (view) {
+      const fieldSelector = options.fieldSelector && view.storageFieldSelector(options.fieldSelector);
+      return this.watch(view.storage, { ...options, fieldSelector }, (e) => send(e.type === "ERROR" || e.type === "BOOKMARK" ? e : { ...e, object: view.toView(e.object) }));
+    }
     if (options.resourceVersion && options.resourceVersion !== "0") {
       const wanted = parseResourceVersion(options.resourceVersion);
       if (wanted > this.store.currentRevision) throw tooLargeResourceVersion(wanted, this.store.currentRevision);
@@ -211,6 +228,15 @@ export class ApiServer {
   }
 
   create(resource: ResourceInfo, input: KubeObject, namespace?: string, options: WriteOptions = {}): Stored<KubeObject> {
+    const view = viewOf(resource);
+    if (view) {
+      const stored = this.fromView(resource, view, input, namespace, options);
+      const errors = view.validateCreate(stored);
+      if (errors.length) throw ApiError.invalid(resource.kind, resource.group, displayName(stored), errors);
+      // kemu's managedFields are in the stored names whichever version wrote (the behaviours doc).
+      const applyConfiguration = options.applyConfiguration && (view.toStorage(options.applyConfiguration as unknown as KubeObject) as unknown as Record<string, unknown>);
+      return view.toView(this.create(view.storage, stored, namespace, { ...options, applyConfiguration }));
+    }
     const obj = this.normalise(resource, input, namespace, options);
     const meta = obj.metadata!;
     if (!meta.name && meta.generateName) {
@@ -258,6 +284,14 @@ export class ApiServer {
   }
 
   update(resource: ResourceInfo, input: KubeObject, namespace?: string, options: WriteOptions = {}): Stored<KubeObject> {
+    const view = viewOf(resource);
+    if (view) {
+      const stored = this.fromView(resource, view, input, namespace, options);
+      const old = this.tryGet(view.storage, stored.metadata?.namespace, displayName(stored));
+      const errors = old ? view.validateUpdate(stored, old) : [];
+      if (errors.length) throw ApiError.invalid(resource.kind, resource.group, displayName(stored), errors);
+      return view.toView(this.update(view.storage, stored, namespace, options));
+    }
     const obj = this.normalise(resource, input, namespace, options);
     const name = obj.metadata!.name;
     if (!name) throw new ApiError("BadRequest", "metadata.name: Required value: name is required for update");
@@ -338,6 +372,11 @@ export class ApiServer {
     const target = { kind: resource.kind, group: resource.group, apiVersions: acceptedApiVersions(resource) };
     const type = checkPatchType(target, patchType);
     checkPatchOptions(type, options);
+    if (viewOf(resource) && type === APPLY_PATCH && this.tryGet(resource, namespace, name)) {
+      // A view has no managedFields of its own to merge by: the configuration is merged in and written as an update.
+      const merged = withUrlName(patchObject(target, this.get(resource, namespace, name) as unknown as Record<string, unknown>, patch, type) as KubeObject, name);
+      return { object: this.update(resource, merged, namespace, options), created: false };
+    }
     if (type === APPLY_PATCH && !options.subresource && !this.tryGet(resource, namespace, name)) {
       // Server-side apply creates what is not there yet; the manager owns what its configuration sets.
       const config = structuredClone(checkedConfiguration(target, patch)) as KubeObject;
@@ -395,6 +434,8 @@ export class ApiServer {
   }
 
   delete(resource: ResourceInfo, namespace: string | undefined, name: string, options: DeleteOptions = {}): Stored<KubeObject> {
+    const view = viewOf(resource);
+    if (view) return view.toView(this.delete(view.storage, namespace, name, options));
     if (resource === NAMESPACES && IMMORTAL_NAMESPACES.has(name)) throw ApiError.forbidden("namespaces", name, "this namespace may not be deleted");
     const obj = this.get(resource, namespace, name);
     if (options.dryRun) return obj;
@@ -458,6 +499,34 @@ export class ApiServer {
       for (const restore of restores.reverse()) restore?.();
       throw err;
     }
+  }
+
+  /**
+   * An object written through a view, in the stored form: its kind and
+   * apiVersion checked as the view's, the top-level fields the view does not
+   * have treated as field validation says (then dropped), converted, and its
+   * namespace filled in as normalise would.
+   */
+  private fromView(resource: ResourceInfo, view: ResourceView, input: KubeObject, namespace: string | undefined, options: WriteOptions): KubeObject {
+    const obj = withoutNulls(input);
+    const expected = apiVersionOf(resource);
+    if (obj.kind && obj.kind !== resource.kind) {
+      throw new ApiError("BadRequest", `the kind of the provided object (${obj.kind}) does not match the resource (${resource.plural})`);
+    }
+    if (obj.apiVersion && obj.apiVersion !== expected) throw new ApiError("BadRequest", `apiVersion ${obj.apiVersion} is not served for ${qualifiedPlural(resource)}; use ${expected}`);
+    const unknown = view.unknownFields(obj);
+    if (unknown.length && options.fieldValidation && options.fieldValidation !== "Ignore") {
+      const problems = unknown.map((f) => `unknown field ${JSON.stringify(f)}`);
+      if (options.fieldValidation === "Strict") {
+        throw new ApiError("BadRequest", `${resource.kind} in version ${JSON.stringify(resource.version)} cannot be handled as a ${resource.kind}: strict decoding error: ${problems.join(", ")}`);
+      }
+      options.warnings?.push(...problems);
+    }
+    for (const f of unknown) delete (obj as Record<string, unknown>)[f];
+    const stored = view.toStorage({ ...obj, kind: resource.kind, apiVersion: expected });
+    const meta = stored.metadata;
+    if (isPlainObject(meta) && resource.namespaced) stored.metadata = { ...meta, namespace: typeof meta.namespace === "string" ? meta.namespace : (namespace ?? "default") };
+    return stored;
   }
 
   /** A copy of the input with kind and apiVersion checked, null fields dropped, the JSON types checked, and the namespace filled in. */

@@ -5,7 +5,7 @@
 // (apidiscovery.k8s.io/v2 APIGroupDiscoveryList, served by apiserver
 // pkg/endpoints/discovery/aggregated) when the Accept header asks for it,
 // as kubectl 1.32 does first (shared reference kubectl-api.md §2).
-import { RESOURCES, type ResourceInfo } from "./resources.js";
+import { SERVED_RESOURCES, type ResourceInfo } from "./resources.js";
 import { REVIEW_RESOURCES, REVIEW_VERBS } from "./authorization.js";
 
 /** The verbs kemu serves on every kind (no deletecollection yet), sorted as upstream lists them. */
@@ -79,8 +79,8 @@ const CATEGORIES = new Map<string, string[]>([
 
 const keyOf = (r: ResourceInfo) => `${r.group}/${r.plural}`;
 
-/** Stored kinds, then the create-only reviews (authorization.ts), which are not stored. */
-const SERVED: readonly ResourceInfo[] = [...RESOURCES, ...REVIEW_RESOURCES];
+/** Stored kinds and their views (resources.ts), then the create-only reviews (authorization.ts), which are not stored. */
+const SERVED: readonly ResourceInfo[] = [...SERVED_RESOURCES, ...REVIEW_RESOURCES];
 const verbsOf = (r: ResourceInfo): string[] => (REVIEW_RESOURCES.includes(r) ? [...REVIEW_VERBS] : VERBS);
 
 function servedVersions(group: string): string[] {

@@ -62,6 +62,20 @@ export const RESOURCES: readonly ResourceInfo[] = [
   { ...resource("ReferenceGrant", "referencegrants", "gateway.networking.k8s.io", true, ["refgrant"], "v1beta1"), alsoAccepts: ["v1"] },
 ];
 
+/**
+ * Group versions served as a second view of a stored resource, as upstream
+ * serves one storage in several group versions: the objects are the stored
+ * ones, converted on every read and write (resource-views.ts). Not in
+ * RESOURCES, which lists what the store holds and what controllers walk.
+ */
+export const RESOURCE_VIEWS: readonly ResourceInfo[] = [
+  // events.k8s.io/v1 Events are the core/v1 Events (pkg/registry/core/event storage; short name ev in both).
+  resource("Event", "events", "events.k8s.io", true, ["ev"]),
+];
+
+/** Everything the REST API serves: the stored kinds, then the views (the stored kind wins a lookup by name). */
+export const SERVED_RESOURCES: readonly ResourceInfo[] = [...RESOURCES, ...RESOURCE_VIEWS];
+
 export function apiVersionOf(info: ResourceInfo): string {
   return info.group ? `${info.group}/${info.version}` : info.version;
 }
@@ -73,7 +87,7 @@ export function collectionPath(info: ResourceInfo, namespace?: string): string {
 }
 
 export function resourceByKind(kind: string, apiVersion?: string): ResourceInfo | undefined {
-  return RESOURCES.find((r) => r.kind === kind && (apiVersion === undefined || acceptedApiVersions(r).includes(apiVersion)));
+  return SERVED_RESOURCES.find((r) => r.kind === kind && (apiVersion === undefined || acceptedApiVersions(r).includes(apiVersion)));
 }
 
 /** The apiVersions a manifest of this kind may carry: the served one first. */
@@ -85,7 +99,7 @@ export function acceptedApiVersions(info: ResourceInfo): string[] {
 export function resourceByName(name: string): ResourceInfo | undefined {
   const lower = name.toLowerCase();
   const [base, group] = lower.includes(".") ? [lower.slice(0, lower.indexOf(".")), lower.slice(lower.indexOf(".") + 1)] : [lower, undefined];
-  return RESOURCES.find(
+  return SERVED_RESOURCES.find(
     (r) =>
       (group === undefined || r.group === group) &&
       (r.plural === base || r.singular === base || r.shortNames.includes(base)),
@@ -93,10 +107,10 @@ export function resourceByName(name: string): ResourceInfo | undefined {
 }
 
 export function resourceByPlural(group: string, plural: string, version?: string): ResourceInfo | undefined {
-  return RESOURCES.find((r) => r.group === group && r.plural === plural && (version === undefined || r.version === version));
+  return SERVED_RESOURCES.find((r) => r.group === group && r.plural === plural && (version === undefined || r.version === version));
 }
 
 /** The versions kemu serves of an API group ("" is the core group), preferred first; [] for a group it does not serve. */
 export function groupVersions(group: string): string[] {
-  return [...new Set(RESOURCES.filter((r) => r.group === group).map((r) => r.version))];
+  return [...new Set(SERVED_RESOURCES.filter((r) => r.group === group).map((r) => r.version))];
 }

@@ -7,6 +7,7 @@ import type { KubeObject } from "../types.js";
 import { clusterNetworkPolicyPrinter, customResourceDefaultPrinter, gatewayClassPrinter, gatewayPrinter, httpRoutePrinter } from "./custom-resources.js";
 import { configMapPrinter, eventPrinter, leasePrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter } from "./cluster.js";
 import { endpointSlicePrinter, endpointsPrinter, ingressClassPrinter, ingressPrinter, networkPolicyPrinter, servicePrinter } from "./networking.js";
+import { eventsV1Printer } from "./events-v1.js";
 import { NAME_COLUMN, column, type PrintOptions, type Printer, type Table, type TableRow } from "./types.js";
 import { controllerRevisionPrinter, cronJobPrinter, daemonSetPrinter, jobPrinter } from "./batch.js";
 import { deploymentPrinter, podDisruptionBudgetPrinter, podPrinter, replicaSetPrinter, statefulSetPrinter } from "./workloads.js";
@@ -20,6 +21,7 @@ const PRINTERS = new Map<string, Printer>([
   ["/nodes", nodePrinter],
   ["/namespaces", namespacePrinter],
   ["/events", eventPrinter],
+  ["events.k8s.io/events", eventsV1Printer],
   ["/secrets", secretPrinter],
   ["/configmaps", configMapPrinter],
   ["/serviceaccounts", serviceAccountPrinter],

@@ -24,6 +24,16 @@ const namespaceMismatch = "does not match event.namespace";
 
 /** The body of a core/v1 Event (its metadata is checked by the caller); the same rules on create and update. */
 export function validateEventBody(event: KubeObject): FieldError[] {
+  return legacyValidateEvent(event, "reportingComponent");
+}
+
+/**
+ * Upstream's legacyValidateEvent, which every write of an Event passes in
+ * either group version. `reporterPath` names Go's ReportingController in the
+ * errors: reportingComponent for /api/v1 requests, reportingController for
+ * events.k8s.io/v1 (validation/event-v1.ts).
+ */
+export function legacyValidateEvent(event: KubeObject, reporterPath: "reportingComponent" | "reportingController"): FieldError[] {
   const errs: FieldError[] = [];
   const namespace = str(event.metadata?.namespace);
   const involved = obj(event.involvedObject);
@@ -41,8 +51,8 @@ export function validateEventBody(event: KubeObject): FieldError[] {
     if (involvedNamespace === "" && namespace !== NAMESPACE_DEFAULT && namespace !== NAMESPACE_SYSTEM) errs.push(mismatch());
     // Go's field is ReportingController; core/v1 calls it reportingComponent, and so do upstream's errors for /api/v1 requests.
     const controller = str(event.reportingComponent);
-    if (controller === "") errs.push(fieldErrors.required("reportingComponent"));
-    for (const msg of isQualifiedName(controller)) errs.push(fieldErrors.invalid("reportingComponent", controller, msg));
+    if (controller === "") errs.push(fieldErrors.required(reporterPath));
+    for (const msg of isQualifiedName(controller)) errs.push(fieldErrors.invalid(reporterPath, controller, msg));
     errs.push(...requiredWithin(str(event.reportingInstance), "reportingInstance", REPORTING_INSTANCE_LENGTH_LIMIT));
     errs.push(...requiredWithin(str(event.action), "action", ACTION_LENGTH_LIMIT));
     errs.push(...requiredWithin(str(event.reason), "reason", REASON_LENGTH_LIMIT));
