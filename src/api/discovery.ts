@@ -25,12 +25,13 @@ const SCALE: Subresource = { name: "scale", kind: { group: "autoscaling", versio
 /**
  * Subresources kemu serves, by "group/plural": status for the kinds whose
  * status upstream is a subresource (server.ts routes …/status for them), and
- * pods/log. Others (exec, portforward, scale, eviction) are added here when
- * server.ts routes them.
+ * pods/log. Others are added here when server.ts routes them.
  */
 const SUBRESOURCES = new Map<string, Subresource[]>([
   ["/pods", [
     { name: "attach", kind: { group: "", version: "v1", kind: "PodAttachOptions" }, verbs: ["create", "get"] },
+    // kubectl drain looks for it here (CheckEvictionSupport) to pick policy/v1
+    { name: "eviction", kind: { group: "policy", version: "v1", kind: "Eviction" }, verbs: ["create"] },
     { name: "exec", kind: { group: "", version: "v1", kind: "PodExecOptions" }, verbs: ["create", "get"] },
     { name: "log", verbs: ["get"] },
     { name: "portforward", kind: { group: "", version: "v1", kind: "PodPortForwardOptions" }, verbs: ["create", "get"] },

@@ -61,6 +61,7 @@ export type StatusReason =
   | "MethodNotAllowed"
   | "RequestEntityTooLarge"
   | "UnsupportedMediaType"
+  | "TooManyRequests"
   | "Timeout"
   | "InternalError";
 
@@ -79,6 +80,8 @@ const codeOf: Record<StatusReason, number> = {
   MethodNotAllowed: 405,
   RequestEntityTooLarge: 413,
   UnsupportedMediaType: 415,
+  // An eviction the disruption budget does not allow now (upstream's NewTooManyRequests).
+  TooManyRequests: 429,
   InternalError: 500,
 };
 
@@ -89,7 +92,7 @@ export interface StatusObject {
   status: "Failure";
   message: string;
   reason: StatusReason;
-  details?: { name?: string; group?: string; kind?: string; causes?: { reason: string; message: string; field: string }[] };
+  details?: { name?: string; group?: string; kind?: string; causes?: { reason: string; message: string; field?: string }[] };
   code: number;
 }
 

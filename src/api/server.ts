@@ -15,6 +15,7 @@ import { openApiIndex, servedOpenApiDocument } from "./openapi.js";
 import { negotiateTable, parseIncludeObject, tableContentType, toTable, type TableRequest } from "./table/index.js";
 import { isWatch, parseListRequest, parseWatchRequest, startsWithInitialEvents, type WatchRequestOptions } from "./list-options.js";
 import { hasScaleSubresource, hasStatusSubresource } from "./subresources.js";
+import { evict } from "./eviction.js";
 import { managerFromUserAgent } from "./managedfields/managed-fields.js";
 import { duplicateFields } from "./duplicate-fields.js";
 import { refuseUpgrade } from "./stream/refuse.js";
@@ -173,6 +174,11 @@ export class RestServer {
       if (!this.extra.podLog) throw new ApiError("NotFound", "logs are not served here");
       this.api.get(resource, namespace, name);
       return this.extra.podLog(namespace ?? "default", name, q, res, req);
+    }
+    // policy/v1 Eviction: deleted as the pod's disruption budget allows (eviction.ts)
+    if (subresource === "eviction" && resource.kind === "Pod" && name) {
+      if (method !== "POST") throw new ApiError("MethodNotAllowed", `${method} is not supported on the eviction subresource`);
+      return sendJson(res, 201, evict(this.api, namespace ?? "default", name, body));
     }
     if (subresource === "scale" && name && hasScaleSubresource(resource)) {
       switch (method) {

@@ -66,9 +66,32 @@ export function expectedAndDesired(pdb: PodDisruptionBudget, pods: Stored<Pod>[]
   return [0, 0];
 }
 
-/** countHealthyPods: ready pods that are not being deleted. */
-export function countHealthy(pods: Stored<Pod>[]): number {
-  return pods.filter((p) => !p.metadata.deletionTimestamp && isPodReady(p)).length;
+/** Upstream's DeletionTimeout: how long an evicted pod may take to start going before it counts again. */
+export const DELETION_TIMEOUT_MS = 2 * 60 * 1000;
+
+/**
+ * buildDisruptedPodMap: the evictions (pods/eviction) still waiting for their
+ * pod to go — entries of pods that are gone, being deleted, or past the
+ * deletion timeout are dropped; and when the earliest of them times out.
+ */
+export function pendingDisruptions(pdb: PodDisruptionBudget, pods: Stored<Pod>[], nowMs: number): { disruptedPods: Record<string, string>; recheckAtMs?: number } {
+  const disruptedPods: Record<string, string> = {};
+  let recheckAtMs: number | undefined;
+  const recorded = pdb.status?.disruptedPods ?? {};
+  for (const pod of pods) {
+    const at = recorded[pod.metadata.name];
+    if (at === undefined || pod.metadata.deletionTimestamp) continue;
+    const expires = Date.parse(at) + DELETION_TIMEOUT_MS;
+    if (expires < nowMs) continue;
+    disruptedPods[pod.metadata.name] = at;
+    recheckAtMs = recheckAtMs === undefined ? expires : Math.min(recheckAtMs, expires);
+  }
+  return recheckAtMs === undefined ? { disruptedPods } : { disruptedPods, recheckAtMs };
+}
+
+/** countHealthyPods: ready pods that are neither being deleted nor just evicted. */
+export function countHealthy(pods: Stored<Pod>[], disruptedPods: Record<string, string> = {}): number {
+  return pods.filter((p) => !p.metadata.deletionTimestamp && !(p.metadata.name in disruptedPods) && isPodReady(p)).length;
 }
 
 /** meta.SetStatusCondition: the transition time moves only when the status changes. */
@@ -86,6 +109,7 @@ function setCondition(conditions: Condition[], next: Omit<Condition, "lastTransi
  * be known, none are allowed and the condition says why (SyncFailed).
  */
 export function desiredStatus(pdb: Stored<PodDisruptionBudget>, pods: Stored<Pod>[], scaleOf: ScaleOf, now: string): PodDisruptionBudgetStatus {
+  const { disruptedPods } = pendingDisruptions(pdb, pods, Date.parse(now));
   const old = pdb.status ?? { currentHealthy: 0, desiredHealthy: 0, expectedPods: 0, disruptionsAllowed: 0 };
   const counts = expectedAndDesired(pdb, pods, scaleOf);
   if (!Array.isArray(counts)) {
@@ -94,7 +118,7 @@ export function desiredStatus(pdb: Stored<PodDisruptionBudget>, pods: Stored<Pod
     return { ...old, disruptionsAllowed: 0, conditions };
   }
   const [expectedPods, desiredHealthy] = counts;
-  const currentHealthy = countHealthy(pods);
+  const currentHealthy = countHealthy(pods, disruptedPods);
   const allowed = currentHealthy - desiredHealthy;
   const disruptionsAllowed = expectedPods <= 0 || allowed <= 0 ? 0 : allowed;
   const observedGeneration = pdb.metadata.generation ?? 1;
@@ -103,6 +127,7 @@ export function desiredStatus(pdb: Stored<PodDisruptionBudget>, pods: Stored<Pod
       ? { type: DISRUPTION_ALLOWED, status: "True", reason: "SufficientPods", message: "", observedGeneration }
       : { type: DISRUPTION_ALLOWED, status: "False", reason: "InsufficientPods", message: "", observedGeneration };
   return {
+    ...(Object.keys(disruptedPods).length ? { disruptedPods } : {}),
     observedGeneration,
     disruptionsAllowed,
     currentHealthy,
@@ -181,7 +206,11 @@ export class DisruptionController extends Controller {
     const pdb = this.api.tryGet(PDBS, namespace, name) as Stored<PodDisruptionBudget> | undefined;
     if (!pdb || pdb.metadata.deletionTimestamp) return;
     const pods = selectedPods(pdb, this.api.list(R.pods, { namespace }).items as Stored<Pod>[]);
-    const status = desiredStatus(pdb, pods, this.scaleOf, timestamp());
+    const now = timestamp();
+    const status = desiredStatus(pdb, pods, this.scaleOf, now);
+    // an eviction whose pod never goes counts again after the deletion timeout
+    const { recheckAtMs } = pendingDisruptions(pdb, pods, Date.parse(now));
+    if (recheckAtMs !== undefined) this.queue.addAfter(key, recheckAtMs - Date.parse(now) + 1000);
     if (deepEqual(status, pdb.status)) return;
     try {
       this.api.update(PDBS, { ...pdb, status } as KubeObject, namespace, { subresource: "status" });

@@ -71,6 +71,7 @@ describe("legacy discovery", () => {
       { name: "pods", singularName: "pod", namespaced: true, kind: "Pod", verbs: VERBS, shortNames: ["po"], categories: ["all"] },
       // upstream /api/v1: core kinds carry no group/version
       { name: "pods/attach", singularName: "", namespaced: true, kind: "PodAttachOptions", verbs: ["create", "get"] },
+      { name: "pods/eviction", singularName: "", namespaced: true, group: "policy", version: "v1", kind: "Eviction", verbs: ["create"] },
       { name: "pods/exec", singularName: "", namespaced: true, kind: "PodExecOptions", verbs: ["create", "get"] },
       { name: "pods/log", singularName: "", namespaced: true, kind: "Pod", verbs: ["get"] },
       { name: "pods/portforward", singularName: "", namespaced: true, kind: "PodPortForwardOptions", verbs: ["create", "get"] },
@@ -124,6 +125,7 @@ describe("aggregated discovery (apidiscovery.k8s.io/v2)", () => {
       categories: ["all"],
       subresources: [
         { subresource: "attach", responseKind: { group: "", version: "v1", kind: "PodAttachOptions" }, verbs: ["create", "get"] },
+        { subresource: "eviction", responseKind: { group: "policy", version: "v1", kind: "Eviction" }, verbs: ["create"] },
         { subresource: "exec", responseKind: { group: "", version: "v1", kind: "PodExecOptions" }, verbs: ["create", "get"] },
         { subresource: "log", responseKind: own, verbs: ["get"] },
         { subresource: "portforward", responseKind: { group: "", version: "v1", kind: "PodPortForwardOptions" }, verbs: ["create", "get"] },
