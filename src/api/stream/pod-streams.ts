@@ -15,6 +15,7 @@ import { followFile } from "./follow.js";
 import { refuseUpgrade } from "./refuse.js";
 import { runSession, type ChannelTransport } from "./session.js";
 import { acceptWebSocket, isWebSocketUpgrade, negotiate } from "./websocket.js";
+import { acceptSpdyExec, isSpdyUpgrade } from "./exec-spdy.js";
 
 const PODS = resourceByKind("Pod")!;
 
@@ -67,8 +68,10 @@ export async function servePodStream(deps: PodStreamDeps, kind: "exec" | "attach
   const pid = runningContainer(pod, container);
   // Every refusal about the request comes before the one about the transport:
   // kubectl prints the answer to its second (SPDY) attempt.
-  const websocket = () => {
-    if (!isWebSocketUpgrade(req)) throw new ApiError("BadRequest", `kemu serves ${kind} over WebSocket (v5.channel.k8s.io, v4.channel.k8s.io) only, not ${String(req.headers.upgrade)}`);
+  const websocket = (): Promise<ChannelTransport> => {
+    // SPDY/3.1: kubectl's fallback, and older clients' only way (exec-spdy.ts).
+    if (isSpdyUpgrade(req)) return acceptSpdyExec(req, socket, head, options);
+    if (!isWebSocketUpgrade(req)) throw new ApiError("BadRequest", `unable to upgrade: Upgrade must be SPDY/3.1 or websocket, not ${JSON.stringify(req.headers.upgrade ?? "")}`);
     negotiate(req);
     return acceptWebSocket(req, socket, head);
   };
