@@ -10,7 +10,7 @@
 // compute its patches from this document instead of its compiled-in types
 // (kubectl-api.md §3).
 import { createHash } from "node:crypto";
-import { RESOURCES, type ResourceInfo } from "./resources.js";
+import { SERVED_RESOURCES, type ResourceInfo } from "./resources.js";
 import { componentSchemas } from "./openapi/components.js";
 import type { SchemaObject } from "./openapi/schema-object.js";
 
@@ -136,7 +136,7 @@ function gvPath(r: ResourceInfo): string {
 
 /** The document of one group version ("api/v1", "apis/apps/v1"); undefined when kemu serves none of it. */
 export function openApiDocument(path: string): OpenApiDocument | undefined {
-  const kinds = RESOURCES.filter((r) => gvPath(r) === path);
+  const kinds = SERVED_RESOURCES.filter((r) => gvPath(r) === path);
   if (kinds.length === 0) return undefined;
   const paths: Record<string, PathItem> = {};
   for (const r of kinds) Object.assign(paths, resourcePaths(r));
@@ -165,7 +165,7 @@ export function servedOpenApiDocument(path: string): ServedDocument | undefined 
 export function openApiIndex(): OpenApiIndex {
   const paths: OpenApiIndex["paths"] = {};
   // Sorted, as kube-openapi's index (a Go map) is written.
-  for (const path of [...new Set(RESOURCES.map(gvPath))].sort()) {
+  for (const path of [...new Set(SERVED_RESOURCES.map(gvPath))].sort()) {
     paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${servedOpenApiDocument(path)!.hash}` };
   }
   return { paths };

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import type { ProtoSchema } from "../../src/api/protobuf/schema.js";
 import { SCHEMA } from "../../src/api/protobuf/schema.js";
-import { RESOURCES } from "../../src/api/resources.js";
+import { RESOURCES, SERVED_RESOURCES } from "../../src/api/resources.js";
 import { openApiDocument, servedOpenApiDocument } from "../../src/api/openapi.js";
 import { builtinComponents, componentName } from "../../src/api/openapi/builtin-schemas.js";
 import { crdComponentName, crdKindSchema, crdSchemaObject } from "../../src/api/openapi/crd-schemas.js";
@@ -259,8 +259,39 @@ describe("custom kinds' schemas (Gateway API, network-policy-api)", () => {
   });
 });
 
+describe("a served view: events.k8s.io/v1 Event", () => {
+  // k8s.io/api events/v1 types.go; the renaming is the view's own (events-v1.ts, pkg/apis/events/v1 conversion).
+  it("core/v1 Event's fields under events.k8s.io/v1's names, its GVK, nested types core/v1's", () => {
+    const t = (n: string) => ref(`io.k8s.apimachinery.pkg.apis.meta.v1.${n}`);
+    expect(openApiDocument("apis/events.k8s.io/v1")!.components.schemas["io.k8s.api.events.v1.Event"]).toEqual({
+      description: "A report of something that happened to an object.",
+      type: "object",
+      properties: {
+        action: { type: "string" },
+        apiVersion: { type: "string" },
+        deprecatedCount: { type: "integer", format: "int32" },
+        deprecatedFirstTimestamp: t("Time"),
+        deprecatedLastTimestamp: t("Time"),
+        deprecatedSource: ref("io.k8s.api.core.v1.EventSource"),
+        eventTime: t("MicroTime"),
+        kind: { type: "string" },
+        metadata: t("ObjectMeta"),
+        note: { type: "string" },
+        reason: { type: "string" },
+        regarding: ref("io.k8s.api.core.v1.ObjectReference"),
+        related: ref("io.k8s.api.core.v1.ObjectReference"),
+        reportingController: { type: "string" },
+        reportingInstance: { type: "string" },
+        series: ref("io.k8s.api.core.v1.EventSeries"),
+        type: { type: "string" },
+      },
+      "x-kubernetes-group-version-kind": [{ group: "events.k8s.io", kind: "Event", version: "v1" }],
+    });
+  });
+});
+
 describe("every document", () => {
-  const paths = [...new Set(RESOURCES.map((r) => gvPath(r.group, r.version)))];
+  const paths = [...new Set(SERVED_RESOURCES.map((r) => gvPath(r.group, r.version)))];
 
   /** Every $ref below a schema. */
   const refs = (s: unknown, out: string[] = []): string[] => {
@@ -272,7 +303,7 @@ describe("every document", () => {
   it("each served kind has exactly one component with its GVK (what explain searches for), and every $ref resolves", () => {
     for (const path of paths) {
       const schemas = openApiDocument(path)!.components.schemas;
-      for (const r of RESOURCES.filter((x) => gvPath(x.group, x.version) === path)) {
+      for (const r of SERVED_RESOURCES.filter((x) => gvPath(x.group, x.version) === path)) {
         const gvk = { group: r.group, kind: r.kind, version: r.version };
         const hits = Object.values(schemas).filter((s: SchemaObject) => JSON.stringify(s["x-kubernetes-group-version-kind"]) === JSON.stringify([gvk]));
         expect(hits.length, `${path} ${r.kind}`).toBe(1);

@@ -3,7 +3,7 @@
 // /openapi/v3, and in its document the PATCH operation's
 // x-kubernetes-group-version-kind with a fieldValidation parameter.
 import { describe, expect, it } from "vitest";
-import { RESOURCES } from "../../src/api/resources.js";
+import { SERVED_RESOURCES as RESOURCES } from "../../src/api/resources.js";
 import { openApiDocument, openApiIndex, servedOpenApiDocument } from "../../src/api/openapi.js";
 
 describe("/openapi/v3", () => {

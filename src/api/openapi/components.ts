@@ -3,7 +3,7 @@
 // everything they reference.
 import { isCustomResourceGroup } from "../patch/strategy.js";
 import { SCHEMA } from "../protobuf/schema.js";
-import { RESOURCES, type ResourceInfo } from "../resources.js";
+import { SERVED_RESOURCES, type ResourceInfo } from "../resources.js";
 import type { Schema } from "../validation/crd-schema.js";
 import { GATEWAY_SCHEMA, GATEWAYCLASS_SCHEMA } from "../validation/gateway-gateway.js";
 import { HTTPROUTE_SCHEMA } from "../validation/gateway-httproute.js";
@@ -13,6 +13,7 @@ import { crdComponentName, crdKindSchema } from "./crd-schemas.js";
 import { KIND_DESCRIPTIONS } from "./kind-descriptions.js";
 import { extensionTable, type ExtensionTable } from "./list-extensions.js";
 import type { GroupVersionKind, SchemaObject } from "./schema-object.js";
+import { withViewMessages } from "./view-schemas.js";
 
 /** The custom kinds' schemas as kemu validates them; ClusterNetworkPolicy is validated in code, so it has none. */
 const CRD_BODIES: Readonly<Record<string, Schema>> = {
@@ -27,11 +28,14 @@ const META = "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 const apiKindOf = (r: ResourceInfo): string => `${r.group ? `${r.group}/` : ""}${r.version}/${r.kind}`;
 const gvkOf = (r: ResourceInfo): GroupVersionKind => ({ group: r.group, kind: r.kind, version: r.version });
 
+/** The protobuf schema with the served views' kinds (events.k8s.io/v1 Event) added. */
+const PROTO = withViewMessages(SCHEMA);
+
 let extensions: ExtensionTable | undefined;
 
 /** The table of every served built-in kind, built once. */
 function allExtensions(): ExtensionTable {
-  extensions ??= extensionTable(SCHEMA, RESOURCES.map(apiKindOf).filter((k) => SCHEMA.kinds[k]));
+  extensions ??= extensionTable(PROTO, SERVED_RESOURCES.map(apiKindOf).filter((k) => PROTO.kinds[k]));
   return extensions;
 }
 
@@ -41,14 +45,14 @@ export function componentSchemas(kinds: readonly ResourceInfo[]): Record<string,
   const custom: Record<string, SchemaObject> = {};
   for (const r of kinds) {
     const description = KIND_DESCRIPTIONS[r.kind];
-    if (SCHEMA.kinds[apiKindOf(r)]) builtin.push({ apiKind: apiKindOf(r), gvk: gvkOf(r), ...(description ? { description } : {}) });
+    if (PROTO.kinds[apiKindOf(r)]) builtin.push({ apiKind: apiKindOf(r), gvk: gvkOf(r), ...(description ? { description } : {}) });
     else if (isCustomResourceGroup(r.group)) custom[crdComponentName(gvkOf(r))] = crdKindSchema(gvkOf(r), CRD_BODIES[r.kind], description);
     // A built-in kind the protobuf schema lacks: upstream's name (events.k8s.io → io.k8s.api.events.v1.Event), an open spec.
     else custom[`io.k8s.api.${r.group.replace(/\.k8s\.io$/, "")}.${r.version}.${r.kind}`] = crdKindSchema(gvkOf(r), undefined, description);
   }
   // A custom kind's metadata is a $ref to ObjectMeta: its components come along.
-  const metaRoots = Object.keys(custom).length > 0 ? builtinComponents(SCHEMA, [], allExtensions(), [META]) : {};
-  const all = { ...metaRoots, ...builtinComponents(SCHEMA, builtin, allExtensions()), ...custom };
+  const metaRoots = Object.keys(custom).length > 0 ? builtinComponents(PROTO, [], allExtensions(), [META]) : {};
+  const all = { ...metaRoots, ...builtinComponents(PROTO, builtin, allExtensions()), ...custom };
   if (Object.keys(custom).length > 0 && !all[componentName(META)]) throw new Error("ObjectMeta missing");
   return Object.fromEntries(Object.entries(all).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
