@@ -181,4 +181,31 @@ describe.skipIf(!rootOnly() || !hasKubectl)("kubectl exec, attach and logs", () 
     const r = kubectl(["logs", "-p", "ticker"]);
     expect([r.stderr, r.status]).toEqual(['Error from server (BadRequest): previous terminated container "main" in pod "ticker" not found\n', 1]);
   });
+
+  // kubectl's SPDY path (KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false, kubectl's cmdutil.RemoteCommandWebsockets
+  // switch): POST …/exec with Upgrade: SPDY/3.1, one stream per channel (reference kubectl-api.md §6 "Fallback").
+  describe("over SPDY/3.1 (KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false)", () => {
+    const spdyEnv = { ...env, KUBECTL_REMOTE_COMMAND_WEBSOCKETS: "false" };
+    const spdy = (a: string[], input?: string) => spawnSync(KUBECTL, args(a), { encoding: "utf8", timeout: 60_000, env: spdyEnv, input });
+
+    it("kubectl exec pod -- echo hi prints hi, through POST …/exec upgraded to SPDY/3.1", () => {
+      const r = spdy(["exec", "ticker", "--", "echo", "hi"]);
+      expect([r.stdout, r.stderr, r.status]).toEqual(["hi\n", "", 0]);
+      // -v=6 logs each request with its method and answer: the upgrade is a POST answered 101.
+      const traced = spdy(["-v=6", "exec", "ticker", "--", "echo", "hi"]);
+      expect(traced.stdout).toBe("hi\n");
+      expect(traced.stderr).toMatch(/POST https:\/\/127\.0\.0\.1:\d+\/api\/v1\/namespaces\/default\/pods\/ticker\/exec\?\S+ 101 Switching Protocols/);
+      expect(traced.stderr).not.toMatch(/GET \S+\/exec\?/);
+    });
+
+    it("a non-zero exit code comes back as kubectl's own exit code (the v4+ Status on the error stream)", () => {
+      const r = spdy(["exec", "ticker", "--", "sh", "-c", "echo out; echo err >&2; exit 3"]);
+      expect([r.stdout, r.stderr, r.status]).toEqual(["out\n", "err\ncommand terminated with exit code 3\n", 3]);
+    });
+
+    it("kubectl exec -i passes stdin and its end (FIN on the stdin stream)", () => {
+      const r = spdy(["exec", "-i", "ticker", "--", "sh", "-c", "cat; echo end"], "abc\ndef\n");
+      expect([r.stdout, r.status]).toEqual(["abc\ndef\nend\n", 0]);
+    });
+  });
 });
