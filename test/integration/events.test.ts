@@ -4,7 +4,7 @@
 // EventRecorder writes over the API socket and counts a repeat on one Event.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PACKAGE_ROOT } from "../../src/paths.js";
@@ -14,6 +14,7 @@ import { resourceByKind } from "../../src/api/resources.js";
 import { rootOnly, uniqueClusterName, leftovers, NONE } from "../support/host.js";
 
 const KEMU = join(PACKAGE_ROOT, "bin", "kemu");
+const KUBECTL = "/usr/bin/kubectl";
 
 describe.skipIf(!rootOnly())("Events", () => {
   const name = uniqueClusterName("ev");
@@ -22,8 +23,9 @@ describe.skipIf(!rootOnly())("Events", () => {
   let cluster: Cluster;
 
   beforeAll(async () => {
-    cluster = await Cluster.start({ ingress: false, name, nodes: 1, timeoutMs: 60_000 });
-  }, 120_000);
+    // The kubeconfig is for the real kubectl (events.k8s.io/v1 case).
+    cluster = await Cluster.start({ ingress: false, name, nodes: 1, timeoutMs: 150_000, kubeconfig: join(dir, "config") });
+  }, 200_000);
 
   afterAll(async () => {
     await cluster?.stop();
@@ -124,5 +126,41 @@ count: 4
     await cluster.waitFor(async () => (await reasons("web")).includes("Killing"), { timeoutMs: 20_000, intervalMs: 250, what: () => "the Killing event" });
     expect((await events("web")).find((e) => e.reason === "Killing")).toMatchObject({ type: "Normal", message: "Stopping container c", source: { component: "kubelet", host: "node-1" } });
     await cluster.api.delete(NAMESPACES, undefined, "story");
+  }, 90_000);
+
+  // events.k8s.io/v1 serves the same stored Events (pkg/apis/events/v1 conversion): the kubelet's core/v1 Events
+  // read back with regarding, note, reportingController and deprecatedSource; kubectl prints the same columns.
+  it("a pod's kubelet Events read through events.k8s.io/v1 (kemu's client, and kubectl get events.v1.events.k8s.io)", async () => {
+    const EVENTS_V1 = resourceByKind("Event", "events.k8s.io/v1")!;
+    const PODS = resourceByKind("Pod")!;
+    await cluster.apply({ apiVersion: "v1", kind: "Pod", metadata: { name: "v1-events", namespace: "default" }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: "c", image: "busybox", command: ["sleep", "3600"] }] } });
+    type V1Event = { apiVersion: string; reason?: string; note?: string; type?: string; regarding: { kind?: string; name?: string; fieldPath?: string }; reportingController?: string; reportingInstance?: string; deprecatedSource?: { component?: string; host?: string }; message?: unknown; involvedObject?: unknown };
+    const started = async () =>
+      ((await cluster.api.list(EVENTS_V1, { namespace: "default", fieldSelector: "regarding.name=v1-events" })).items as unknown as V1Event[]).find((e) => e.reason === "Started");
+    await cluster.waitFor(async () => (await started()) !== undefined, { timeoutMs: 30_000, intervalMs: 250, what: () => "the Started event through events.k8s.io/v1" });
+    const ev = (await started())!;
+    expect(ev).toMatchObject({
+      apiVersion: "events.k8s.io/v1",
+      type: "Normal",
+      note: "Started container c",
+      regarding: { kind: "Pod", name: "v1-events", fieldPath: "spec.containers{c}" },
+      deprecatedSource: { component: "kubelet", host: "node-1" },
+    });
+    expect(ev).not.toHaveProperty("message");
+    expect(ev).not.toHaveProperty("involvedObject");
+
+    if (existsSync(KUBECTL)) {
+      const env = { ...process.env, KUBECONFIG: join(dir, "config"), HOME: dir };
+      const kubectl = (...a: string[]) => spawnSync(KUBECTL, ["--cache-dir", join(dir, `cache-${a.length}-${Date.now()}`), ...a], { encoding: "utf8", timeout: 60_000, env });
+      const table = kubectl("get", "events.v1.events.k8s.io", "--field-selector", "regarding.name=v1-events,reason=Started");
+      expect([table.stderr, table.status]).toEqual(["", 0]);
+      const lines = table.stdout.trimEnd().split("\n");
+      expect(lines[0]).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/);
+      expect(lines[1]).toMatch(/^\S+\s+Normal\s+Started\s+pod\/v1-events\s+Started container c$/);
+      const json = kubectl("get", "events.v1.events.k8s.io", "--field-selector", "regarding.name=v1-events,reason=Started", "-o", "json");
+      const items = (JSON.parse(json.stdout) as { items: V1Event[] }).items;
+      expect(items.map((e) => [e.apiVersion, e.note, e.regarding.name])).toEqual([["events.k8s.io/v1", "Started container c", "v1-events"]]);
+    }
+    await cluster.api.delete(PODS, "default", "v1-events");
   }, 90_000);
 });
