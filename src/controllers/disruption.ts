@@ -8,6 +8,7 @@
 // for an integer minAvailable. Eviction does not consult it yet.
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import type { IPodDisruptionBudgetStatus } from "kubernetes-models/policy/v1/PodDisruptionBudgetStatus";
+import { PodLabelHistory } from "./pod-label-history.js";
 import { Controller, R, splitKey } from "./controller.js";
 import { resourceByKind } from "../api/resources.js";
 import type { KubeObject, LabelSelector, ObjectMeta, Pod, Stored, WatchEvent } from "../api/types.js";
@@ -143,8 +144,8 @@ function selectedPods(pdb: PodDisruptionBudget, pods: Stored<Pod>[]): Stored<Pod
 }
 
 export class DisruptionController extends Controller {
-  /** Labels of each pod as last seen: a relabelled pod concerns the budgets it left. */
-  private readonly podLabels = new Map<string, Record<string, string>>();
+  /** A relabelled pod concerns the budgets it left too. */
+  private readonly podLabels = new PodLabelHistory();
 
   constructor(api: ConstructorParameters<typeof Controller>[1]) {
     super("disruption-controller", api);
@@ -163,15 +164,10 @@ export class DisruptionController extends Controller {
   }
 
   private onPod(e: WatchEvent): string[] {
-    if (e.type === "BOOKMARK" || e.type === "ERROR") return [];
-    const pod = e.object;
-    const namespace = pod.metadata.namespace ?? "";
-    const podKey = `${namespace}/${pod.metadata.name}`;
-    const before = this.podLabels.get(podKey);
-    if (e.type === "DELETED") this.podLabels.delete(podKey);
-    else this.podLabels.set(podKey, { ...(pod.metadata.labels ?? {}) });
+    const change = this.podLabels.observe(e);
+    if (!change) return [];
     const selector = (pdb: PodDisruptionBudget) => pdb.spec?.selector as LabelSelector | undefined;
-    return this.budgetsIn(namespace, (pdb) => matchesLabelSelector(selector(pdb), pod.metadata.labels) || (before !== undefined && matchesLabelSelector(selector(pdb), before)));
+    return this.budgetsIn(change.namespace, (pdb) => matchesLabelSelector(selector(pdb), change.labels) || (change.before !== undefined && matchesLabelSelector(selector(pdb), change.before)));
   }
 
   /** The finders of upstream's controller: ReplicaSet (and the Deployment above it), StatefulSet. */

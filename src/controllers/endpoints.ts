@@ -10,6 +10,7 @@ import type { IEndpointAddress } from "kubernetes-models/v1/EndpointAddress";
 import type { IEndpointPort } from "kubernetes-models/v1/EndpointPort";
 import type { IEndpointSubset } from "kubernetes-models/v1/EndpointSubset";
 import { Controller, R, splitKey } from "./controller.js";
+import { PodLabelHistory } from "./pod-label-history.js";
 import { resourceByKind } from "../api/resources.js";
 import type { KubeObject, Pod, Service, Stored, WatchEvent } from "../api/types.js";
 import { ApiError } from "../api/errors.js";
@@ -228,8 +229,8 @@ function selects(service: Service, labels: Record<string, string> | undefined): 
 }
 
 export class EndpointsController extends Controller {
-  /** Labels of each pod as last seen (namespace/name): a relabelled pod concerns the Services it left. */
-  private readonly podLabels = new Map<string, Record<string, string>>();
+  /** A relabelled pod concerns the Services it left too. */
+  private readonly podLabels = new PodLabelHistory();
 
   constructor(api: ConstructorParameters<typeof Controller>[1]) {
     super("endpoints-controller", api);
@@ -240,22 +241,18 @@ export class EndpointsController extends Controller {
     this.watch(R.pods, (e) => this.onPod(e));
     // A deleted (or hand-edited) Endpoints of a Service is written again.
     this.watch(ENDPOINTS, (e) => (e.type === "DELETED" || e.type === "MODIFIED" ? [`${e.object.metadata.namespace}/${e.object.metadata.name}`] : []));
-    for (const pod of this.api.list(R.pods).items) this.podLabels.set(`${pod.metadata.namespace}/${pod.metadata.name}`, { ...(pod.metadata.labels ?? {}) });
+    this.podLabels.seed(this.api.list(R.pods).items);
     this.enqueueAll(R.services);
   }
 
   private onPod(e: WatchEvent): string[] {
-    if (e.type === "BOOKMARK" || e.type === "ERROR") return [];
-    const pod = e.object;
-    const namespace = pod.metadata.namespace ?? "";
-    const podKey = `${namespace}/${pod.metadata.name}`;
-    const before = this.podLabels.get(podKey);
-    if (e.type === "DELETED") this.podLabels.delete(podKey);
-    else this.podLabels.set(podKey, { ...(pod.metadata.labels ?? {}) });
+    const change = this.podLabels.observe(e);
+    if (!change) return [];
+    const { namespace, before } = change;
     const keys: string[] = [];
     for (const svc of this.api.list(R.services, { namespace }).items as Stored<Service>[]) {
       if (!hasSelector(svc)) continue;
-      if (selects(svc, pod.metadata.labels) || (before && selects(svc, before))) keys.push(`${namespace}/${svc.metadata.name}`);
+      if (selects(svc, change.labels) || (before && selects(svc, before))) keys.push(`${namespace}/${svc.metadata.name}`);
     }
     return keys;
   }
