@@ -12,7 +12,8 @@ import { loadManifests, parseManifests, type SourcedObject } from "./api/manifes
 import { resourceByKind } from "./api/resources.js";
 import type { Container, Deployment, KubeObject, Node, Pod, ReplicaSet, Stored } from "./api/types.js";
 import { ApiError } from "./api/errors.js";
-import { clusterPaths, DEFAULTS, MAX_NODES, PROXY_MODES, type ClusterConfig, type ProxyMode } from "./daemon/config.js";
+import { clusterPaths, DEFAULTS, MAX_NODES, type ClusterConfig } from "./daemon/config.js";
+import { PROXY_MODES, type ProxyMode } from "./agent/config.js";
 import { clustersOnHost, footprint, isEmptyFootprint, removeArtefacts } from "./linux/cleanup.js";
 import { netnsNames, netnsPath, validateClusterName } from "./linux/names.js";
 import { hostProcesses, isDaemonOf, pidIsDaemonOf } from "./linux/processes.js";
@@ -23,7 +24,7 @@ import { kubeconfigEntry, kubeconfigKey, standaloneKubeconfig } from "./kubeconf
 import { pathForMerge } from "./kubeconfig/paths.js";
 import { forgetKubeconfig, recordWrittenTo, writeMerged } from "./kubeconfig/file.js";
 import { containerCannotStart, describeContainerProblem, podStatusReason } from "./api/podstatus.js";
-import { containerEnviron, containerExecArgv } from "./api/stream/exec-target.js";
+import { containerEnviron, containerExecArgv } from "./agent/kubelet/exec-target.js";
 // Types only: the probe's code is loaded when first used (it imports this module).
 import type { ProbeOptions } from "./probe/options.js";
 import type { ProbeResult } from "./probe/runner.js";

@@ -13,7 +13,7 @@ import { Kubelet } from "./kubelet/kubelet.js";
 import { startProxy, type RunningProxy } from "./proxy/start.js";
 import { NodeHeartbeat } from "./heartbeat.js";
 import { PolicyEnforcer } from "./policy/enforcer.js";
-import type { AgentConfig } from "../daemon/config.js";
+import type { AgentConfig } from "./config.js";
 
 const NODES = resourceByKind("Node")!;
 

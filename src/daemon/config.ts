@@ -1,9 +1,7 @@
 // A cluster's settings (Kubernetes' own defaults) and where its files live.
 import { join } from "node:path";
+import type { ProxyMode } from "../agent/config.js";
 import { stateDir } from "../linux/names.js";
-
-export type ProxyMode = "iptables" | "userspace";
-export const PROXY_MODES: readonly ProxyMode[] = ["iptables", "userspace"];
 
 export interface ClusterConfig {
   name: string;
@@ -66,21 +64,4 @@ export function clusterPaths(name: string) {
     nodes: join(dir, "nodes"),
     pods: join(dir, "pods"),
   };
-}
-
-/** What the control plane hands each node agent it starts (written to the node's agent.json). */
-export interface AgentConfig {
-  cluster: string;
-  nodeName: string;
-  nodeIp: string;
-  socketPath: string;
-  stateDir: string;
-  clusterCidr: string;
-  clusterDomain: string;
-  clusterDns: string[];
-  proxyMode: ProxyMode;
-  masqueradeAll: boolean;
-  nodePortAddresses: string[];
-  /** the node Lease's duration (renewed every quarter of it) */
-  leaseDurationSeconds?: number;
 }

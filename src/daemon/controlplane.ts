@@ -34,9 +34,11 @@ import { nodeAddress, outsideAddress } from "../linux/addressing.js";
 import { netnsNames, netnsPath } from "../linux/names.js";
 import { removeArtefacts, waitGone } from "../linux/cleanup.js";
 import { cliEntry } from "../paths.js";
-import { clusterPaths, type AgentConfig, type ClusterConfig } from "./config.js";
+import { clusterPaths, type ClusterConfig } from "./config.js";
+import type { AgentConfig } from "../agent/config.js";
 import { currentLogFile, LogClock, servePodLog } from "./logs.js";
 import { podStreamRoute } from "../api/stream/pod-streams.js";
+import { containerEnviron, containerExecArgv } from "../agent/kubelet/exec-target.js";
 import { coreDnsAddon, ingressRouterAddon } from "./addons.js";
 import { LoadBalancerAnnouncer } from "../controllers/lb-announcer.js";
 import { nextAgentRestart } from "./supervisor.js";
@@ -90,7 +92,7 @@ export class ControlPlane {
     this.rest = new RestServer(this.api, {
       podLog: (ns, name, q, res, req) => servePodLog(this.api, paths.pods, logClock, ns, name, q, res, req),
       kemu: async (path, method) => this.kemuRoute(path, method),
-      podUpgrade: withPortForward(clusterPortForwardDeps(this.api, config.name), podStreamRoute({ api: this.api, currentLogFile: (pod, container) => currentLogFile(paths.pods, pod, container) })),
+      podUpgrade: withPortForward(clusterPortForwardDeps(this.api, config.name), podStreamRoute({ api: this.api, currentLogFile: (pod, container) => currentLogFile(paths.pods, pod, container), runtime: { execArgv: containerExecArgv, environ: containerEnviron } })),
     });
     // HTTPS for kubectl before the socket: once the socket answers, the endpoint's files are there for `kemu up` to read.
     this.https = new HttpsEndpoint(this.rest.server);

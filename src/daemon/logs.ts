@@ -15,7 +15,7 @@ import type { ApiServer } from "../api/apiserver.js";
 import { ApiError, fieldErrors, type FieldError } from "../api/errors.js";
 import { resourceByKind } from "../api/resources.js";
 import type { Pod, Stored } from "../api/types.js";
-import { pickContainer } from "../api/stream/exec-target.js";
+import { pickContainer } from "../api/stream/pick-container.js";
 
 const PODS = resourceByKind("Pod")!;
 const FOLLOW_POLL_MS = 100;

@@ -1,6 +1,6 @@
 // Starts the node's kube-proxy in the chosen mode.
 import type { ApiClient } from "../../api/client.js";
-import type { ProxyMode } from "../../daemon/config.js";
+import type { ProxyMode } from "../config.js";
 import { IptablesProxier } from "./iptables-proxier.js";
 import { UserspaceMode } from "./userspace-mode.js";
 

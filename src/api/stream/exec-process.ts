@@ -13,7 +13,7 @@ import { exitCodeStatus, internalErrorStatus, successStatus, type ExecStatus, ty
 import type { SessionProcess } from "./session.js";
 
 export interface ExecSpec {
-  /** The host argv that runs a command in the container (exec-target.ts). */
+  /** The host argv that runs a command in the container (PodStreamDeps.runtime). */
   enter(command: string[]): string[];
   /** The command as the client gave it, for the status message. */
   command: string[];

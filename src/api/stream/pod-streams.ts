@@ -9,7 +9,7 @@ import { ApiError } from "../errors.js";
 import { resourceByKind } from "../resources.js";
 import type { Container, Pod, Stored } from "../types.js";
 import { successStatus } from "./channels.js";
-import { containerEnviron, containerExecArgv, pickContainer } from "./exec-target.js";
+import { pickContainer } from "./pick-container.js";
 import { startExec } from "./exec-process.js";
 import { followFile } from "./follow.js";
 import { refuseUpgrade } from "./refuse.js";
@@ -23,6 +23,13 @@ export interface PodStreamDeps {
   api: ApiServer;
   /** The log file of the container's current run (what attach follows), if it started. */
   currentLogFile(pod: Stored<Pod>, container: string): string | undefined;
+  /** How to run a command in a running container (the kubelet's side: src/agent/kubelet/exec-target.ts). */
+  runtime: {
+    /** the host argv; throws when the pod's identity cannot be applied */
+    execArgv(pod: Pod, container: Container, pid: number, command: string[]): string[];
+    /** the environment of the container's PID 1, if it can be read */
+    environ(pid: number): Record<string, string> | undefined;
+  };
 }
 
 /** PodExecOptions / PodAttachOptions from the query (booleans as upstream's query decoding: "true" or "1"). */
@@ -77,9 +84,9 @@ export async function servePodStream(deps: PodStreamDeps, kind: "exec" | "attach
   };
   if (kind === "exec") {
     // The identity is checked before the upgrade, so that a refusal is an HTTP answer.
-    containerExecArgv(pod, container, pid, options.command);
-    const enter = (command: string[]) => containerExecArgv(pod, container, pid, command);
-    await runSession(await websocket(), startExec({ ...options, enter, env: containerEnviron(pid) }));
+    deps.runtime.execArgv(pod, container, pid, options.command);
+    const enter = (command: string[]) => deps.runtime.execArgv(pod, container, pid, command);
+    await runSession(await websocket(), startExec({ ...options, enter, env: deps.runtime.environ(pid) }));
     return;
   }
   // attach: kemu starts containers with stdin closed and their output going to the log file.

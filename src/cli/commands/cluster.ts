@@ -5,7 +5,7 @@ import { clustersWithArtefacts, footprint, isEmptyFootprint, removeArtefacts } f
 import { hostProcesses } from "../../linux/processes.js";
 import { describeDownAll, planDown, planDownAll } from "./down-plan.js";
 import { collect, nameOption, parseDuration } from "../options.js";
-import type { ProxyMode } from "../../daemon/config.js";
+import type { ProxyMode } from "../../agent/config.js";
 import { endProgress, progress } from "../output.js";
 import { registerKubeconfigCommand } from "./kubeconfig.js";
 import { forgetKubeconfig } from "../../kubeconfig/file.js";
