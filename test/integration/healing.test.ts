@@ -137,7 +137,9 @@ describe.skipIf(!rootOnly())("nodes that heal", () => {
       const late = sinceCut.filter((t) => t > notReadyMs + 3_000).length;
       const lateRequests = 50 * (GRACE_S + 14 - (cutAt - result.startedAt) / 1000 - (notReadyMs + 3_000) / 1000);
       expect(sinceCut.filter((t) => t > 0 && t < notReadyMs).length).toBeGreaterThan(0);
-      expect(late).toBeLessThan(Math.max(5, lateRequests * 0.02));
+      // (5%: the replacement pods start in this window, and on 2 cores a few requests time out at 1 s meanwhile;
+      // endpoints left on the dead node would fail a third.)
+      expect(late).toBeLessThan(Math.max(5, lateRequests * 0.05));
       // After tolerationSeconds (5 s) the stranded pods are evicted and replaced on the healthy nodes.
       await cluster.waitFor(
         async () => {
