@@ -45,5 +45,8 @@ The cluster "kemu" keeps running. Try (kemu is bin/kemu; export PATH=\$PWD/bin:\
   kemu exec client -- hostname           # every pod has its own UTS namespace
   kemu apply -f examples/ingress/web.yaml -f examples/gateway/web.yaml   # an Ingress, a Gateway and an HTTPRoute
   kemu exec --host outside -- curl -s -H 'Host: web.example' http://172.18.255.1/hostname   # through the router (kemu get ingress)
-  kemu down                              # removes everything
+  kemu describe pod $target_name         # its Events: Scheduled, Pulled, Created, Started
+  kubectl get pods -o wide               # the real kubectl, if you have one: kemu up wrote context kemu-kemu (kemu kubeconfig prints it)
+  kemu apply -f examples/app/app.yaml    # a typical app: Namespace, ConfigMap, Secret, ServiceAccount, Deployment, Service, PDB, HPA
+  kemu down                              # removes everything (and its kubeconfig context)
 MSG
