@@ -101,7 +101,12 @@ describe.skipIf(!rootOnly())("the kinds a typical app carries", () => {
 
     await api.patch(resourceByKind("Deployment")!, "shop", "catalog", { spec: { replicas: 2 } });
     await until("two ready addresses", async () => ((await readyIps()).length === 2 ? true : undefined));
-    await until("PDB counts 2 healthy", async () => ((await status())?.currentHealthy === 2 ? true : undefined));
+    // a terminating pod stops counting as healthy at once, but is still an expected pod (minAvailable is a number:
+    // getExpectedPodCount counts the pods selected) until it is gone
+    await until("PDB counts 2 healthy of 2 expected", async () => {
+      const st = await status();
+      return st?.currentHealthy === 2 && st.expectedPods === 2 ? true : undefined;
+    });
     expect(await status()).toMatchObject({ currentHealthy: 2, desiredHealthy: 2, expectedPods: 2, disruptionsAllowed: 0 });
   }, 150_000);
 });
