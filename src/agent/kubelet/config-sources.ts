@@ -15,6 +15,13 @@ export interface SecretData {
   data?: Record<string, string>;
 }
 
+/** One ConfigMap or Secret, as a volume or an env reference names it. */
+export interface ConfigRef {
+  kind: "configMap" | "secret";
+  namespace: string;
+  name: string;
+}
+
 export interface ConfigSources {
   configMap(namespace: string, name: string): ConfigMapData | undefined;
   secret(namespace: string, name: string): SecretData | undefined;

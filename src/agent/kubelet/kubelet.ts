@@ -18,7 +18,7 @@ import { createSandbox, destroySandbox, type SandboxSpec } from "./sandbox.js";
 import { hostAccounts, launchContainer, readContainerPid } from "./runtime.js";
 import { containerIdentity, identityArgs, SecurityContextError } from "./security-context.js";
 import { prepareVolumeMounts, refreshConfigVolumes, VolumeError } from "./volumes.js";
-import { ConfigSourceError, type ConfigMapData, type ConfigSources, type SecretData } from "./config-sources.js";
+import { ConfigSourceError, type ConfigMapData, type ConfigRef, type ConfigSources, type SecretData } from "./config-sources.js";
 import { renderHostsFile, renderResolvConf } from "./podfiles.js";
 import { buildEnv, expandVars } from "./env.js";
 import { computePodStatus, terminatedReason, type ContainerFacts, type ContainerState } from "./status.js";
@@ -96,12 +96,13 @@ export class Kubelet {
     this.configMaps = new Informer<KubeObject & ConfigMapData>(api, resourceByKind("ConfigMap")!);
     this.secrets = new Informer<KubeObject & SecretData>(api, resourceByKind("Secret")!);
     this.configSources = { configMap: (ns, name) => this.configMaps.get(ns, name), secret: (ns, name) => this.secrets.get(ns, name) };
-    for (const informer of [this.configMaps, this.secrets]) informer.on((_type, obj) => this.onConfigChange(obj.metadata.namespace ?? ""));
+    this.configMaps.on((_type, obj) => this.onConfigChange({ kind: "configMap", namespace: obj.metadata.namespace ?? "", name: obj.metadata.name }));
+    this.secrets.on((_type, obj) => this.onConfigChange({ kind: "secret", namespace: obj.metadata.namespace ?? "", name: obj.metadata.name }));
   }
 
   /** A ConfigMap or Secret changed: the pods of its namespace refresh their volumes and retry what waited for it. */
-  private onConfigChange(namespace: string): void {
-    for (const worker of this.workers.values()) if (worker.namespace === namespace) worker.configChanged();
+  private onConfigChange(changed: ConfigRef): void {
+    for (const worker of this.workers.values()) if (worker.namespace === changed.namespace) worker.configChanged(changed);
   }
 
   async start(): Promise<void> {
@@ -248,9 +249,9 @@ class PodWorker {
   }
 
   /** A ConfigMap or Secret of the pod's namespace changed. */
-  configChanged(): void {
+  configChanged(changed: ConfigRef): void {
     if (this.terminating || this.gone || !this.sandboxReady) return;
-    for (const error of refreshConfigVolumes(this.pod, this.dir, this.kubelet.configSources)) console.error(`kubelet: pod ${this.namespace}/${this.pod.metadata.name}: ${error}`);
+    for (const error of refreshConfigVolumes(this.pod, this.dir, this.kubelet.configSources, changed)) console.error(`kubelet: pod ${this.namespace}/${this.pod.metadata.name}: ${error}`);
     // containers waiting for a missing ConfigMap or Secret (env or volume) try again now, not at their next retry
     for (const run of this.containers.values()) {
       if (run.state.kind !== "waiting" || (run.state.reason !== "CreateContainerConfigError" && run.state.reason !== "ContainerCreating") || run.proc) continue;

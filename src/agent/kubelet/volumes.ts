@@ -9,7 +9,7 @@ import { chmodSync, chownSync, closeSync, mkdirSync, openSync, statSync, type St
 import { join, posix } from "node:path";
 import type { Container, Pod } from "../../api/types.js";
 import { writeAtomically } from "./atomic-writer.js";
-import { projectedFiles, type ConfigSources, type ConfigVolumeSource } from "./config-sources.js";
+import { projectedFiles, type ConfigRef, type ConfigSources, type ConfigVolumeSource } from "./config-sources.js";
 
 export interface VolumeMount {
   /** Host path bound into the container. */
@@ -208,15 +208,17 @@ function writeConfigVolume(pod: Pod, volume: VolumeSpec, podDir: string, sources
 }
 
 /**
- * Writes the pod's configMap and secret volumes again (the kubelet's
- * periodic remount; kemu does it when a ConfigMap or Secret changes). A
+ * Writes the pod's volumes of a ConfigMap or Secret that changed again
+ * (the kubelet's periodic remount; kemu does it on the change). A
  * volume that cannot be written keeps its files; the error is returned.
  */
-export function refreshConfigVolumes(pod: Pod, podDir: string, sources: ConfigSources): string[] {
+export function refreshConfigVolumes(pod: Pod, podDir: string, sources: ConfigSources, changed: ConfigRef): string[] {
   const errors: string[] = [];
   for (const volume of (pod.spec.volumes ?? []) as VolumeSpec[]) {
     if (!volume.configMap && !volume.secret) continue;
     const kind = volume.configMap ? "configMap" : "secret";
+    // only the volumes of the object that changed
+    if (kind !== changed.kind || (volume.configMap?.name ?? volume.secret?.secretName) !== changed.name) continue;
     // only volumes already set up (a container mounted them) are refreshed
     if (!statOrUndefined(configVolumePath(podDir, kind, volume.name))) continue;
     try {
