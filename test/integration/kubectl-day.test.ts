@@ -8,17 +8,15 @@
 // yes). docs/kubectl-api-behaviours.md, "A user's day with kubectl", lists
 // each command with its case and any difference.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess, type SpawnSyncReturns } from "node:child_process";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Cluster } from "../../src/cluster.js";
 import { PACKAGE_ROOT } from "../../src/paths.js";
+import { Kubectl, KUBECTL, hasKubectl, type RunOptions } from "../support/kubectl.js";
 import { rootOnly, uniqueClusterName, leftovers, NONE } from "../support/host.js";
 
-const KUBECTL = "/usr/bin/kubectl";
-const hasKubectl = existsSync(KUBECTL);
 const APP = join(PACKAGE_ROOT, "examples", "app", "app.yaml");
 const NS = ["-n", "shop"];
 
@@ -57,15 +55,10 @@ function httpGet(port: number, path: string): Promise<string> {
 
 describe.skipIf(!rootOnly() || !hasKubectl)("a user's day with kubectl 1.32", () => {
   const name = uniqueClusterName("kd");
-  const dir = mkdtempSync(join(tmpdir(), "kemu-kubectl-day-"));
-  const kubeconfig = join(dir, "config");
-  // HOME too: the kubectl dispatcher caches /version under ~/.kube/cache.
-  const env = { ...process.env, KUBECONFIG: kubeconfig, HOME: dir };
-  let runs = 0;
-  // Global flags first: after "--" they would be the command's.
-  const args = (a: string[]) => ["--cache-dir", join(dir, `cache-${++runs}`), ...a];
-  const kubectl = (a: string[], extra: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): SpawnSyncReturns<string> =>
-    spawnSync(KUBECTL, args(a), { encoding: "utf8", timeout: extra.timeoutMs ?? 60_000, env: { ...env, ...extra.env }, input: extra.input });
+  const k = new Kubectl("kubectl-day");
+  const { dir, kubeconfig, env } = k;
+  const args = (a: string[]) => k.args(a);
+  const kubectl = (a: string[], extra: RunOptions = {}): SpawnSyncReturns<string> => k.run(a, extra);
   /** Runs kubectl and expects success with no complaint; returns stdout. */
   const ok = (a: string[], extra: Parameters<typeof kubectl>[1] = {}): string => {
     const r = kubectl(a, extra);
@@ -83,7 +76,7 @@ describe.skipIf(!rootOnly() || !hasKubectl)("a user's day with kubectl 1.32", ()
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
     await cluster?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    k.cleanup();
     expect(leftovers(name)).toEqual(NONE);
   }, 120_000);
 

@@ -5,19 +5,15 @@
 // logs with --tail, --timestamps, -f and -p. The kubeconfig is the one
 // Cluster.start writes (a temporary file; a fresh --cache-dir per run).
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { spawn } from "node:child_process";
 import WebSocket from "ws";
 import { Cluster } from "../../src/cluster.js";
 import { readApiEndpoint } from "../../src/api/https.js";
 import { resourceByKind } from "../../src/api/resources.js";
 import type { Pod } from "../../src/api/types.js";
+import { Kubectl, KUBECTL, hasKubectl } from "../support/kubectl.js";
 import { rootOnly, uniqueClusterName, leftovers, NONE } from "../support/host.js";
 
-const KUBECTL = "/usr/bin/kubectl";
-const hasKubectl = existsSync(KUBECTL);
 const PODS = resourceByKind("Pod")!;
 
 // A line a second on stdout; an environment variable for exec to see.
@@ -58,14 +54,10 @@ function wsExec(stateDir: string, query: string, protocol: string, script: (send
 
 describe.skipIf(!rootOnly() || !hasKubectl)("kubectl exec, attach and logs", () => {
   const name = uniqueClusterName("kx");
-  const dir = mkdtempSync(join(tmpdir(), "kemu-kubectl-exec-"));
-  const kubeconfig = join(dir, "config");
-  // HOME too: the kubectl dispatcher caches /version under ~/.kube/cache.
-  const env = { ...process.env, KUBECONFIG: kubeconfig, HOME: dir };
-  let runs = 0;
-  // Global flags first: after "--" they would be the command's.
-  const args = (a: string[]) => ["--cache-dir", join(dir, `cache-${++runs}`), ...a];
-  const kubectl = (a: string[], input?: string) => spawnSync(KUBECTL, args(a), { encoding: "utf8", timeout: 60_000, env, input });
+  const k = new Kubectl("kubectl-exec");
+  const { kubeconfig, env } = k;
+  const args = (a: string[]) => k.args(a);
+  const kubectl = (a: string[], input?: string) => k.run(a, input === undefined ? {} : { input });
   let cluster: Cluster;
 
   beforeAll(async () => {
@@ -77,7 +69,7 @@ describe.skipIf(!rootOnly() || !hasKubectl)("kubectl exec, attach and logs", () 
 
   afterAll(async () => {
     await cluster?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    k.cleanup();
     expect(leftovers(name)).toEqual(NONE);
   }, 120_000);
 
@@ -140,7 +132,7 @@ describe.skipIf(!rootOnly() || !hasKubectl)("kubectl exec, attach and logs", () 
   });
 
   it("kubectl attach follows the container's output; attach -i is refused (containers start with stdin closed)", () => {
-    const r = spawnSync(KUBECTL, args(["attach", "ticker"]), { encoding: "utf8", timeout: 3_500, env });
+    const r = k.run(["attach", "ticker"], { timeoutMs: 3_500 });
     expect(r.stdout).toMatch(/^(line \d+\n)+$/);
     const i = kubectl(["attach", "-i", "ticker"], "");
     expect(i.stderr).toContain("Error from server (BadRequest): kemu cannot attach to the stdin of container main in pod ticker");
@@ -185,8 +177,7 @@ describe.skipIf(!rootOnly() || !hasKubectl)("kubectl exec, attach and logs", () 
   // kubectl's SPDY path (KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false, kubectl's cmdutil.RemoteCommandWebsockets
   // switch): POST …/exec with Upgrade: SPDY/3.1, one stream per channel (reference kubectl-api.md §6 "Fallback").
   describe("over SPDY/3.1 (KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false)", () => {
-    const spdyEnv = { ...env, KUBECTL_REMOTE_COMMAND_WEBSOCKETS: "false" };
-    const spdy = (a: string[], input?: string) => spawnSync(KUBECTL, args(a), { encoding: "utf8", timeout: 60_000, env: spdyEnv, input });
+    const spdy = (a: string[], input?: string) => k.run(a, { env: { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: "false" }, ...(input === undefined ? {} : { input }) });
 
     it("kubectl exec pod -- echo hi prints hi, through POST …/exec upgraded to SPDY/3.1", () => {
       const r = spdy(["exec", "ticker", "--", "echo", "hi"]);
