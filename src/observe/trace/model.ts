@@ -107,3 +107,16 @@ export interface TraceResult {
   detail?: string;
   elapsedMs: number;
 }
+
+/** What to trace: `kemu trace FROM TARGET`. */
+export interface TraceRequest {
+  /** a pod's name (in `namespace`), `ns/name`, or `outside` */
+  from: string;
+  /** URL (http://web/hostname), HOST:PORT, or SERVICE[:PORT] (a Service's name, its first port by default) */
+  target: string;
+  protocol?: TraceProtocol;
+  /** the namespace of `from` and of a bare Service name (default "default") */
+  namespace?: string;
+  /** how long the connection attempt may take (default 3 s) */
+  timeoutMs?: number;
+}
