@@ -4,6 +4,9 @@
 //
 //   kemu-probe [--netns PATH] [--timeout-ms N] PROTO:IP:PORT...
 //   kemu-probe --serve [--netns PATH] PROTO:PORT...
+//   kemu-probe --print-local-port ...  (also "local PROTO IP PORT LOCALPORT" per
+//                                       target as soon as it is sent: kemu trace
+//                                       follows that source port in the kernel)
 //
 // Probe mode prints one line per target, in the order given:
 //   tcp 10.244.1.5 80 ok
@@ -58,6 +61,8 @@ static const char *proto_names[] = {"tcp", "udp", "sctp"};
 static const char REQUEST[] = "hostname\n";
 
 enum state { S_CONNECTING, S_AWAIT_REPLY, S_DONE };
+
+static int print_local_port;
 
 struct probe {
   enum proto proto;
@@ -200,6 +205,15 @@ static void start(struct probe *p, int ep) {
   if (connect(fd, (struct sockaddr *)&p->addr, p->addrlen) < 0 && errno != EINPROGRESS) {
     fail_with(p, errno);
     return;
+  }
+  if (print_local_port) {
+    struct sockaddr_storage local;
+    socklen_t len = sizeof local;
+    if (getsockname(fd, (struct sockaddr *)&local, &len) == 0) {
+      int lport = local.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&local)->sin_port) : ntohs(((struct sockaddr_in6 *)&local)->sin6_port);
+      printf("local %s %s %d %d\n", proto_names[p->proto], p->ip, p->port, lport);
+      fflush(stdout);
+    }
   }
   // A UDP "connection" is only an address: the request goes out at once.
   if (p->proto == P_UDP) send_request(p, ep);
@@ -373,6 +387,8 @@ int main(int argc, char **argv) {
       char *end;
       timeout_ms = strtol(argv[++i], &end, 10);
       if (*end || timeout_ms < 1 || timeout_ms > 600000) usage_error("--timeout-ms: expected 1-600000, got %s", argv[i]);
+    } else if (!strcmp(a, "--print-local-port")) {
+      print_local_port = 1;
     } else if (!strcmp(a, "--serve")) {
       serve = 1;
     } else if (!strcmp(a, "--")) {
