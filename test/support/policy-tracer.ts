@@ -43,7 +43,8 @@ function runChain(table: PolicyTableState, name: string, pkt: TracedPacket, dept
   const chain = table.chains.get(name);
   if (!chain) throw new Error(`jump to missing chain ${name}`);
   for (const rule of chain.rules) {
-    const body = rule.replace(/ comment ".*"$/, "");
+    // `log prefix "…" group N` is a statement before the drop (for kemu flows), not a match.
+    const body = rule.replace(/ comment ".*"$/, "").replace(/\s*\blog prefix "[^"]*" group \d+/, "");
     const m = /^(.*?)\s*\b(return|drop|goto (\S+))$/.exec(body);
     if (!m) throw new Error(`tracer: no verdict in rule: ${rule}`);
     if (!matches(table, m[1]!.trim(), pkt)) continue;

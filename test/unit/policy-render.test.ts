@@ -95,12 +95,12 @@ table inet kemu-policy {
     ct state invalid drop
     ip saddr @pods-ccb2e4be23 meta l4proto tcp th dport 80 return comment "netpol x/allow-y ingress[0]"
     ip saddr 10.0.0.0/8 ip saddr != { 10.244.2.0/24 } meta l4proto udp th dport 80-81 return comment "netpol x/allow-y ingress[1]"
-    drop comment "isolated by NetworkPolicy x/allow-y"
+    log prefix "kemu-drop ingress np x/allow-y" group 1313 drop comment "isolated by NetworkPolicy x/allow-y"
   }
   chain pod-egress-x/a {
     ct state invalid drop
     ip daddr . meta l4proto . th dport @ports-2cecbb5615 return comment "netpol x/allow-y egress[0]"
-    drop comment "isolated by NetworkPolicy x/allow-y"
+    log prefix "kemu-drop egress np x/allow-y" group 1313 drop comment "isolated by NetworkPolicy x/allow-y"
   }
   chain forward {
     type filter hook forward priority filter; policy accept;
@@ -156,12 +156,12 @@ delete set inet kemu-policy ports-2cecbb5615
     expect(node1.chains.get("pod-ingress-x/a")!.rules).toEqual([
       "ct state invalid drop",
       'ip saddr @pods-cb1d8f5f1d goto pod-ingress-x/a-tiers comment "cnp Admin pass-x ingress[0] from-x"',
-      'ip saddr 0.0.0.0/0 meta l4proto tcp th dport 81 drop comment "cnp Admin pass-x ingress[1]"',
+      'ip saddr 0.0.0.0/0 meta l4proto tcp th dport 81 log prefix "kemu-drop ingress cnp pass-x 1" group 1313 drop comment "cnp Admin pass-x ingress[1]"',
       "goto pod-ingress-x/a-tiers",
     ]);
     // x/a is isolated by a NetworkPolicy: Baseline never applies to it.
-    expect(node1.chains.get("pod-ingress-x/a-tiers")!.rules.at(-1)).toBe('drop comment "isolated by NetworkPolicy x/allow-y"');
-    expect(node1.chains.get("pod-ingress-y/a-tiers")!.rules).toEqual(['ip saddr @pods-a3be40c910 drop comment "cnp Baseline baseline-deny ingress[0]"']);
+    expect(node1.chains.get("pod-ingress-x/a-tiers")!.rules.at(-1)).toBe('log prefix "kemu-drop ingress np x/allow-y" group 1313 drop comment "isolated by NetworkPolicy x/allow-y"');
+    expect(node1.chains.get("pod-ingress-y/a-tiers")!.rules).toEqual(['ip saddr @pods-a3be40c910 log prefix "kemu-drop ingress cnp baseline-deny 0" group 1313 drop comment "cnp Baseline baseline-deny ingress[0]"']);
   });
 });
 

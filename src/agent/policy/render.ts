@@ -55,6 +55,40 @@ export interface LocalPod {
   veth: string;
 }
 
+/**
+ * Drops are logged before they happen, so `kemu flows` can show them (a
+ * packet dropped in forward never confirms its conntrack entry, so conntrack
+ * alone cannot): to this NFLOG group, with a prefix naming the cause —
+ * `kemu-drop ingress np x/deny-all` (isolated by NetworkPolicies, the rest
+ * counted as `+N` when they do not fit), `kemu-drop egress cnp NAME 3` (a
+ * ClusterNetworkPolicy's Deny rule 3). With nobody listening on the group the
+ * kernel discards the message. `ct state invalid` drops are not logged (stray
+ * segments after a close are noise, not policy).
+ */
+export const DROP_LOG_GROUP = 1313;
+export const DROP_LOG_PREFIX = "kemu-drop";
+/** the kernel's NF_LOG_PREFIXLEN is 128 bytes with the terminating NUL */
+const MAX_PREFIX = 127;
+
+/** The `log … drop` verdict for a drop with this cause (the words after the marker and direction). */
+export function loggedDrop(direction: Direction, cause: string[]): string {
+  return `log prefix ${quote(dropLogPrefix(direction, cause))} group ${DROP_LOG_GROUP} drop`;
+}
+
+/** `kemu-drop ingress np a/b c/d`; words that do not fit are left out and counted (`+2`). */
+export function dropLogPrefix(direction: Direction, cause: string[]): string {
+  const [kind, ...names] = cause;
+  let text = `${DROP_LOG_PREFIX} ${direction} ${kind ?? ""}`.trimEnd();
+  for (let i = 0; i < names.length; i++) {
+    const next = `${text} ${names[i]}`;
+    const left = names.length - i - 1;
+    const room = left > 0 ? MAX_PREFIX - ` +${left}`.length : MAX_PREFIX;
+    if (Buffer.byteLength(next) > room) return `${text} +${names.length - i}`;
+    text = next;
+  }
+  return text;
+}
+
 export function emptyTableState(): PolicyTableState {
   return { sets: new Map(), chains: new Map(), dispatch: { ingress: new Map(), egress: new Map() } };
 }
@@ -88,7 +122,7 @@ class Renderer {
     const rules: string[] = ["ct state invalid drop"];
     if (admin.length > 0) {
       const tail = podTailChainName(direction, pod.key);
-      for (const p of admin) for (const rule of p[direction]!) rules.push(...this.ruleLines(pod, direction, p, rule, actionVerdict(rule, `goto ${tail}`)));
+      for (const p of admin) for (const rule of p[direction]!) rules.push(...this.ruleLines(pod, direction, p, rule, actionVerdict(direction, p, rule, `goto ${tail}`)));
       rules.push(`goto ${tail}`);
       this.state.chains.set(tail, { name: tail, rules: rest });
     } else {
@@ -104,11 +138,11 @@ class Renderer {
     const lines: string[] = [];
     if (isolating.length > 0) {
       for (const p of isolating) for (const rule of p[direction]!) lines.push(...this.ruleLines(pod, direction, p, rule, "return"));
-      lines.push(`drop comment ${quote(commentText(`isolated by NetworkPolicy ${isolating.map((p) => p.id).join(", ")}`))}`);
+      lines.push(`${loggedDrop(direction, ["np", ...isolating.map((p) => p.id)])} comment ${quote(commentText(`isolated by NetworkPolicy ${isolating.map((p) => p.id).join(", ")}`))}`);
       return lines;
     }
     for (const p of applicable.filter((q) => q.tier === "Baseline")) {
-      for (const rule of p[direction]!) lines.push(...this.ruleLines(pod, direction, p, rule, actionVerdict(rule, "return")));
+      for (const rule of p[direction]!) lines.push(...this.ruleLines(pod, direction, p, rule, actionVerdict(direction, p, rule, "return")));
     }
     return lines;
   }
@@ -174,8 +208,8 @@ class Renderer {
   }
 }
 
-function actionVerdict(rule: PolicyRule, pass: string): string {
-  return rule.action === "Accept" ? "return" : rule.action === "Deny" ? "drop" : pass;
+function actionVerdict(direction: Direction, p: CompiledPolicy, rule: PolicyRule, pass: string): string {
+  return rule.action === "Accept" ? "return" : rule.action === "Deny" ? loggedDrop(direction, ["cnp", p.id, String(rule.index)]) : pass;
 }
 
 /** `ip saddr 10.0.0.0/8 ip saddr != { 10.1.0.0/16 }`; IPv6 blocks get `ip6` (they never match kemu's IPv4 pods). */
