@@ -74,6 +74,13 @@ export class DnsHandler {
       return;
     }
     this.metrics.request(tcp, ipv6, q.qtype);
+    const started = performance.now();
+    const qtype = q.qtype;
+    const answered = reply;
+    reply = (response) => {
+      this.metrics.duration(qtype, (performance.now() - started) / 1000);
+      answered(response);
+    };
     try {
       if (q.edns && q.ednsVersion > 0) return this.fail(msg, q, RCODE.BADVERS, tcp, reply);
       if (q.qclass !== CLASS_IN) return this.fail(msg, q, RCODE.REFUSED, tcp, reply);

@@ -3,6 +3,7 @@
 // snapshot is plain data: worker processes send theirs to the primary, which
 // sums them into one exposition (text format 0.0.4).
 import { TYPE, rcodeName } from "./rr.js";
+import { escapeLabelValue as escapeLabel, histogramLines } from "../observe/metrics/exposition.js";
 
 /** The qtypes CoreDNS reports by name; every other one is "other". */
 const TYPE_LABELS = ["A", "AAAA", "NS", "CNAME", "SOA", "PTR", "MX", "TXT", "SRV", "ANY", "AXFR", "IXFR", "HTTPS", "DS", "DNSKEY", "RRSIG", "NSEC", "NSEC3", "other"];
@@ -20,6 +21,10 @@ const TIME_BUCKETS = Array.from({ length: 16 }, (_, i) => 0.00025 * 2 ** i);
 
 export interface MetricsSnapshot {
   requests: number[];
+  /** coredns_dns_request_duration_seconds: [type][bucket] per-bucket counts, and by [type] the sums and counts */
+  durationCounts: number[];
+  durationSums: number[];
+  durationTotals: number[];
   responses: number[];
   panics: number;
   cacheHits: { success: number; denial: number };
@@ -33,6 +38,9 @@ export interface MetricsSnapshot {
 export class Metrics {
   /** [proto udp=0/tcp=1][family v4=0/v6=1][type] */
   private readonly requests = new Float64Array(2 * 2 * TYPE_LABELS.length);
+  private readonly durationCounts = new Float64Array(TYPE_LABELS.length * TIME_BUCKETS.length);
+  private readonly durationSums = new Float64Array(TYPE_LABELS.length);
+  private readonly durationTotals = new Float64Array(TYPE_LABELS.length);
   /** [rcode][plugin] */
   private readonly responses = new Float64Array(RCODES * PLUGIN_LABELS.length);
   panics = 0;
@@ -46,6 +54,16 @@ export class Metrics {
   request(tcp: boolean, ipv6: boolean, qtype: number): void {
     const t = TYPE_INDEX.get(qtype) ?? OTHER;
     this.requests[((tcp ? 2 : 0) + (ipv6 ? 1 : 0)) * TYPE_LABELS.length + t]!++;
+  }
+
+  /** How long one request took, from its arrival to its reply (CoreDNS's plugin/metrics measures the same span). */
+  duration(qtype: number, seconds: number): void {
+    const t = TYPE_INDEX.get(qtype) ?? OTHER;
+    let b = 0;
+    while (b < TIME_BUCKETS.length && seconds > TIME_BUCKETS[b]!) b++;
+    if (b < TIME_BUCKETS.length) this.durationCounts[t * TIME_BUCKETS.length + b]!++;
+    this.durationSums[t]! += seconds;
+    this.durationTotals[t]!++;
   }
 
   response(rcode: number, plugin: PluginId): void {
@@ -64,6 +82,9 @@ export class Metrics {
   snapshot(): MetricsSnapshot {
     return {
       requests: [...this.requests],
+      durationCounts: [...this.durationCounts],
+      durationSums: [...this.durationSums],
+      durationTotals: [...this.durationTotals],
       responses: [...this.responses],
       panics: this.panics,
       cacheHits: { ...this.cacheHits },
@@ -102,6 +123,17 @@ export function renderMetrics(snapshots: MetricsSnapshot[], info: ExpositionInfo
     }
   }
 
+  // CoreDNS before views (1.10) labels it server, zone and type, as coredns_dns_requests_total here.
+  head("coredns_dns_request_duration_seconds", "histogram", "Histogram of the time (in seconds) each request took per zone.");
+  for (let t = 0; t < TYPE_LABELS.length; t++) {
+    const count = sum((s) => s.durationTotals[t] ?? 0);
+    if (count === 0) continue;
+    let running = 0;
+    const cumulative = TIME_BUCKETS.map((_, b) => (running += sum((s) => s.durationCounts[t * TIME_BUCKETS.length + b] ?? 0)));
+    const labels = `{server="${server}",type="${TYPE_LABELS[t]}",zone="."}`;
+    lines.push(...histogramLines("coredns_dns_request_duration_seconds", labels, TIME_BUCKETS, cumulative, sum((s) => s.durationSums[t] ?? 0), count));
+  }
+
   head("coredns_dns_responses_total", "counter", "Counter of response status codes.");
   for (let r = 0; r < RCODES; r++) {
     for (let p = 0; p < PLUGIN_LABELS.length; p++) {
@@ -138,14 +170,7 @@ export function renderMetrics(snapshots: MetricsSnapshot[], info: ExpositionInfo
   for (const [k, h] of [...proxy].sort(([a], [b]) => a.localeCompare(b))) {
     const [to, rcode] = k.split("|") as [string, string];
     const labels = `proxy_name="forward",rcode="${escapeLabel(rcode)}",to="${escapeLabel(to)}"`;
-    TIME_BUCKETS.forEach((le, i) => lines.push(`coredns_proxy_request_duration_seconds_bucket{${labels},le="${le}"} ${h.buckets[i]}`));
-    lines.push(`coredns_proxy_request_duration_seconds_bucket{${labels},le="+Inf"} ${h.count}`);
-    lines.push(`coredns_proxy_request_duration_seconds_sum{${labels}} ${h.sum}`);
-    lines.push(`coredns_proxy_request_duration_seconds_count{${labels}} ${h.count}`);
+    lines.push(...histogramLines("coredns_proxy_request_duration_seconds", `{${labels}}`, TIME_BUCKETS, h.buckets, h.sum, h.count));
   }
   return lines.join("\n") + "\n";
-}
-
-function escapeLabel(v: string): string {
-  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 }
