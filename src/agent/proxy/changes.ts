@@ -8,6 +8,7 @@
 import { Informer, type ListWatchSource } from "../../api/informer.js";
 import { resourceByKind } from "../../api/resources.js";
 import type { EndpointSlice, Service, Stored } from "../../api/types.js";
+import { triggerTimeOf } from "./metrics.js";
 import { endpointsOf, servicePortKey, servicePortsOf, type EndpointInfo, type ServicePortInfo } from "./model.js";
 
 export interface ServiceEntry {
@@ -38,6 +39,13 @@ function objectKey(obj: { metadata?: { namespace?: string; name?: string } }): s
   return `${obj.metadata?.namespace}/${obj.metadata?.name}`;
 }
 
+/** What the proxy's metrics hear of each change (kubeproxy_sync_proxy_rules_*_changes_total). */
+export interface ChangeHooks {
+  serviceChanged(serviceKey: string): void;
+  /** triggeredAt: the slice's last-change-trigger-time annotation (ms), when it has one */
+  endpointsChanged(serviceKey: string, triggeredAt: number | undefined): void;
+}
+
 export class ChangeTracker {
   private readonly services: Informer<Service>;
   private readonly slices: Informer<EndpointSlice>;
@@ -61,6 +69,7 @@ export class ChangeTracker {
     api: ListWatchSource,
     private readonly nodeName: string,
     onChange: () => void,
+    hooks?: ChangeHooks,
   ) {
     this.services = new Informer<Service>(api, resourceByKind("Service")!);
     this.slices = new Informer<EndpointSlice>(api, resourceByKind("EndpointSlice")!);
@@ -70,10 +79,13 @@ export class ChangeTracker {
     // below stays consistent with the cache without rebuilding it.
     this.services.on((_, svc) => {
       this.dirty.add(objectKey(svc));
+      hooks?.serviceChanged(objectKey(svc));
       onChange();
     });
     this.slices.on((type, slice) => {
       this.indexSlice(objectKey(slice), type === "DELETED" ? undefined : slice);
+      const svcKey = serviceKeyOfSlice(slice);
+      if (svcKey !== undefined) hooks?.endpointsChanged(svcKey, triggerTimeOf(slice.metadata?.annotations));
       onChange();
     });
   }

@@ -14,6 +14,7 @@ import { jumpSourceChains, missingJumps, type JumpChain } from "./iptables/jumps
 import { parseIptablesSave, type SavedState } from "./iptables/save.js";
 import { planSync, type WrittenState } from "./iptables/sync-plan.js";
 import { renderSyncRestore } from "./iptables/transaction.js";
+import { ProxyMetrics, countRestoreRules } from "./metrics.js";
 
 export interface ProxyConfig {
   nodeName: string;
@@ -35,6 +36,8 @@ export interface SyncStats {
   services: number;
   /** service ports whose own chains were written */
   rewritten: number;
+  /** rules the restore wrote (-A/-I lines), by table */
+  rulesWritten: Map<string, number>;
 }
 
 /** Loads one iptables-restore program in this process's network namespace. */
@@ -79,6 +82,8 @@ export class IptablesSyncer {
   lastStats?: SyncStats;
   /** how long the last full sync took (0 before the first) */
   lastFullSyncMs = 0;
+  /** iptables-restore calls that failed (kubeproxy_sync_proxy_rules_iptables_restore_failures_total) */
+  restoreFailures = 0;
 
   constructor(private readonly config: Pick<ProxyConfig, "nodeName" | "nodeIPs" | "clusterCIDR" | "masqueradeAll" | "nodePortAddresses" | "localAddresses">) {}
 
@@ -113,6 +118,7 @@ export class IptablesSyncer {
         // Some transactions of the restore may have been applied: start over from what the kernel has.
         this.needFull = true;
         this.listChains = true;
+        this.restoreFailures++;
         throw err;
       }
     }
@@ -124,7 +130,7 @@ export class IptablesSyncer {
     this.udp = udp;
     const durationMs = performance.now() - t0;
     if (plan.full) this.lastFullSyncMs = durationMs;
-    this.lastStats = { full: plan.full, durationMs, restoreBytes: text.length, services: state.services.length, rewritten: plan.rewrite.length };
+    this.lastStats = { full: plan.full, durationMs, restoreBytes: text.length, services: state.services.length, rewritten: plan.rewrite.length, rulesWritten: countRestoreRules(text) };
     return this.lastStats;
   }
 }
@@ -140,10 +146,19 @@ export class IptablesProxier {
   constructor(
     api: ApiClient,
     private readonly config: ProxyConfig,
+    private readonly metrics = new ProxyMetrics("iptables"),
   ) {
     this.syncer = new IptablesSyncer(config);
     this.runner = new BoundedFrequencyRunner(() => this.sync(), config.minSyncPeriodMs, config.syncPeriodMs);
-    this.tracker = new ChangeTracker(api, config.nodeName, () => this.runner.run());
+    this.tracker = new ChangeTracker(
+      api,
+      config.nodeName,
+      () => {
+        metrics.queued();
+        this.runner.run();
+      },
+      metrics,
+    );
   }
 
   async start(): Promise<void> {
@@ -177,8 +192,17 @@ export class IptablesProxier {
   }
 
   private async sync(): Promise<void> {
+    const programmed = this.metrics.takePending();
     const state = this.tracker.snapshot();
-    const stats = await this.syncer.sync(state);
+    const failuresBefore = this.syncer.restoreFailures;
+    let stats: SyncStats;
+    try {
+      stats = await this.syncer.sync(state);
+    } catch (err) {
+      this.metrics.syncFailed(programmed, this.syncer.restoreFailures > failuresBefore);
+      throw err;
+    }
+    this.metrics.synced({ seconds: stats.durationMs / 1000, full: stats.full, programmed, rulesWritten: stats.rulesWritten });
     if (stats.full) this.lastFullSyncAt = Date.now();
     this.health.update(healthTargets(state.services));
     this.health.lastSync = Date.now();

@@ -3,6 +3,8 @@ import type { ApiClient } from "../../api/client.js";
 import type { ProxyMode } from "../config.js";
 import { IptablesProxier } from "./iptables-proxier.js";
 import { UserspaceMode } from "./userspace-mode.js";
+import { ProxyMetrics, serveProxyMetrics } from "./metrics.js";
+import { run } from "../../linux/exec.js";
 
 export interface RunningProxy {
   stop(): Promise<void>;
@@ -26,13 +28,18 @@ export const SYNC_PERIOD_MS = 30_000;
 
 export async function startProxy(api: ApiClient, mode: ProxyMode, s: NodeProxySettings): Promise<RunningProxy> {
   if (mode === "userspace") {
-    const proxy = new UserspaceMode(api, { ...s, minSyncPeriodMs: MIN_SYNC_PERIOD_MS, syncPeriodMs: SYNC_PERIOD_MS });
+    const metrics = new ProxyMetrics("userspace");
+    const proxy = new UserspaceMode(api, { ...s, minSyncPeriodMs: MIN_SYNC_PERIOD_MS, syncPeriodMs: SYNC_PERIOD_MS }, metrics);
     await proxy.start();
-    return { stop: async () => proxy.stop() };
+    const server = serveProxyMetrics(metrics);
+    return { stop: async () => (server.close(), proxy.stop()) };
   }
   // The node's own addresses: eth0 on the underlay, cni0 (the pods' gateway), loopback.
   const localAddresses = [...s.nodeIPs, s.gatewayIP, "127.0.0.1"];
-  const proxy = new IptablesProxier(api, { ...s, localAddresses, minSyncPeriodMs: MIN_SYNC_PERIOD_MS, syncPeriodMs: SYNC_PERIOD_MS });
+  const metrics = new ProxyMetrics("iptables");
+  const proxy = new IptablesProxier(api, { ...s, localAddresses, minSyncPeriodMs: MIN_SYNC_PERIOD_MS, syncPeriodMs: SYNC_PERIOD_MS }, metrics);
   await proxy.start();
-  return { stop: async () => proxy.stop() };
+  // The rules kube-proxy owns are counted from the kernel when scraped (one iptables-save), not on every sync.
+  const server = serveProxyMetrics(metrics, async () => metrics.setRulesTotal(await run("iptables-save", ["-t", "filter"]) + (await run("iptables-save", ["-t", "nat"]))));
+  return { stop: async () => (server.close(), proxy.stop()) };
 }

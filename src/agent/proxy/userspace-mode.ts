@@ -8,6 +8,7 @@ import { ChangeTracker } from "./changes.js";
 import { BoundedFrequencyRunner } from "./runner.js";
 import { iptablesRestore } from "./iptables-proxier.js";
 import { UserspaceProxier, portalJumpRules } from "./userspace/proxier.js";
+import { ProxyMetrics } from "./metrics.js";
 
 export interface UserspaceConfig {
   nodeName: string;
@@ -22,10 +23,22 @@ export class UserspaceMode {
   private readonly runner: BoundedFrequencyRunner;
   private readonly proxier: UserspaceProxier;
 
-  constructor(api: ApiClient, config: UserspaceConfig) {
+  constructor(
+    api: ApiClient,
+    config: UserspaceConfig,
+    private readonly metrics = new ProxyMetrics("userspace"),
+  ) {
     this.proxier = new UserspaceProxier({ nodeIP: config.nodeIPs[0]!, gatewayIP: config.gatewayIP });
     this.runner = new BoundedFrequencyRunner(() => this.sync(), config.minSyncPeriodMs, config.syncPeriodMs);
-    this.tracker = new ChangeTracker(api, config.nodeName, () => this.runner.run());
+    this.tracker = new ChangeTracker(
+      api,
+      config.nodeName,
+      () => {
+        metrics.queued();
+        this.runner.run();
+      },
+      metrics,
+    );
   }
 
   async start(): Promise<void> {
@@ -43,8 +56,16 @@ export class UserspaceMode {
   }
 
   private async sync(): Promise<void> {
+    const programmed = this.metrics.takePending();
+    const started = performance.now();
     const { services } = this.tracker.snapshot();
-    await this.proxier.update(services);
-    await iptablesRestore(this.proxier.portalRules());
+    try {
+      await this.proxier.update(services);
+      await iptablesRestore(this.proxier.portalRules());
+    } catch (err) {
+      this.metrics.syncFailed(programmed, false);
+      throw err;
+    }
+    this.metrics.synced({ seconds: (performance.now() - started) / 1000, full: true, programmed });
   }
 }
