@@ -14,6 +14,8 @@ import { registerRolloutCommands } from "./commands/rollout.js";
 import { registerIptablesCommand, registerNftCommand } from "./commands/iptables.js";
 import { registerProbeCommand } from "./commands/probe.js";
 import { registerPortForwardCommand } from "./commands/port-forward.js";
+import { registerDashboardCommand } from "./commands/dashboard.js";
+import { registerTraceCommand } from "./commands/trace.js";
 import { fail } from "./output.js";
 
 // `kemu get pods | head`: a reader that went away ends the command quietly, as a pipe should.
@@ -41,7 +43,9 @@ registerRolloutCommands(program);
 registerIptablesCommand(program);
 registerProbeCommand(program);
 registerPortForwardCommand(program);
+registerTraceCommand(program);
 registerNftCommand(program);
+registerDashboardCommand(program);
 registerDoctor(program);
 
 // Internal entry points: the daemon and the node agents are this same program.
