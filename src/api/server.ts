@@ -20,6 +20,7 @@ import { managerFromUserAgent } from "./managedfields/managed-fields.js";
 import { duplicateFields } from "./duplicate-fields.js";
 import { refuseUpgrade } from "./stream/refuse.js";
 import { createReview, reviewAt } from "./authorization.js";
+import { ApiMetrics } from "./metrics.js";
 
 /** Extra routes the daemon adds (pod logs, kemu's own control endpoints). */
 export interface ExtraRoutes {
@@ -80,6 +81,8 @@ export class RestServer {
   /** Public so that the HTTPS endpoint (https.ts) hands its authenticated requests and upgrades to it. */
   readonly server: http.Server;
   private readonly openWatches = new Set<http.ServerResponse>();
+  /** apiserver_request_total and …_duration_seconds, served on /metrics (here and, authenticated, over HTTPS) */
+  readonly metrics = new ApiMetrics();
 
   private readonly bookmarkIntervalMs: number;
 
@@ -90,6 +93,7 @@ export class RestServer {
   ) {
     this.bookmarkIntervalMs = options.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS;
     this.server = http.createServer((req, res) => {
+      this.metrics.track(req, res);
       this.handle(req, res).catch((err: unknown) => sendError(req, res, err));
     });
     this.server.keepAliveTimeout = 60_000;
@@ -131,6 +135,7 @@ export class RestServer {
     const body = raw === undefined ? undefined : decodeBody(raw, req.headers["content-type"], method);
 
     if (url.pathname === "/healthz" || url.pathname === "/readyz" || url.pathname === "/livez") return sendText(res, 200, "ok");
+    if (url.pathname === "/metrics" && method === "GET") return sendText(res, 200, this.metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
     if (url.pathname === "/version") return sendJson(res, 200, { major: "1", minor: "32", gitVersion: "v1.32.0-kemu", gitCommit: "", gitTreeState: "clean", buildDate: "1970-01-01T00:00:00Z", goVersion: process.version, compiler: "gc", platform: "linux/amd64" });
     if (url.pathname === APPLY_PATH) {
       if (method !== "POST") throw new ApiError("MethodNotAllowed", `${method} is not supported on ${APPLY_PATH}`);
@@ -385,8 +390,8 @@ export function sendJson(res: http.ServerResponse, code: number, value: unknown,
   res.end(text);
 }
 
-function sendText(res: http.ServerResponse, code: number, text: string): void {
-  res.writeHead(code, { "Content-Type": "text/plain", "Content-Length": Buffer.byteLength(text) });
+function sendText(res: http.ServerResponse, code: number, text: string, contentType = "text/plain"): void {
+  res.writeHead(code, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(text) });
   res.end(text);
 }
 
