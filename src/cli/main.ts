@@ -15,6 +15,7 @@ import { registerIptablesCommand, registerNftCommand } from "./commands/iptables
 import { registerProbeCommand } from "./commands/probe.js";
 import { registerPortForwardCommand } from "./commands/port-forward.js";
 import { registerDashboardCommand } from "./commands/dashboard.js";
+import { registerTraceCommand } from "./commands/trace.js";
 import { fail } from "./output.js";
 
 // `kemu get pods | head`: a reader that went away ends the command quietly, as a pipe should.
@@ -42,6 +43,7 @@ registerRolloutCommands(program);
 registerIptablesCommand(program);
 registerProbeCommand(program);
 registerPortForwardCommand(program);
+registerTraceCommand(program);
 registerNftCommand(program);
 registerDashboardCommand(program);
 registerDoctor(program);

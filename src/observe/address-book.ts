@@ -69,6 +69,16 @@ export class AddressBook {
     return this.byIP.get(canonical(ip));
   }
 
+  /** Every address that belongs to a node (its node IP and its pods' gateway). */
+  hostAddresses(): string[] {
+    return [...this.byIP.entries()].filter(([, n]) => n.kind === "node").map(([ip]) => ip);
+  }
+
+  /** A node's own address (the first InternalIP). */
+  hostAddress(node: string): string | undefined {
+    return [...this.byIP.entries()].find(([, n]) => n.kind === "node" && n.name === node && n.role === "node IP")?.[0];
+  }
+
   /** The pods running on a node with hostNetwork (they answer on the node's address). */
   hostNetworkPods(node: string): string[] {
     return this.pods.filter((p) => p.spec?.hostNetwork && p.spec.nodeName === node).map((p) => `${p.metadata?.namespace ?? "default"}/${p.metadata?.name ?? ""}`);

@@ -39,6 +39,8 @@ export interface PacketHeader {
   oif?: string;
   /** TCP flags as the kernel printed them (SYN, SYN ACK, RST ACK…) */
   flags?: string;
+  /** the IP header's identification: the same packet keeps it from namespace to namespace */
+  ipId?: number;
 }
 
 /** A packet's pass through one namespace (node or outside host). */
