@@ -3,17 +3,19 @@
 // and the data plane serving HTTP and HTTPS, in --workers processes that
 // share the listening sockets (node:cluster), so the router uses every core.
 // Health for the kubelet's probes on --health-port (/healthz, as
-// ingress-nginx's 10254).
-import cluster from "node:cluster";
+// ingress-nginx's 10254), and /metrics there (the workers' counts, summed).
+import cluster, { type Worker } from "node:cluster";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { IngressController } from "./controller.js";
+import { renderFamilies, type FamilySnapshot } from "../observe/metrics/exposition.js";
+import { mergeSnapshots } from "../observe/metrics/registry.js";
 
 export const USAGE = `Usage: kemu-ingress-router --api-socket PATH [flags]
 
@@ -23,7 +25,7 @@ kemu.dev/ingress-router, and k8s.io/ingress-nginx's) from one route table.
   --api-socket PATH        the kemu API's unix socket (required)
   --http-port N            plain HTTP (80)
   --https-port N           HTTPS with SNI (443)
-  --health-port N          GET /healthz (10254)
+  --health-port N          GET /healthz and /metrics (10254)
   --publish-service NS/N   the Service whose LoadBalancer address goes into each Ingress's status
   --workers N              serving processes (2)
   --help                   this text
@@ -99,7 +101,18 @@ function fakeCertificate(): SecureContext {
 
 /** One serving process: controller + router (loaded here, so the supervising primary stays small). */
 export async function serve(cmd: RouterCommand): Promise<void> {
-  const [{ ApiClient }, { IngressController }, { IngressRouter }] = await Promise.all([import("../api/client.js"), import("./controller.js"), import("./proxy/router.js")]);
+  const [{ ApiClient }, { IngressController }, { IngressRouter }, { RouterMetrics }] = await Promise.all([
+    import("../api/client.js"),
+    import("./controller.js"),
+    import("./proxy/router.js"),
+    import("./metrics.js"),
+  ]);
+  // The pod's name is its hostname (the sandbox sets it), as ingress-nginx's controller_pod.
+  const metrics = new RouterMetrics({ namespace: process.env.POD_NAMESPACE ?? "kemu-system", pod: process.env.POD_NAME ?? hostname() });
+  // The primary asks each worker for its counts when /metrics is scraped.
+  process.on("message", (m: unknown) => {
+    if (isMetricsAsk(m)) process.send?.({ kemuRouter: "metrics", id: m.id, snapshot: metrics.registry.snapshot() } satisfies RouterIpc);
+  });
   const api = new ApiClient(cmd.apiSocket);
   let controller: IngressController | undefined;
   // One secret for every worker (from the primary): a sticky cookie issued by one is valid in the other.
@@ -110,6 +123,7 @@ export async function serve(cmd: RouterCommand): Promise<void> {
     http: { host: "0.0.0.0", port: cmd.httpPort },
     https: { host: "0.0.0.0", port: cmd.httpsPort, certificates: (name, gateway) => controller!.certificate(name, gateway), defaultCertificate: fakeCertificate() },
     onListenError: (server, err) => console.error(`ingress-router: ${server.source}: cannot listen on port ${server.port}: ${err.message}`),
+    onRequest: (req, res, routeOf) => metrics.track(req, res, routeOf),
   });
   // One worker writes statuses and Gateway Services (the primary names it), so two never race.
   const writer = process.env.KEMU_ROUTER_WRITER === "1";
@@ -144,8 +158,9 @@ export async function runIngressRouter(argv: string[]): Promise<void> {
     const isWriter = writer === undefined;
     const w = cluster.fork({ KEMU_AFFINITY_SECRET: affinitySecret, KEMU_ROUTER_WRITER: isWriter ? "1" : "0" });
     if (isWriter) writer = w.id;
-    w.on("message", (m) => {
+    w.on("message", (m: unknown) => {
       if (m === "ready") live.add(w.id);
+      else if (isMetricsReply(m)) metricsWaiters.get(m.id)?.(m.snapshot);
     });
     w.on("exit", (code, signal) => {
       live.delete(w.id);
@@ -157,8 +172,34 @@ export async function runIngressRouter(argv: string[]): Promise<void> {
     });
   };
   let stopping = false;
+  // /metrics: every worker's counts, summed (as ingress-nginx's one controller process reports them).
+  const metricsWaiters = new Map<number, (s: FamilySnapshot[]) => void>();
+  let nextAsk = 0;
+  const gather = (): Promise<FamilySnapshot[][]> => {
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && w.isConnected() && live.has(w.id));
+    if (workers.length === 0) return Promise.resolve([]);
+    const id = ++nextAsk;
+    return new Promise((resolve) => {
+      const got: FamilySnapshot[][] = [];
+      const done = () => {
+        clearTimeout(timer);
+        metricsWaiters.delete(id);
+        resolve(got);
+      };
+      const timer = setTimeout(done, 1000);
+      metricsWaiters.set(id, (s) => {
+        got.push(s);
+        if (got.length === workers.length) done();
+      });
+      for (const w of workers) w.send({ kemuRouter: "metrics?", id } satisfies RouterIpc);
+    });
+  };
   for (let i = 0; i < cmd.workers; i++) fork();
   const health = http.createServer((req, res) => {
+    if (req.url === "/metrics") {
+      void gather().then((snapshots) => res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(renderFamilies(mergeSnapshots(snapshots))));
+      return;
+    }
     const ok = req.url === "/healthz" && live.size > 0;
     res.writeHead(ok ? 200 : req.url === "/healthz" ? 503 : 404, { "content-type": "text/plain" }).end(ok ? "ok" : "");
   });
@@ -172,4 +213,15 @@ export async function runIngressRouter(argv: string[]): Promise<void> {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+}
+
+/** What the primary and its workers say about metrics. */
+type RouterIpc = { kemuRouter: "metrics?"; id: number } | { kemuRouter: "metrics"; id: number; snapshot: FamilySnapshot[] };
+
+function isMetricsAsk(m: unknown): m is Extract<RouterIpc, { kemuRouter: "metrics?" }> {
+  return typeof m === "object" && m !== null && (m as { kemuRouter?: unknown }).kemuRouter === "metrics?";
+}
+
+function isMetricsReply(m: unknown): m is Extract<RouterIpc, { kemuRouter: "metrics" }> {
+  return typeof m === "object" && m !== null && (m as { kemuRouter?: unknown }).kemuRouter === "metrics";
 }

@@ -47,6 +47,8 @@ export interface RouterOptions {
   onListenError?: (server: GatewayServer, err: Error) => void;
   /** the affinity cookie's HMAC key; routers sharing it (one per core) read each other's cookies. Default: random per router. */
   affinitySecret?: Buffer;
+  /** each request as it arrives, with a way to ask (once it is answered) which route it matched (metrics) */
+  onRequest?: (req: http.IncomingMessage, res: http.ServerResponse, routeOf: (req: http.IncomingMessage) => Route | undefined) => void;
 }
 
 /** proxy-next-upstream-tries (ingress-nginx default 3). */
@@ -101,6 +103,9 @@ export class IngressRouter {
   private readonly affinity: AffinityKeys;
   private readonly ranges = new WeakMap<readonly string[], CIDR[]>();
   private readonly attempts = new WeakMap<http.IncomingMessage, Attempt>();
+  /** the route each request matched (only with options.onRequest) */
+  private readonly matched = new WeakMap<http.IncomingMessage, Route>();
+  private readonly routeOf = (req: http.IncomingMessage) => this.matched.get(req);
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: "lifo" });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxFreeSockets: 64, rejectUnauthorized: false });
   /** keep-alive connections for requests, per endpoint (websockets use the agents above, through http-proxy-3) */
@@ -262,6 +267,7 @@ export class IngressRouter {
     server.headersTimeout = 80_000;
     server.requestTimeout = 0;
     server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+      this.options.onRequest?.(req, res, this.routeOf);
       try {
         this.onRequest(req, res, served);
       } catch {
@@ -385,6 +391,7 @@ export class IngressRouter {
     const decision = listener.matcher().match(req.headers.host, req.url, req);
     if (decision.kind === "not-found") return sendStatus(res, 404);
     const route = decision.route;
+    if (this.options.onRequest) this.matched.set(req, route);
     const peer = peerAddress(req.socket.remoteAddress);
     const refused = this.refusal(req, route, listener, clientAddress(req.headers, peer, route.options.useForwardedHeaders));
     if (refused) return sendStatus(res, refused.status, refused);
