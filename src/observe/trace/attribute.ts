@@ -41,6 +41,9 @@ export function iptablesRuleObject(hit: RuleHit): ObjectRef | undefined {
       const dnat = /--to-destination (\S+)/.exec(hit.rule)?.[1];
       return service(servicePort(comment)!, dnat ? `endpoint ${dnat}` : "");
     }
+    // a Service port named inside a longer comment ("masquerade traffic for ns/name:port external destinations")
+    const inner = /(?:^|\s)([a-z0-9.-]+\/[a-z0-9.-]+:[a-z0-9-]*)(?:\s|$)/.exec(comment);
+    if (inner && servicePort(inner[1]!)) return service(servicePort(inner[1]!)!, comment.replace(inner[1]!, "").replace(/\s+/g, " ").trim());
     if (/^flanneld/.test(comment)) return { kind: "flannel", name: "flanneld", part: comment };
     if (/^kubernetes /.test(comment) || /^kube-proxy/.test(comment)) return { kind: "kube-proxy", name: "kube-proxy", part: comment };
     return { kind: "kemu", name: comment };

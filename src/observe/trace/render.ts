@@ -79,7 +79,7 @@ function resultLine(t: TraceResult): string {
     case "dns failed":
       return `no address: ${t.detail ?? "the name did not resolve"}`;
     default: {
-      const by = t.droppedBy ? `, ${t.droppedBy.verdict.startsWith("DROP") || t.droppedBy.kind === "policy" ? "dropped" : "stopped"} on ${t.droppedBy.host} by ${t.droppedBy.table} ${t.droppedBy.chain}${t.droppedBy.object ? ` [${objectLabel(t.droppedBy.object)}]` : ""}` : "";
+      const by = t.droppedBy ? `, ${/-j REJECT\b|\breject\b/.test(t.droppedBy.rule) ? "rejected" : "dropped"} on ${t.droppedBy.host} by ${t.droppedBy.table} ${t.droppedBy.chain}${t.droppedBy.object ? ` [${objectLabel(t.droppedBy.object)}]` : ""}` : "";
       return `${t.result}${by}${t.detail && !by ? ` (${t.detail})` : ""} (${took})`;
     }
   }

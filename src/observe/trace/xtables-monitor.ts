@@ -51,7 +51,8 @@ export function parsePacketLine(line: string): { family: number; id: string; pac
   const dport = fields.get("DPORT");
   // The monitor names TCP and UDP only by their ports (TCP by its flags too); ICMP by TYPE/CODE.
   let protocol = fields.get("PROTO")?.toLowerCase();
-  if (!protocol) protocol = flags.length > 0 ? "tcp" : fields.has("TYPE") ? "icmp" : sport !== undefined ? "udp" : "ip";
+  // A packet without ports or flags here is an ICMP message (the monitor prints no more of it): an error such as port unreachable.
+  if (!protocol) protocol = flags.length > 0 ? "tcp" : sport !== undefined ? "udp" : "icmp";
   const packet: PacketHeader = { src, dst, protocol };
   if (sport !== undefined) packet.sport = Number(sport);
   if (dport !== undefined) packet.dport = Number(dport);
