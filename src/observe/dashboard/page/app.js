@@ -201,8 +201,8 @@ function renderProbe(status, heatmap) {
   const grids = heatmap.grids.map((g) => {
     const size = Math.max(4, Math.min(14, Math.floor(560 / Math.max(1, g.cols.length))));
     const labels = size >= 10;
-    const left = labels ? 120 : 0;
-    const top = labels ? 90 : 0;
+    const left = labels ? 180 : 0;
+    const top = labels ? 110 : 0;
     const svg = el("svg", { width: left + g.cols.length * size + 2, height: top + g.rows.length * size + 2 });
     const name = (v) => (v === 1 ? "r1" : v === 0 ? "r0" : v === null ? "rnull" : "rnone");
     g.rows.forEach((row, i) => {
