@@ -13,9 +13,11 @@ import { registerDoctor } from "./commands/doctor.js";
 import { registerRolloutCommands } from "./commands/rollout.js";
 import { registerIptablesCommand, registerNftCommand } from "./commands/iptables.js";
 import { registerProbeCommand } from "./commands/probe.js";
+import { registerFlowsCommand } from "./commands/flows.js";
 import { registerPortForwardCommand } from "./commands/port-forward.js";
 import { registerDashboardCommand } from "./commands/dashboard.js";
 import { registerTraceCommand } from "./commands/trace.js";
+import { registerMetricsCommand } from "./commands/metrics.js";
 import { fail } from "./output.js";
 
 // `kemu get pods | head`: a reader that went away ends the command quietly, as a pipe should.
@@ -42,10 +44,12 @@ registerPodCommands(program);
 registerRolloutCommands(program);
 registerIptablesCommand(program);
 registerProbeCommand(program);
+registerFlowsCommand(program);
 registerPortForwardCommand(program);
 registerTraceCommand(program);
 registerNftCommand(program);
 registerDashboardCommand(program);
+registerMetricsCommand(program);
 registerDoctor(program);
 
 // Internal entry points: the daemon and the node agents are this same program.

@@ -1,5 +1,6 @@
 // The components that serve Prometheus metrics, where each one listens
 // (its namespace and conventional port), and the names a user may call them by.
+import { KemuError } from "../../errors.js";
 
 export const METRICS_COMPONENTS = ["kube-proxy", "coredns", "apiserver", "router"] as const;
 export type MetricsComponent = (typeof METRICS_COMPONENTS)[number];
@@ -19,5 +20,5 @@ export function resolveComponent(name: string): MetricsComponent {
   if ((METRICS_COMPONENTS as readonly string[]).includes(lower)) return lower as MetricsComponent;
   const alias = ALIASES[lower];
   if (alias) return alias;
-  throw new Error(`COMPONENT: expected one of ${METRICS_COMPONENTS.join(", ")} (or dns), got ${JSON.stringify(name)}`);
+  throw new KemuError(`COMPONENT: expected one of ${METRICS_COMPONENTS.join(", ")} (or dns), got ${JSON.stringify(name)}`);
 }
