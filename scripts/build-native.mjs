@@ -1,6 +1,7 @@
 // Compiles kemu's small C programs: the pod sandbox launcher, the
 // agnhost-compatible workload (both tiny, so a pod costs ~1 MB, not a Node.js
-// process) and the reachability probe behind `kemu probe`.
+// process), the reachability probe behind `kemu probe`, and the reader of
+// logged policy drops behind `kemu flows`.
 //
 //   node scripts/build-native.mjs            (npm run build: a missing compiler is an error)
 //   node scripts/build-native.mjs --install  (npm's install hook: says what is missing and lets
@@ -20,6 +21,7 @@ const programs = [
   { name: "agnhost", source: "src/workloads/agnhost/agnhost.c" },
   { name: "kemu-probe", source: "netns/kemu-probe.c" },
   { name: "kemu-portforward", source: "netns/kemu-portforward.c" },
+  { name: "kemu-nflog", source: "netns/kemu-nflog.c" },
 ];
 
 function giveUp(message) {

@@ -11,7 +11,7 @@ export type FlowVerdict = "forwarded" | "dropped" | "rejected";
 /**
  * new: the kernel confirmed a new connection (conntrack NEW, or the first
  * dropped packet of an attempt); established: it was already tracked when
- * `kemu flows` listed the table; closed: TCP reached TIME_WAIT/CLOSE, or the
+ * `kemu flows` listed the table (a listed entry still unanswered is new); closed: TCP reached TIME_WAIT/CLOSE, or the
  * entry was destroyed (UDP/ICMP time out).
  */
 export type FlowState = "new" | "established" | "closed";

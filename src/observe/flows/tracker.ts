@@ -72,7 +72,8 @@ export function flowFromConntrack(node: string, e: ConntrackEvent, nowMs: number
     ...(dnat ? { endpoint: peer(e.reply.src, e.reply.sport) } : {}),
     ...(snat ? { masqueradedAs: e.reply.dport === undefined ? { ip: e.reply.dst } : { ip: e.reply.dst, port: e.reply.dport } } : {}),
     verdict: "forwarded",
-    state: listed ? (isClosingState(e.state) ? "closed" : "established") : "new",
+    // listed: an entry still waiting for its first reply is an attempt, not an established connection
+    state: listed ? (isClosingState(e.state) ? "closed" : e.unreplied ? "new" : "established") : "new",
     ...(e.id !== undefined ? { conntrackId: e.id } : {}),
   };
 }

@@ -120,7 +120,7 @@ export async function watchFlows(cluster: FlowsCluster, filter: FlowFilter, onFl
     });
   };
 
-  const ready: Promise<void>[] = [];
+  const ready: Promise<unknown>[] = [];
   for (const node of namer.nodes) {
     if (options.accounting ?? true) {
       // Per namespace: this turns counting on in the node only, never in the root namespace.
@@ -140,17 +140,23 @@ export async function watchFlows(cluster: FlowsCluster, filter: FlowFilter, onFl
       },
     );
     if (existsSync(NFLOG_BINARY)) {
+      let bound: () => void = () => undefined;
+      // the reader prints `ready group=N` once the group is bound; a reader that fails says why on stderr
+      ready.push(Promise.race([new Promise<void>((r) => (bound = r)), new Promise((r) => setTimeout(r, 3_000))]));
       start(
         node,
         "nflog",
         [NFLOG_BINARY, "--netns", netnsPath(netnsNames.node(cluster.name, node)), "--group", String(DROP_LOG_GROUP)],
         (line) => {
+          if (line.startsWith("ready ")) bound();
           const parsed = parseNflogLine(line);
           if (parsed?.kind === "packet") tracker.drop(node, parsed.packet, Date.now());
           else if (parsed?.kind === "lost") notice({ node, kind: "lost", source: "nflog", ...(parsed.count !== undefined ? { count: parsed.count } : {}), message: parsed.reason ?? "the kernel dropped log messages before they were read" });
         },
         (line) => {
-          if (line.trim() !== "") notice({ node, kind: "source-ended", source: "nflog", message: line.trim() });
+          if (line.trim() === "") return;
+          bound();
+          notice({ node, kind: "source-ended", source: "nflog", message: line.trim() });
         },
       );
     }
