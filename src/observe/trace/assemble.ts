@@ -107,7 +107,7 @@ export function assembleTrace(input: AssembleInput): Assembled {
   let droppedBy: Assembled["droppedBy"];
   if (!client) return { hops };
 
-  const isRequest = (p: PacketHeader) => p.src === input.clientIP && p.sport === input.sourcePort && sameProtocol(p, input.protocol);
+  const isRequest = (p: PacketHeader) => p.src === input.clientIP && p.sport === input.sourcePort && p.dst === input.destination.ip && p.dport === input.destination.port && sameProtocol(p, input.protocol);
   const request = client.packets.find((t) => isRequest(t.passes[0]!.packet));
   if (!request) return { hops };
 
