@@ -258,7 +258,7 @@ describe("flow rows", () => {
 });
 
 describe("probeSignature", () => {
-  const p = (name: string, labels: Record<string, string>, ns = "default", phase = "Running"): Pod => ({
+  const p = (name: string, labels: Record<string, string>, ns = "default", phase: "Running" | "Pending" = "Running"): Pod => ({
     apiVersion: "v1",
     kind: "Pod",
     metadata: { namespace: ns, name, labels },

@@ -12,7 +12,7 @@ const node = (name: string, ip: string, cidr: string, ready = true): Node => ({
   spec: { podCIDR: cidr },
   status: { addresses: [{ type: "InternalIP", address: ip }], conditions: [{ type: "Ready", status: ready ? "True" : "False" }] },
 });
-const pod = (ns: string, name: string, nodeName: string | undefined, ip: string | undefined, extra: { phase?: string; ready?: boolean; labels?: Record<string, string>; deleting?: boolean; waiting?: string } = {}): Pod => ({
+const pod = (ns: string, name: string, nodeName: string | undefined, ip: string | undefined, extra: { phase?: "Running" | "Pending" | "Failed"; ready?: boolean; labels?: Record<string, string>; deleting?: boolean; waiting?: string } = {}): Pod => ({
   apiVersion: "v1",
   kind: "Pod",
   metadata: { namespace: ns, name, labels: extra.labels ?? {}, ...(extra.deleting ? { deletionTimestamp: "2026-01-01T00:00:00Z" } : {}) },
@@ -101,7 +101,7 @@ describe("buildView", () => {
       apiVersion: "gateway.networking.k8s.io/v1",
       kind: "HTTPRoute",
       metadata: { namespace: "default", name: "r" },
-      spec: { rules: [{ matches: [], backendRefs: [{ name: "api", port: 80, weight: 1 }] }] },
+      spec: { rules: [{ matches: [], backendRefs: [{ group: "", kind: "Service", name: "api", port: 80, weight: 1 }] }] },
     };
     const v = buildView(
       input({

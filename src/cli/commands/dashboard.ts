@@ -4,6 +4,8 @@
 import type { Command } from "commander";
 import { Cluster, KemuError } from "../../cluster.js";
 import { startDashboard } from "../../observe/dashboard/server.js";
+import { watchFlows } from "../../observe/flows/watch.js";
+import { runTrace } from "../../observe/trace/run.js";
 import { nameOption } from "../options.js";
 
 const HELP = `
@@ -42,6 +44,8 @@ export function registerDashboardCommand(program: Command): void {
       const dashboard = await startDashboard(cluster, {
         port,
         probe: flags.probe,
+        trace: (request) => runTrace(cluster, request),
+        flows: (onFlow) => watchFlows(cluster, {}, onFlow),
         log: (line) => process.stderr.write(`${line}\n`),
       }).catch((err: unknown) => {
         cluster.api.close();

@@ -2,7 +2,7 @@
 // system ones) re-run when what decides reachability changed — the probed
 // pods (which ones, their addresses, labels and ports) or any policy — after
 // changes settle and at most every few seconds, one run at a time.
-import type { KubeObject, Pod, Stored } from "../../api/types.js";
+import type { KubeObject, Pod } from "../../api/types.js";
 import type { ProbeMatrix } from "../../probe/model.js";
 import { SYSTEM_NAMESPACES } from "../../probe/options.js";
 import { Coalescer } from "./coalesce.js";
@@ -13,7 +13,7 @@ export const PROBE_DEBOUNCE_MS = 1000;
 export const PROBE_MIN_INTERVAL_MS = 5000;
 
 /** What the probe's answer depends on, as one string: equal strings, same matrix (as far as kemu can know). */
-export function probeSignature(pods: Pod[], policies: Stored<KubeObject>[]): string {
+export function probeSignature(pods: Pod[], policies: Pick<KubeObject, "kind" | "metadata">[]): string {
   const probed = pods
     .filter((p) => !SYSTEM_NAMESPACES.includes(p.metadata.namespace ?? "default") && p.status?.phase === "Running" && p.status.podIP && !p.metadata.deletionTimestamp)
     .map((p) => {
@@ -22,7 +22,7 @@ export function probeSignature(pods: Pod[], policies: Stored<KubeObject>[]): str
       return JSON.stringify([p.metadata.namespace, p.metadata.name, p.status!.podIP, p.spec.nodeName, labels, ports.sort()]);
     })
     .sort();
-  const rules = policies.map((o) => `${o.kind}:${o.metadata.namespace ?? ""}/${o.metadata.name}:${o.metadata.resourceVersion ?? ""}`).sort();
+  const rules = policies.map((o) => `${o.kind}:${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}:${o.metadata?.resourceVersion ?? ""}`).sort();
   return JSON.stringify([probed, rules]);
 }
 
