@@ -20,7 +20,7 @@ const svc = (ns: string, name: string, clusterIP: string, ports: { name?: string
   apiVersion: "v1",
   kind: "Service",
   metadata: { namespace: ns, name },
-  spec: { clusterIP, ports },
+  spec: { clusterIP, ports: ports as NonNullable<Service["spec"]>["ports"] },
   ...(lb ? { status: { loadBalancer: { ingress: [{ ip: lb }] } } } : {}),
 });
 
