@@ -78,7 +78,8 @@ export function parseDropPrefix(prefix: string): DropCause | undefined {
     const ids = words.slice(3).filter((w) => !/^\+\d+$/.test(w));
     const more = words.slice(3).find((w) => /^\+\d+$/.test(w));
     const first = ids[0];
-    if (!first) return undefined;
+    // no name fitted the prefix: the count is all there is
+    if (!first) return more ? { direction, others: Number(more.slice(1)), reason } : undefined;
     const slash = first.indexOf("/");
     const policy: ObjectRef = slash > 0 ? { kind: "NetworkPolicy", namespace: first.slice(0, slash), name: first.slice(slash + 1), part: direction } : { kind: "NetworkPolicy", name: first, part: direction };
     const others = ids.length - 1 + (more ? Number(more.slice(1)) : 0);
