@@ -146,13 +146,16 @@ export function assembleTrace(input: AssembleInput): Assembled {
 
   // The reply: from the endpoint (or, once de-NATed, from the address dialled), back through the same hosts.
   const replySources = new Set([`${input.destination.ip}:${input.destination.port}`, `${finalDst.ip}:${finalDst.port ?? ""}`]);
+  // An ICMP error about the connection comes from the endpoint, the address dialled, or a node on the way.
+  const icmpSources = new Set([input.destination.ip, finalDst.ip]);
+  const isIcmpReply = (p: PacketHeader) => p.protocol === "icmp" && (icmpSources.has(p.src) || input.book.lookup(p.src)?.kind === "node") && (p.dst === input.clientIP || visited.some((v) => p.dst === v.packet.passes[0]!.packet.src));
   const isReply = (p: PacketHeader) => {
-    if (p.protocol === "icmp") return p.dst === input.clientIP || visited.some((v) => p.dst === v.packet.passes[0]!.packet.src);
     if (!sameProtocol(p, input.protocol) || !replySources.has(`${p.src}:${p.sport ?? ""}`)) return false;
     return p.dst !== input.clientIP || p.dport === input.sourcePort;
   };
   for (const { capture, packet } of [...visited].reverse()) {
-    const reply = capture.packets.find((t) => t.seq > (capture === visited[0]!.capture ? request.seq : -1) && t !== packet && isReply(t.passes[0]!.packet));
+    const after = (t: TracedPacket) => t.seq > (capture === client ? request.seq : -1) && t !== packet;
+    const reply = capture.packets.find((t) => after(t) && isReply(t.passes[0]!.packet)) ?? capture.packets.find((t) => after(t) && isIcmpReply(t.passes[0]!.packet));
     if (!reply) continue;
     const hop = hopOf(reply, capture, "reply", input);
     hops.push(hop);
