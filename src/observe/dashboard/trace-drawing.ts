@@ -81,7 +81,10 @@ function endpointShape(result: TraceResult, scene: Scene): string | undefined {
 }
 
 export function summarize(result: TraceResult): string {
-  const target = result.destination.name ? `${result.destination.name} (${endpointText(result.destination.ip, result.destination.port)})` : endpointText(result.destination.ip, result.destination.port);
+  const at = endpointText(result.destination.ip, result.destination.port);
+  // The name may already carry the address (the address book's describe()).
+  const name = result.destination.name;
+  const target = name ? (name.includes(result.destination.ip) ? name : `${name} (${at})`) : at;
   const where = result.droppedBy ? ` — dropped on ${result.droppedBy.host} by ${result.droppedBy.table} ${result.droppedBy.chain}${result.droppedBy.object ? ` (${describeObject(result.droppedBy.object)})` : ""}` : "";
   const endpoint = result.endpoint ? ` → ${result.endpoint}` : "";
   const http = result.httpStatus !== undefined ? `, HTTP ${result.httpStatus}` : "";
