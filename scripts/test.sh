@@ -11,6 +11,13 @@ if ! /usr/bin/python3 -c "import kubernetes" >/dev/null 2>&1; then
     { apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-kubernetes >/dev/null; } ||
     echo "test: could not install python3-kubernetes; its tests will skip" >&2
 fi
+# Test-only: Debian's chromium, for the dashboard's browser tests (they skip without it).
+if ! [ -x /usr/bin/chromium ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 ||
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; } ||
+    echo "test: could not install chromium; the dashboard's browser tests will skip" >&2
+fi
 log=$(mktemp)
 node scripts/run-tests.mjs 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
