@@ -81,8 +81,14 @@ export interface RouterStep {
   path: string;
   /** the route that matched (Ingress or HTTPRoute, and its rule), or undefined: none did */
   route?: ObjectRef;
+  /** the Service the route sends to */
   backend?: string;
-  status?: number;
+  /** the endpoint the router's upstream connection went to */
+  endpoint?: string;
+  /** the router's own connection to the endpoint, hop by hop */
+  hops?: Hop[];
+  /** the router sent the request on a kept-alive connection (no new handshake to trace) */
+  reusedConnection?: boolean;
 }
 
 export type TraceResultKind = "connected" | "answered" | "refused" | "timed out" | "unreachable" | "dns failed" | "error";

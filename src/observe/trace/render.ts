@@ -65,7 +65,13 @@ export function renderTrace(t: TraceResult, options: { verbose?: boolean } = {})
   const reply = t.hops.filter((h) => h.direction === "reply");
   if (request.length) out.push("", "request:", ...request.flatMap((h) => renderHop(h, options.verbose ?? false)));
   if (reply.length) out.push("", "reply:", ...reply.flatMap((h) => renderHop(h, options.verbose ?? false)));
-  if (t.router) out.push("", `HTTP through ${t.router.router}: ${t.router.host}${t.router.path} → ${t.router.route ? objectLabel(t.router.route) : "no route matched"}${t.router.backend ? ` → ${t.router.backend}` : ""}`);
+  if (t.router) {
+    out.push("", `HTTP through the router ${t.router.router}: Host ${t.router.host}, path ${t.router.path} → ${t.router.route ? objectLabel(t.router.route) : "no route matched (404)"}${t.router.backend ? ` → ${t.router.backend}` : ""}`);
+    if (t.router.hops?.length) {
+      out.push(`  the router's connection to ${t.router.endpoint ?? "the endpoint"}${t.router.reusedConnection ? " (a kept-alive connection: no new handshake)" : ""}:`);
+      out.push(...t.router.hops.flatMap((h) => renderHop(h, options.verbose ?? false)));
+    }
+  }
   out.push("", `result: ${resultLine(t)}`);
   return out.join("\n");
 }

@@ -5,7 +5,8 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import type { ApiClient } from "../../api/client.js";
-import type { Pod } from "../../api/types.js";
+import { resourceByKind } from "../../api/resources.js";
+import type { KubeObject, Pod } from "../../api/types.js";
 import { DEFAULTS } from "../../daemon/config.js";
 import { KemuError } from "../../errors.js";
 import { run } from "../../linux/exec.js";
@@ -18,6 +19,7 @@ import { assembleTrace, type HostCapture } from "./assemble.js";
 import { nftCommentsByHandle, nftRulesByHandle } from "./attribute.js";
 import type { DnsQuery, TraceProtocol, TraceRequest, TraceResult, TraceResultKind } from "./model.js";
 import { TraceSession, type TraceNamespace } from "./session.js";
+import { chooseIngressRoute, ingressAddressFor } from "./router.js";
 import { parseDigAnswer, parseResolvConf, parseTarget, searchCandidates, serviceOfName, servicePortOf } from "./target.js";
 import { parseXtablesTrace } from "./xtables-monitor.js";
 
@@ -31,6 +33,15 @@ export interface TraceHost {
 }
 
 const POLICY_TABLE = ["inet", "kemu-policy"] as const;
+const ROUTER_NAMESPACE = "kemu-system";
+const ROUTER_LABEL = ["app.kubernetes.io/name", "ingress-router"] as const;
+
+type IngressObjects = Parameters<typeof chooseIngressRoute>;
+
+async function readIngresses(api: ApiClient): Promise<{ ingresses: IngressObjects[0]; classes: IngressObjects[1] }> {
+  const [ingresses, classes] = await Promise.all([api.list<KubeObject>(resourceByKind("Ingress")!), api.list<KubeObject>(resourceByKind("IngressClass")!)]);
+  return { ingresses: ingresses.items as unknown as IngressObjects[0], classes: classes.items as unknown as IngressObjects[1] };
+}
 
 interface Client {
   /** `ns/name` or `outside` */
@@ -164,6 +175,12 @@ export async function runTrace(cluster: TraceHost, request: TraceRequest): Promi
   // Where the client connects to.
   let ip: string | undefined = parseIP(target.host, "strict") ? target.host : undefined;
   let dns: DnsQuery[] | undefined;
+  const ingress = target.url ? await readIngresses(cluster.api) : undefined;
+  if (!ip && client.host === "outside" && !svc && ingress) {
+    // A host an Ingress serves: where the user's DNS (or curl --resolve) would send it.
+    ip = ingressAddressFor(ingress.ingresses, ingress.classes, target.host);
+    if (!ip) throw new KemuError(`TARGET: no Service is named ${target.host} and no served Ingress with an address has that host`);
+  }
   if (!ip && client.host === "outside") {
     // The outside host has no cluster DNS: a Service name means its load balancer address.
     const lb = svc?.status?.loadBalancer?.ingress?.find((i) => i.ip)?.ip;
@@ -189,7 +206,9 @@ export async function runTrace(cluster: TraceHost, request: TraceRequest): Promi
       /* a host without a namespace (a node being torn down) is not traced */
     }
   }
-  const peers = [client.ip, snap.outsideIP, ...snap.book.hostAddresses()];
+  // Through the router, its own connection to the backend is traced too.
+  const routers = target.url ? snap.pods.filter((p) => p.metadata.namespace === ROUTER_NAMESPACE && p.metadata.labels?.[ROUTER_LABEL[0]] === ROUTER_LABEL[1] && p.status?.podIP) : [];
+  const peers = [client.ip, snap.outsideIP, ...snap.book.hostAddresses(), ...routers.map((r) => r.status!.podIP!)];
   const session = await TraceSession.start(namespaces, peers);
   let attempt: Attempt;
   let captured: Map<string, string>;
@@ -209,9 +228,31 @@ export async function runTrace(cluster: TraceHost, request: TraceRequest): Promi
   const sourcePort = attempt.sourcePort ?? 0;
   const assembled = assembleTrace({ clientHost: client.host, clientIP: client.ip, sourcePort, protocol, destination: { ip, port }, hosts: captures, book: snap.book, traceTablePrefix: "kemu-trace-" });
 
+  // The HTTP hop: the route the router's own matcher picks, and its connection on to the endpoint.
+  let router: TraceResult["router"];
+  const routerPod = assembled.endpoint ? routers.find((r) => r.status?.podIP === assembled.endpoint!.ip) : undefined;
+  if (routerPod && target.url && ingress) {
+    const choice = chooseIngressRoute(ingress.ingresses, ingress.classes, target.host, target.path ?? "/");
+    router = { router: `${routerPod.metadata.namespace}/${routerPod.metadata.name}`, host: target.host, path: target.path ?? "/", ...(choice.route ? { route: choice.route } : {}) };
+    if (choice.backend) router.backend = `Service ${choice.backend.namespace}/${choice.backend.name} port ${choice.backend.port}`;
+    const routerIP = routerPod.status!.podIP!;
+    const routerHost = captures.find((c) => c.host === routerPod.spec.nodeName);
+    const upstream = routerHost?.packets.find((t) => {
+      const p = t.passes[0]!.packet;
+      return p.src === routerIP && p.protocol === "tcp" && snap.book.lookup(p.dst)?.kind === "pod" && p.dport !== undefined;
+    });
+    if (upstream && routerHost) {
+      const p = upstream.passes[0]!.packet;
+      const leg = assembleTrace({ clientHost: routerHost.host, clientIP: routerIP, sourcePort: p.sport!, protocol: "tcp", destination: { ip: p.dst, port: p.dport! }, hosts: captures, book: snap.book, traceTablePrefix: "kemu-trace-" });
+      router.hops = leg.hops;
+      router.reusedConnection = !/\bSYN\b/.test(p.flags ?? "") || /ACK/.test(p.flags ?? "");
+      if (leg.endpoint) router.endpoint = snap.book.describe(leg.endpoint.ip, leg.endpoint.port);
+    }
+  }
+
   // The route each forwarding host chose, as `ip route get` tells it.
   await Promise.all(
-    assembled.hops.map(async (hop) => {
+    [...assembled.hops, ...(router?.hops ?? [])].map(async (hop) => {
       if (hop.direction !== "request" || (hop.outcome !== "forwarded" && hop.outcome !== "sent")) return;
       const dst = hop.leaving?.dst ?? hop.packet.dst;
       const ns = namespaces.find((n) => n.host === hop.host);
@@ -232,7 +273,8 @@ export async function runTrace(cluster: TraceHost, request: TraceRequest): Promi
     sourcePort,
     hops: assembled.hops,
     result: attempt.result,
-    ...(assembled.endpoint && (attempt.result === "connected" || attempt.result === "answered") ? { endpoint: snap.book.describe(assembled.endpoint.ip, assembled.endpoint.port) } : {}),
+    ...(router ? { router } : {}),
+    ...(assembled.endpoint && (attempt.result === "connected" || attempt.result === "answered") ? { endpoint: router?.endpoint ?? snap.book.describe(assembled.endpoint.ip, assembled.endpoint.port) } : {}),
     ...(assembled.droppedBy ? { droppedBy: assembled.droppedBy } : {}),
     ...(attempt.httpStatus ? { httpStatus: attempt.httpStatus } : {}),
     ...(attempt.detail ? { detail: attempt.detail } : {}),
