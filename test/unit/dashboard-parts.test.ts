@@ -150,11 +150,21 @@ describe("traceDrawing", () => {
   it("goes through the router for a URL, and says which shapes the page lacks", () => {
     const r = connected();
     r.from = "outside";
-    r.router = { router: "kemu-system/ingress-router", host: "a.example", path: "/", route: { kind: "Ingress", namespace: "default", name: "site", part: "rule 0" }, backend: "default/web:80", status: 200 };
+    const [toRouter, toEndpoint] = [r.hops[0]!, r.hops[1]!];
+    r.router = {
+      router: "kemu-system/ingress-router",
+      host: "a.example",
+      path: "/",
+      route: { kind: "Ingress", namespace: "default", name: "site", part: "rule 0" },
+      backend: "default/web:80",
+      endpoint: "default/web-2",
+      hops: [{ ...toRouter, host: "node-1" }, toEndpoint],
+    };
     r.httpStatus = 200;
-    r.hops = [{ ...r.hops[0]!, host: "outside" }, r.hops[1]!];
+    r.hops = [{ ...toRouter, host: "outside", dnat: "10.244.1.2:80" }];
     const d = traceDrawing(r, { ...SCENE, shapes: SCENE.shapes.filter((s) => s.id !== "pod:default/web-2") });
-    expect(d.path).toEqual(["outside", "node:node-2", "router", "pod:default/web-2"]);
+    expect(d.path).toEqual(["outside", "router", "node:node-1", "node:node-2", "pod:default/web-2"]);
+    expect(d.panel.map((p) => p.title)).toEqual(["outside · request", "node-1 · request (router → endpoint)", "node-2 · request (router → endpoint)"]);
     expect(d.marks).toContainEqual({ shape: "router", kind: "router", text: "route Ingress default/site rule 0" });
     expect(d.marks).toContainEqual({ shape: "pod:default/web-2", kind: "endpoint", text: "answered HTTP 200" });
     expect(d.missing).toEqual(["pod:default/web-2"]);

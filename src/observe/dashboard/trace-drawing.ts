@@ -74,9 +74,10 @@ const clientShape = (from: string) => (from === "outside" ? shapeId.outside : sh
 /** The pod an endpoint is: by the address DNAT chose, else by the name the trace gives, else the destination itself. */
 function endpointShape(result: TraceResult, scene: Scene): string | undefined {
   const byIP = (ip: string) => scene.shapes.find((s) => s.kind === "pod" && s.ip === ip)?.id;
-  const dnat = [...result.hops].reverse().find((h) => h.direction === "request" && h.dnat)?.dnat;
+  const hops = [...result.hops, ...(result.router?.hops ?? [])];
+  const dnat = [...hops].reverse().find((h) => h.direction === "request" && h.dnat)?.dnat;
   const dnatIP = dnat?.replace(/:\d+$/, "");
-  const named = result.endpoint?.split(" ")[0];
+  const named = (result.router?.endpoint ?? result.endpoint)?.split(" ")[0];
   return (dnatIP && byIP(dnatIP)) || (named && named.includes("/") ? shapeId.pod(named) : undefined) || byIP(result.destination.ip);
 }
 
@@ -114,6 +115,12 @@ export function traceDrawing(result: TraceResult, scene: Scene): TraceDrawing {
   if (result.router) {
     visit(shapeId.router, `${result.router.host}${result.router.path}`);
     marks.push({ shape: shapeId.router, kind: "router", text: result.router.route ? `route ${describeObject(result.router.route)}` : "no route matched" });
+    // The router's own connection to the endpoint, from the router pod's node on.
+    for (const hop of (result.router.hops ?? []).filter((h) => h.direction === "request")) {
+      const id = hostShape(hop.host);
+      visit(id, packetText(hop.packet));
+      if (hop.dnat) marks.push({ shape: id, kind: "dnat", text: `DNAT → ${hop.dnat}` });
+    }
   }
   const reached = result.result === "connected" || result.result === "answered";
   const endpoint = reached ? endpointShape(result, scene) : undefined;
@@ -135,14 +142,15 @@ export function traceDrawing(result: TraceResult, scene: Scene): TraceDrawing {
   }
   if (reached && replies.length > 0 && path.length > 1) arrows.push({ from: path[path.length - 1]!, to: path[0]!, kind: "reply", label: "reply" });
 
-  const panel = result.hops.map((hop): PanelHop => {
+  const routerHops = (result.router?.hops ?? []).map((h) => ({ hop: h, via: " (router → endpoint)" }));
+  const panel = [...result.hops.map((h) => ({ hop: h, via: "" })), ...routerHops].map(({ hop, via }): PanelHop => {
     const notes = [
       hop.dnat ? `DNAT → ${hop.dnat}` : "",
       hop.masquerade ? "masquerade (source NAT to the node's address)" : "",
       hop.route ? `route: ${hop.route}` : "",
     ].filter(Boolean);
     return {
-      title: `${hop.host} · ${hop.direction}`,
+      title: `${hop.host} · ${hop.direction}${via}`,
       packet: packetText(hop.packet, { ...(hop.from ? { from: hop.from } : {}), ...(hop.to ? { to: hop.to } : {}) }),
       ...(hop.leaving ? { leaving: packetText(hop.leaving) } : {}),
       notes,
