@@ -11,6 +11,8 @@ import { benchHealing } from "./healing.js";
 import { benchNetpol } from "./netpol.js";
 import { benchIngress } from "./ingress.js";
 import { benchKubectl } from "./kubectl.js";
+import { benchFlows } from "./flows.js";
+import { benchDashboard } from "./dashboard.js";
 
 const BENCHES: Record<string, () => Promise<void>> = {
   startup: benchStartup,
@@ -23,6 +25,8 @@ const BENCHES: Record<string, () => Promise<void>> = {
   netpol: benchNetpol,
   ingress: benchIngress,
   kubectl: benchKubectl,
+  dashboard: benchDashboard,
+  flows: benchFlows,
 };
 
 const chosen = process.argv.slice(2);
