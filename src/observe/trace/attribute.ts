@@ -46,6 +46,7 @@ export function iptablesRuleObject(hit: RuleHit): ObjectRef | undefined {
     if (inner && servicePort(inner[1]!)) return service(servicePort(inner[1]!)!, comment.replace(inner[1]!, "").replace(/\s+/g, " ").trim());
     if (/^flanneld/.test(comment)) return { kind: "flannel", name: "flanneld", part: comment };
     if (/^kubernetes /.test(comment) || /^kube-proxy/.test(comment)) return { kind: "kube-proxy", name: "kube-proxy", part: comment };
+    if (/^KUBE-/.test(hit.chain) || /-j KUBE-/.test(hit.rule)) return { kind: "kube-proxy", name: "kube-proxy", part: comment };
     return { kind: "kemu", name: comment };
   }
   if (/^KUBE-/.test(hit.chain) || /-j KUBE-/.test(hit.rule)) return { kind: "kube-proxy", name: "kube-proxy" };

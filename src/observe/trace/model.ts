@@ -91,6 +91,14 @@ export interface RouterStep {
   reusedConnection?: boolean;
 }
 
+/** A second connection made on the client's behalf: kube-proxy's userspace mode ends the client's connection and opens its own to an endpoint. */
+export interface ProxyLeg {
+  /** `kube-proxy (userspace) on node-2` */
+  by: string;
+  hops: Hop[];
+  endpoint?: string;
+}
+
 export type TraceResultKind = "connected" | "answered" | "refused" | "timed out" | "unreachable" | "dns failed" | "error";
 
 export interface TraceResult {
@@ -105,6 +113,7 @@ export interface TraceResult {
   sourcePort: number;
   hops: Hop[];
   router?: RouterStep;
+  proxy?: ProxyLeg;
   result: TraceResultKind;
   /** for "connected": the endpoint that answered, named */
   endpoint?: string;

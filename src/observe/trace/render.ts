@@ -72,6 +72,10 @@ export function renderTrace(t: TraceResult, options: { verbose?: boolean } = {})
       out.push(...t.router.hops.flatMap((h) => renderHop(h, options.verbose ?? false)));
     }
   }
+  if (t.proxy) {
+    out.push("", `${t.proxy.by} took the connection and opened its own to ${t.proxy.endpoint ?? "an endpoint"}:`);
+    out.push(...t.proxy.hops.flatMap((h) => renderHop(h, options.verbose ?? false)));
+  }
   out.push("", `result: ${resultLine(t)}`);
   return out.join("\n");
 }

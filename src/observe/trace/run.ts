@@ -250,9 +250,26 @@ export async function runTrace(cluster: TraceHost, request: TraceRequest): Promi
     }
   }
 
+  // Userspace mode: the connection ended at kube-proxy on the client's node, which opened its own to an endpoint.
+  let proxy: TraceResult["proxy"];
+  const lastHop = assembled.hops.filter((h) => h.direction === "request").pop();
+  if (lastHop?.outcome === "local" && lastHop.rules.some((r) => /^KUBE-PORTALS-/.test(r.chain)) && assembled.endpoint) {
+    const proxyHost = captures.find((c) => c.host === lastHop.host)!;
+    const request = proxyHost.packets.find((t) => t.passes[0]!.packet.sport === sourcePort && t.passes[0]!.packet.src === (lastHop.host === client.host ? client.ip : lastHop.packet.src));
+    const own = proxyHost.packets.find((t) => {
+      const p = t.passes[0]!.packet;
+      return t.seq > (request?.seq ?? -1) && p.iif === undefined && p.protocol === protocol && (protocol !== "tcp" || p.flags === "SYN") && p.dst !== client.ip && snap.book.lookup(p.src)?.kind === "node" && snap.book.lookup(p.dst)?.kind === "pod" && p.dport !== undefined;
+    });
+    if (own) {
+      const p = own.passes[0]!.packet;
+      const leg = assembleTrace({ clientHost: proxyHost.host, clientIP: p.src, sourcePort: p.sport!, protocol, destination: { ip: p.dst, port: p.dport! }, hosts: captures, book: snap.book, traceTablePrefix: "kemu-trace-" });
+      proxy = { by: `kube-proxy (userspace) on ${proxyHost.host}`, hops: leg.hops, ...(leg.endpoint ? { endpoint: snap.book.describe(leg.endpoint.ip, leg.endpoint.port) } : {}) };
+    }
+  }
+
   // The route each forwarding host chose, as `ip route get` tells it.
   await Promise.all(
-    [...assembled.hops, ...(router?.hops ?? [])].map(async (hop) => {
+    [...assembled.hops, ...(router?.hops ?? []), ...(proxy?.hops ?? [])].map(async (hop) => {
       if (hop.direction !== "request" || (hop.outcome !== "forwarded" && hop.outcome !== "sent")) return;
       const dst = hop.leaving?.dst ?? hop.packet.dst;
       const ns = namespaces.find((n) => n.host === hop.host);
@@ -274,7 +291,8 @@ export async function runTrace(cluster: TraceHost, request: TraceRequest): Promi
     hops: assembled.hops,
     result: attempt.result,
     ...(router ? { router } : {}),
-    ...(assembled.endpoint && (attempt.result === "connected" || attempt.result === "answered") ? { endpoint: router?.endpoint ?? snap.book.describe(assembled.endpoint.ip, assembled.endpoint.port) } : {}),
+    ...(proxy ? { proxy } : {}),
+    ...(assembled.endpoint && (attempt.result === "connected" || attempt.result === "answered") ? { endpoint: router?.endpoint ?? proxy?.endpoint ?? snap.book.describe(assembled.endpoint.ip, assembled.endpoint.port) } : {}),
     ...(assembled.droppedBy ? { droppedBy: assembled.droppedBy } : {}),
     ...(attempt.httpStatus ? { httpStatus: attempt.httpStatus } : {}),
     ...(attempt.detail ? { detail: attempt.detail } : {}),
