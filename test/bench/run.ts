@@ -1,4 +1,4 @@
-// `npm run bench [-- startup|sync|datapath|ingress|kubectl …]`: benchmarks print figures with
+// `npm run bench [-- startup|sync|datapath|ingress|kubectl|trace …]`: benchmarks print figures with
 // ratios against references measured in the same run. They are not tests and
 // assert nothing. With no argument, all of them run in sequence.
 import { benchStartup } from "./startup.js";
@@ -13,6 +13,7 @@ import { benchIngress } from "./ingress.js";
 import { benchKubectl } from "./kubectl.js";
 import { benchFlows } from "./flows.js";
 import { benchDashboard } from "./dashboard.js";
+import { benchTrace } from "./trace.js";
 
 const BENCHES: Record<string, () => Promise<void>> = {
   startup: benchStartup,
@@ -26,6 +27,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   ingress: benchIngress,
   kubectl: benchKubectl,
   dashboard: benchDashboard,
+  trace: benchTrace,
   flows: benchFlows,
 };
 
