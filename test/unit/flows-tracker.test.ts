@@ -121,6 +121,18 @@ describe("FlowTracker", () => {
     expect(listed.flush(0, true).map((f) => f.state)).toEqual(["established", "new", "closed"]);
   });
 
+  it("a tuple reused after its close (or reported twice by one node) is a new connection, not a merge", () => {
+    const t = new FlowTracker({ mergeWindowMs: 0 });
+    t.conntrack("node-1", ct(CLIENT_NODE_NEW), 0);
+    t.conntrack("node-1", ct(CLIENT_NODE_TIME_WAIT), 1);
+    t.conntrack("node-1", ct(CLIENT_NODE_NEW.replace("[1000.000]", "[1001.000]").replace("id=11", "id=12")), 2);
+    expect(t.flush(2).map((f) => [f.state, f.conntrackId])).toEqual([
+      ["new", 11],
+      ["closed", 11],
+      ["new", 12],
+    ]);
+  });
+
   it("forgets the oldest connection beyond its limit", () => {
     const t = new FlowTracker({ mergeWindowMs: 0, maxTracked: 2 });
     for (const port of [1, 2, 3]) t.conntrack("node-1", ct(`[1.0]\t[NEW] udp 17 30 src=10.0.0.1 dst=10.0.0.2 sport=${port} dport=53 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=53 dport=${port} id=${port}`), 0);

@@ -102,7 +102,17 @@ export class FlowTracker {
     const key = wireKey(e.protocolNumber, e.reply.dst, e.reply.dport, e.reply.src, e.reply.sport);
     const t = this.tracked.get(key);
     if (e.type === "NEW" || e.type === "LISTED") {
-      if (!t) {
+      // a tuple seen again on the same node, or after its close, is a new connection reusing the ports
+      if (!t || t.closed || t.flow.nodes.includes(node)) {
+        if (t) {
+          // the earlier connection goes out first, whatever its merge window says
+          if (!t.emitted) {
+            t.emitted = true;
+            this.ready.push({ ...t.flow, nodes: [...t.flow.nodes] });
+          }
+          this.emitClosed(t);
+          this.tracked.delete(key);
+        }
         this.add(key, flowFromConntrack(node, e, nowMs), nowMs);
         return;
       }
