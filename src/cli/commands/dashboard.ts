@@ -3,9 +3,6 @@
 // until Ctrl-C.
 import type { Command } from "commander";
 import { Cluster, KemuError } from "../../cluster.js";
-import { startDashboard } from "../../observe/dashboard/server.js";
-import { watchFlows } from "../../observe/flows/watch.js";
-import { runTrace } from "../../observe/trace/run.js";
 import { nameOption } from "../options.js";
 
 const HELP = `
@@ -41,6 +38,8 @@ export function registerDashboardCommand(program: Command): void {
     .action(async (flags: { port: string; probe: boolean; name?: string }) => {
       const port = parsePort(flags.port);
       const cluster = Cluster.connect(flags.name);
+      // Loaded here: the server brings ws, which the CLI's other commands do not need at start-up.
+      const [{ startDashboard }, { watchFlows }, { runTrace }] = await Promise.all([import("../../observe/dashboard/server.js"), import("../../observe/flows/watch.js"), import("../../observe/trace/run.js")]);
       const dashboard = await startDashboard(cluster, {
         port,
         probe: flags.probe,
