@@ -1,7 +1,8 @@
 // The library API: start a cluster, apply manifests, exec in pods, wait, stop.
 // The CLI is a thin layer over this, and so are the tests.
 import { KemuError } from "./errors.js";
-import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
+import { runCaptured, type ExecResult } from "./linux/exec.js";
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseIPv4CIDR } from "./agent/proxy/iptables/service.js";
@@ -99,11 +100,7 @@ export interface StartOptions {
   kubeconfig?: boolean | string;
 }
 
-export interface ExecResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
+export type { ExecResult };
 
 export interface ExecOptions {
   namespace?: string;
@@ -581,24 +578,6 @@ function runningContainer(pod: Stored<Pod>, containerName: string | undefined): 
   const pid = /^kemu:\/\/(\d+)$/.exec(status.containerID ?? "")?.[1];
   if (!status.state?.running || !pid) throw new KemuError(`unable to exec: container ${name} in pod ${podName} is not running (${podStatusReason(pod)})`);
   return { pid: Number(pid), container };
-}
-
-function runCaptured(argv: string[], options: { input?: string; timeoutMs?: number; env?: Record<string, string> }): Promise<ExecResult> {
-  return new Promise((resolve, reject) => {
-    const stdio: StdioOptions = [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"];
-    const child = spawn(argv[0]!, argv.slice(1), { stdio, ...(options.env ? { env: options.env } : {}) });
-    const out: Buffer[] = [];
-    const errs: Buffer[] = [];
-    child.stdout!.on("data", (c: Buffer) => out.push(c));
-    child.stderr!.on("data", (c: Buffer) => errs.push(c));
-    if (options.input !== undefined) child.stdin!.end(options.input);
-    const timer = options.timeoutMs ? setTimeout(() => child.kill("SIGKILL"), options.timeoutMs) : undefined;
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
-      resolve({ exitCode: code ?? 128 + (signal === "SIGKILL" ? 9 : 15), stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(errs).toString("utf8") });
-    });
-  });
 }
 
 export { ApiError };

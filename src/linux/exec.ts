@@ -1,6 +1,8 @@
 // The one way kemu runs privileged tools. Failures carry the command line,
 // what was fed on stdin and what the tool said, so an error is actionable.
 
+import { spawn, type StdioOptions } from "node:child_process";
+
 export class CommandError extends Error {
   constructor(
     readonly argv: string[],
@@ -44,4 +46,33 @@ export async function ipBatch(lines: string[], netns?: string, force = false): P
   if (lines.length === 0) return;
   const args = [...(netns ? ["-n", netns] : []), ...(force ? ["-force"] : []), "-batch", "-"];
   await run("ip", args, { input: `${lines.join("\n")}\n` });
+}
+
+/** What a command printed and how it ended; never throws for a non-zero exit. */
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs argv and captures its output, whatever its exit code (`kemu exec`,
+ * traces and flows judge the code themselves). A timeout kills it (exit 137).
+ */
+export function runCaptured(argv: string[], options: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    const stdio: StdioOptions = [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"];
+    const child = spawn(argv[0]!, argv.slice(1), { stdio, ...(options.env ? { env: options.env } : {}) });
+    const out: Buffer[] = [];
+    const errs: Buffer[] = [];
+    child.stdout!.on("data", (c: Buffer) => out.push(c));
+    child.stderr!.on("data", (c: Buffer) => errs.push(c));
+    if (options.input !== undefined) child.stdin!.end(options.input);
+    const timer = options.timeoutMs ? setTimeout(() => child.kill("SIGKILL"), options.timeoutMs) : undefined;
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve({ exitCode: code ?? 128 + (signal === "SIGKILL" ? 9 : 15), stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(errs).toString("utf8") });
+    });
+  });
 }

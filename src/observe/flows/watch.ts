@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { DROP_LOG_GROUP } from "../../agent/policy/render.js";
 import { DEFAULTS } from "../../daemon/config.js";
+import { runCaptured } from "../../linux/exec.js";
 import { netnsNames, netnsPath } from "../../linux/names.js";
 import { parseCIDR, type CIDR } from "../../net/cidr.js";
 import { parseIP } from "../../net/ip.js";
@@ -211,16 +212,10 @@ export async function listFlows(cluster: FlowsCluster, filter: FlowFilter): Prom
   return flows;
 }
 
-function runOut(argv: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (c: Buffer) => out.push(c));
-    child.stderr.on("data", (c: Buffer) => err.push(c));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(Buffer.concat(out).toString("utf8")) : reject(new Error(`${argv.join(" ")} failed: ${Buffer.concat(err).toString("utf8").trim() || `exit ${code}`}`))));
-  });
+async function runOut(argv: string[]): Promise<string> {
+  const r = await runCaptured(argv);
+  if (r.exitCode !== 0) throw new Error(`${argv.join(" ")} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+  return r.stdout;
 }
 
 async function runQuiet(argv: string[]): Promise<void> {

@@ -2,14 +2,13 @@
 // connection attempt from the pod (or the outside host) while the kernel
 // traces it in every host namespace, then assemble the hops and name every
 // rule's object. The thin shell around target.ts and assemble.ts.
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import type { ApiClient } from "../../api/client.js";
 import { resourceByKind } from "../../api/resources.js";
 import type { KubeObject, Pod } from "../../api/types.js";
 import { DEFAULTS } from "../../daemon/config.js";
 import { KemuError } from "../../errors.js";
-import { run } from "../../linux/exec.js";
+import { run, runCaptured } from "../../linux/exec.js";
 import { netnsNames, netnsPath } from "../../linux/names.js";
 import { parseIP } from "../../net/ip.js";
 import { builtinPath } from "../../paths.js";
@@ -77,23 +76,9 @@ function findClient(cluster: TraceHost, snap: ClusterSnapshot, from: string, nam
   return { label: `${ns}/${name}`, host: pod.spec.nodeName, ip, netns, pod, argv: (argv) => cluster.execArgv(name!, argv, { namespace: ns }) };
 }
 
-function runArgv(argv: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      resolve({ code: -1, stdout, stderr: e.message });
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
+async function runArgv(argv: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  const r = await runCaptured(argv, { timeoutMs }).catch((e: Error) => ({ exitCode: -1, stdout: "", stderr: e.message }));
+  return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** The pod's resolver, name by name, until one answers with addresses. */
