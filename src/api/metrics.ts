@@ -7,8 +7,8 @@
 // upstream's MonitorRequest does). Recorded when the response ends; the
 // per-request cost is one label computation and two map updates.
 import type http from "node:http";
-import { Registry, type Counter, type Histogram } from "../observe/metrics/registry.js";
-import { parsePath } from "./server.js";
+import { Registry, type Counter, type Histogram } from "../metrics/registry.js";
+import { parsePath } from "./request-path.js";
 
 /** Upstream's buckets for apiserver_request_duration_seconds (chosen for the API call latency SLO). */
 export const REQUEST_DURATION_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];

@@ -6,7 +6,8 @@ import type { Duplex } from "node:stream";
 import { existsSync, unlinkSync } from "node:fs";
 import type { ApiServer, FieldValidation } from "./apiserver.js";
 import { ApiError, fieldErrors } from "./errors.js";
-import { apiVersionOf, resourceByPlural, type ResourceInfo } from "./resources.js";
+import { apiVersionOf, type ResourceInfo } from "./resources.js";
+import { parsePath } from "./request-path.js";
 import type { KubeObject, WatchEvent } from "./types.js";
 import { decodeBody, mediaType, readBody } from "./body.js";
 import { APPLY_PATH, applyAll, parseApplyRequest } from "./apply-all.js";
@@ -43,39 +44,7 @@ export const INITIAL_EVENTS_END = "k8s.io/initial-events-end";
 
 const DEFAULT_BOOKMARK_INTERVAL_MS = 60_000;
 
-interface Route {
-  resource: ResourceInfo;
-  namespace?: string;
-  name?: string;
-  subresource?: string;
-}
 
-export function parsePath(pathname: string): Route | undefined {
-  const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
-  let group: string;
-  let version: string;
-  let rest: string[];
-  if (parts[0] === "api" && parts[1] === "v1") {
-    group = "";
-    version = "v1";
-    rest = parts.slice(2);
-  } else if (parts[0] === "apis" && parts.length >= 3) {
-    group = parts[1]!;
-    version = parts[2]!;
-    rest = parts.slice(3);
-  } else return undefined;
-
-  let namespace: string | undefined;
-  // namespaces/{ns}/{plural}/… is inside a namespace; namespaces/{name}/status is the Namespace's own subresource.
-  if (rest[0] === "namespaces" && rest.length >= 3 && (resourceByPlural(group, rest[2]!, version) || rest.length > 3)) {
-    namespace = rest[1];
-    rest = rest.slice(2);
-  }
-  const resource = resourceByPlural(group, rest[0] ?? "", version);
-  if (!resource) return undefined;
-  if (namespace !== undefined && !resource.namespaced) return undefined;
-  return { resource, namespace, name: rest[1], subresource: rest[2] };
-}
 
 export class RestServer {
   /** Public so that the HTTPS endpoint (https.ts) hands its authenticated requests and upgrades to it. */

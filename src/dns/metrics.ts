@@ -3,7 +3,7 @@
 // snapshot is plain data: worker processes send theirs to the primary, which
 // sums them into one exposition (text format 0.0.4).
 import { TYPE, rcodeName } from "./rr.js";
-import { escapeLabelValue as escapeLabel, histogramLines } from "../observe/metrics/exposition.js";
+import { escapeLabelValue as escapeLabel, histogramLines } from "../metrics/exposition.js";
 
 /** The qtypes CoreDNS reports by name; every other one is "other". */
 const TYPE_LABELS = ["A", "AAAA", "NS", "CNAME", "SOA", "PTR", "MX", "TXT", "SRV", "ANY", "AXFR", "IXFR", "HTTPS", "DS", "DNSKEY", "RRSIG", "NSEC", "NSEC3", "other"];

@@ -14,8 +14,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { IngressController } from "./controller.js";
-import { renderFamilies, type FamilySnapshot } from "../observe/metrics/exposition.js";
-import { mergeSnapshots } from "../observe/metrics/registry.js";
+import { renderFamilies, type FamilySnapshot } from "../metrics/exposition.js";
+import { mergeSnapshots } from "../metrics/registry.js";
 
 export const USAGE = `Usage: kemu-ingress-router --api-socket PATH [flags]
 

@@ -6,7 +6,7 @@
 // ingress-nginx on :10254/metrics. Each worker process counts its own; the
 // primary sums them per scrape.
 import type http from "node:http";
-import { Registry, type Counter } from "../observe/metrics/registry.js";
+import { Registry, type Counter } from "../metrics/registry.js";
 import type { Route } from "./table.js";
 
 export const ROUTER_CONTROLLER_CLASS = "kemu.dev/ingress-router";

@@ -12,7 +12,7 @@ import { describe, it, expect } from "vitest";
 import { validateObject } from "../../src/api/validation/index.js";
 import { applyDefaults } from "../../src/api/defaults.js";
 import { ApiServer } from "../../src/api/apiserver.js";
-import { parsePath } from "../../src/api/server.js";
+import { parsePath } from "../../src/api/request-path.js";
 import { groupVersions, resourceByKind, resourceByName } from "../../src/api/resources.js";
 import { durationMs } from "../../src/api/validation/gateway-httproute.js";
 import { renderTable } from "../../src/cli/printers.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatValue, labelText, renderFamilies } from "../../src/observe/metrics/exposition.js";
-import { Registry, exponentialBuckets, linearBuckets, mergeSnapshots } from "../../src/observe/metrics/registry.js";
+import { formatValue, labelText, renderFamilies } from "../../src/metrics/exposition.js";
+import { Registry, exponentialBuckets, linearBuckets, mergeSnapshots } from "../../src/metrics/registry.js";
 import { Metrics, renderMetrics } from "../../src/dns/metrics.js";
 import { TYPE } from "../../src/dns/rr.js";
 

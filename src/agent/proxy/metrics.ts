@@ -8,8 +8,8 @@
 // does), so a slice without it is timed from when this agent saw the change,
 // and one with it from the annotation.
 import http from "node:http";
-import { Registry, exponentialBuckets, linearBuckets, type Counter, type Gauge, type Histogram } from "../../observe/metrics/registry.js";
-import { KUBE_PROXY_METRICS_PORT } from "../../observe/metrics/components.js";
+import { Registry, exponentialBuckets, linearBuckets, type Counter, type Gauge, type Histogram } from "../../metrics/registry.js";
+import { KUBE_PROXY_METRICS_PORT } from "../../metrics/components.js";
 
 export const LAST_CHANGE_TRIGGER_TIME = "endpoints.kubernetes.io/last-change-trigger-time";
 

@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { Cluster } from "../../cluster.js";
 import { nameOption } from "../options.js";
-import { METRICS_COMPONENTS, resolveComponent, type MetricsComponent } from "../../observe/metrics/components.js";
+import { METRICS_COMPONENTS, resolveComponent, type MetricsComponent } from "../../metrics/components.js";
 import { nodeNames, scrapeMetrics } from "../../observe/metrics/scrape.js";
 import { KemuError } from "../../errors.js";
 

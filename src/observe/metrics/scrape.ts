@@ -6,7 +6,7 @@ import type { ApiClient } from "../../api/client.js";
 import { resourceByKind } from "../../api/resources.js";
 import type { Node, Pod } from "../../api/types.js";
 import { KemuError } from "../../errors.js";
-import { COREDNS_METRICS_PORT, KUBE_PROXY_METRICS_PORT, ROUTER_METRICS_PORT, type MetricsComponent } from "./components.js";
+import { COREDNS_METRICS_PORT, KUBE_PROXY_METRICS_PORT, ROUTER_METRICS_PORT, type MetricsComponent } from "../../metrics/components.js";
 
 /** What scraping needs of a cluster (a Cluster has it). */
 export interface ScrapableCluster {

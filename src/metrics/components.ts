@@ -1,6 +1,6 @@
 // The components that serve Prometheus metrics, where each one listens
 // (its namespace and conventional port), and the names a user may call them by.
-import { KemuError } from "../../errors.js";
+import { KemuError } from "../errors.js";
 
 export const METRICS_COMPONENTS = ["kube-proxy", "coredns", "apiserver", "router"] as const;
 export type MetricsComponent = (typeof METRICS_COMPONENTS)[number];
