@@ -48,7 +48,8 @@ describe.skipIf(!rootOnly())("kemu flows", () => {
         expect(r.exitCode).toBe(0);
         answered.push(r.stdout.trim());
       }
-      await sleep(600);
+      // past the merge window, so both nodes have reported each connection
+      await sleep(1500);
     } finally {
       await watch.stop();
     }

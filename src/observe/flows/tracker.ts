@@ -27,7 +27,7 @@ export function protocolName(n: number): string {
 }
 
 export interface TrackerOptions {
-  /** how long a new record waits for the same connection on other nodes (default 200 ms) */
+  /** how long a new record waits for the same connection on other nodes (default 1 s: each node has its own reader process, and on a loaded 2-core machine one can lag the other by a few hundred ms) */
   mergeWindowMs?: number;
   /** how long a closed or dropped connection is remembered, to absorb late events and retransmissions (default 10 s) */
   forgetAfterMs?: number;
@@ -89,7 +89,7 @@ export class FlowTracker {
   private readonly max: number;
 
   constructor(options: TrackerOptions = {}) {
-    this.window = options.mergeWindowMs ?? 200;
+    this.window = options.mergeWindowMs ?? 1000;
     this.forgetAfter = options.forgetAfterMs ?? 10_000;
     this.max = options.maxTracked ?? 200_000;
   }
