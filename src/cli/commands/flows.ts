@@ -5,9 +5,6 @@
 import { Option, type Command } from "commander";
 import { Cluster, KemuError } from "../../cluster.js";
 import type { Flow, FlowNotice } from "../../observe/flows/model.js";
-import { parseFlowFilter } from "../../observe/flows/name.js";
-import { flowJson, noticeJson, renderFlow, renderNotice } from "../../observe/flows/render.js";
-import { listFlows, watchFlows } from "../../observe/flows/watch.js";
 import { nameOption } from "../options.js";
 
 const HELP = `
@@ -47,6 +44,12 @@ export function registerFlowsCommand(program: Command): void {
     .addOption(nameOption())
     .addHelpText("after", HELP)
     .action(async (flags: { namespace?: string; pod?: string; verdict?: string; node?: string; follow?: boolean; output: string; name?: string }) => {
+      // Loaded here, not at every command's start-up.
+      const [{ parseFlowFilter }, { flowJson, noticeJson, renderFlow, renderNotice }, { listFlows, watchFlows }] = await Promise.all([
+        import("../../observe/flows/name.js"),
+        import("../../observe/flows/render.js"),
+        import("../../observe/flows/watch.js"),
+      ]);
       let filter;
       try {
         filter = parseFlowFilter(flags);

@@ -4,8 +4,6 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { Cluster } from "../../cluster.js";
 import { KemuError } from "../../errors.js";
-import { renderTrace } from "../../observe/trace/render.js";
-import { runTrace } from "../../observe/trace/run.js";
 import { nameOption, namespaceOption, parseDuration } from "../options.js";
 
 export function registerTraceCommand(program: Command): void {
@@ -24,6 +22,8 @@ export function registerTraceCommand(program: Command): void {
       const timeoutMs = parseDuration(opts.timeout, "--timeout");
       if (timeoutMs < 100 || timeoutMs > 60_000) throw new KemuError(`--timeout: expected between 100ms and 60s, got ${opts.timeout}`);
       const cluster = Cluster.connect(opts.name);
+      // Loaded here, not at every command's start-up.
+      const [{ runTrace }, { renderTrace }] = await Promise.all([import("../../observe/trace/run.js"), import("../../observe/trace/render.js")]);
       try {
         const result = await runTrace(cluster, { from, target, namespace: opts.namespace, timeoutMs, ...(opts.protocol ? { protocol: opts.protocol } : {}) });
         process.stdout.write(opts.output === "json" ? `${JSON.stringify(result, null, 2)}\n` : `${renderTrace(result, { verbose: opts.verbose ?? false })}\n`);
