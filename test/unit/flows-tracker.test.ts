@@ -49,6 +49,19 @@ describe("FlowTracker", () => {
     expect(t.flush(6_000)).toEqual([]);
   });
 
+  it("a node whose reader runs late still joins the connection: its NEW is from before the other node's close", () => {
+    const t = new FlowTracker({ mergeWindowMs: 100 });
+    t.conntrack("node-1", ct(CLIENT_NODE_NEW), 5_000);
+    t.conntrack("node-1", ct(CLIENT_NODE_TIME_WAIT), 5_001);
+    t.conntrack("node-2", ct(SERVER_NODE_NEW), 5_050);
+    t.conntrack("node-2", ct(SERVER_NODE_TIME_WAIT), 5_051);
+    const flows = t.flush(5_100);
+    expect(flows.map((f) => `${f.state} ${f.nodes.join(",")}`)).toEqual(["new node-1,node-2", "closed node-1,node-2"]);
+    // a NEW of the same tuple after the close is a new connection
+    t.conntrack("node-2", ct(SERVER_NODE_NEW.replace("[1000.001]", "[1001.000]")), 6_000);
+    expect(t.flush(7_000).map((f) => `${f.state} ${f.node}`)).toEqual(["new node-2"]);
+  });
+
   it("a drop on the server's node joins the connection the client's node confirmed; retransmissions only count", () => {
     const t = new FlowTracker({ mergeWindowMs: 100 });
     t.conntrack("node-1", ct(CLIENT_NODE_NEW), 0);

@@ -102,8 +102,10 @@ export class FlowTracker {
     const key = wireKey(e.protocolNumber, e.reply.dst, e.reply.dport, e.reply.src, e.reply.sport);
     const t = this.tracked.get(key);
     if (e.type === "NEW" || e.type === "LISTED") {
-      // a tuple seen again on the same node, or after its close, is a new connection reusing the ports
-      if (!t || t.closed || t.flow.nodes.includes(node)) {
+      // A tuple seen again on the same node, or opened after its close, is a new connection reusing the
+      // ports. Another node's NEW from before that close is the same connection: its reader ran late.
+      const sameConnection = t !== undefined && !t.flow.nodes.includes(node) && (!t.closed || (e.timestamp !== undefined && e.timestamp * 1000 <= t.closed.atMs));
+      if (!t || !sameConnection) {
         if (t) {
           // the earlier connection goes out first, whatever its merge window says
           if (!t.emitted) {

@@ -4,6 +4,7 @@
 // tracker, get names from the address book, pass the filter and reach the
 // caller. listFlows() reads `conntrack -L` once instead.
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomInt } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -122,6 +123,12 @@ export async function watchFlows(cluster: FlowsCluster, filter: FlowFilter, onFl
   };
 
   const ready: Promise<unknown>[] = [];
+  // A reader subscribes some time after it starts (long, on a loaded machine): each is ready once it
+  // reports a sentinel entry this watch inserts in its node (loopback addresses no packet uses).
+  const sentinelPort = 1024 + randomInt(64_000);
+  const sentinel = ["-p", "udp", "-s", SENTINEL_SRC, "-d", SENTINEL_DST, "--sport", String(sentinelPort), "--dport", String(sentinelPort)];
+  const sentinelSeen = new Map<string, () => void>();
+  const subscribed: Promise<void>[] = [];
   for (const node of namer.nodes) {
     if (options.accounting ?? true) {
       // Per namespace: this turns counting on in the node only, never in the root namespace.
@@ -133,6 +140,10 @@ export async function watchFlows(cluster: FlowsCluster, filter: FlowFilter, onFl
       "conntrack",
       cluster.hostArgv(node, ["conntrack", "-E", "-o", "timestamp,id", "--buffer-size", String(bufferBytes)]),
       (line) => {
+        if (line.includes(`src=${SENTINEL_SRC} dst=${SENTINEL_DST} `)) {
+          if (line.includes(`sport=${sentinelPort} `)) sentinelSeen.get(node)?.();
+          return;
+        }
         const e = parseConntrackLine(line);
         if (e) tracker.conntrack(node, e, Date.now());
       },
@@ -140,6 +151,7 @@ export async function watchFlows(cluster: FlowsCluster, filter: FlowFilter, onFl
         if (isConntrackLossLine(line)) notice({ node, kind: "lost", source: "conntrack", message: "the kernel's event buffer overflowed (ENOBUFS); raise bufferBytes" });
       },
     );
+    subscribed.push(waitForSentinel(cluster, node, sentinel, (resolve) => sentinelSeen.set(node, resolve)));
     if (existsSync(NFLOG_BINARY)) {
       let bound: () => void = () => undefined;
       // the reader prints `ready group=N` once the group is bound; a reader that fails says why on stderr
@@ -163,6 +175,8 @@ export async function watchFlows(cluster: FlowsCluster, filter: FlowFilter, onFl
     }
   }
   await Promise.all(ready);
+  const late = (await Promise.all(subscribed.map((p, i) => p.then(() => undefined, () => namer.nodes[i]!)))).filter((n) => n !== undefined);
+  for (const node of late) notice({ node, kind: "lost", source: "conntrack", message: "the event reader did not report its first event within 5 s: connections made until it does are not shown" });
 
   // Emit in order: naming may wait for a re-read, so each batch follows the last.
   let chain = Promise.resolve();
@@ -176,8 +190,6 @@ export async function watchFlows(cluster: FlowsCluster, filter: FlowFilter, onFl
     });
   };
   const timer = setInterval(() => emit(tracker.flush(Date.now())), FLUSH_EVERY_MS);
-  // the event readers subscribe asynchronously: give them a moment so the caller's first connection is seen
-  await new Promise((r) => setTimeout(r, 150));
 
   return {
     async stop() {
@@ -210,6 +222,26 @@ export async function listFlows(cluster: FlowsCluster, filter: FlowFilter): Prom
     if (matchesFilter(named, filter)) flows.push(named);
   }
   return flows;
+}
+
+const SENTINEL_SRC = "127.255.255.1";
+const SENTINEL_DST = "127.255.255.2";
+
+/** Inserts the sentinel entry until the node's reader reports it (at most 5 s), then removes it. */
+async function waitForSentinel(cluster: FlowsCluster, node: string, sentinel: string[], onSeen: (resolve: () => void) => void): Promise<void> {
+  let seen = false;
+  const reported = new Promise<void>((resolve) => onSeen(() => ((seen = true), resolve())));
+  const deadline = Date.now() + 5_000;
+  try {
+    while (!seen && Date.now() < deadline) {
+      await runQuiet(cluster.hostArgv(node, ["conntrack", "-D", ...sentinel]));
+      await runQuiet(cluster.hostArgv(node, ["conntrack", "-I", ...sentinel, "--timeout", "10"]));
+      await Promise.race([reported, new Promise((r) => setTimeout(r, 250))]);
+    }
+  } finally {
+    await runQuiet(cluster.hostArgv(node, ["conntrack", "-D", ...sentinel]));
+  }
+  if (!seen) throw new Error(`conntrack reader on ${node} not subscribed`);
 }
 
 async function runOut(argv: string[]): Promise<string> {
