@@ -143,6 +143,7 @@ export class DeploymentController extends Controller {
     const state = (rs: Stored<ReplicaSet>): RsState => ({
       name: rs.metadata.name,
       specReplicas: rs.spec.replicas ?? 0,
+      statusReplicas: rs.status?.replicas ?? 0,
       availableReplicas: rs.status?.availableReplicas ?? 0,
       created: Date.parse(rs.metadata.creationTimestamp),
     });

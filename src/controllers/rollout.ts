@@ -22,14 +22,20 @@ export function surgeAndUnavailable(replicas: number, maxSurge?: number | string
 export interface RsState {
   name: string;
   specReplicas: number;
+  /** the active pods its status counts (terminating ones are not): above spec while a scale-down is not yet done */
+  statusReplicas?: number;
   availableReplicas: number;
   /** older first */
   created: number;
 }
 
-/** How far the new ReplicaSet may scale up now. */
+/**
+ * How far the new ReplicaSet may scale up now. An old ReplicaSet counts with
+ * the pods it still has until its scale-down has happened: otherwise the new
+ * pods could start while the old ones are still running, one over maxSurge.
+ */
 export function newReplicaSetTarget(replicas: number, surge: number, newRs: RsState, all: RsState[]): number {
-  const total = all.reduce((n, rs) => n + rs.specReplicas, 0);
+  const total = all.reduce((n, rs) => n + (rs === newRs ? rs.specReplicas : Math.max(rs.specReplicas, rs.statusReplicas ?? 0)), 0);
   const room = replicas + surge - total;
   if (room <= 0) return Math.min(newRs.specReplicas, replicas);
   return Math.min(newRs.specReplicas + room, replicas);

@@ -55,6 +55,14 @@ describe("rolling update arithmetic", () => {
     expect(newReplicaSetTarget(3, 1, rs("new", 1, 0, 1), [rs("new", 1, 0, 1), old])).toBe(1);
   });
 
+  it("waits for an old ReplicaSet's scale-down to happen before using the room it frees", () => {
+    const newRs: RsState = { name: "new", specReplicas: 1, availableReplicas: 1, created: 1 };
+    // old scaled 3 → 2, but its third pod is still active: no room yet
+    expect(newReplicaSetTarget(3, 1, newRs, [newRs, { name: "old", specReplicas: 2, statusReplicas: 3, availableReplicas: 3, created: 0 }])).toBe(1);
+    // once its status shows 2 active pods, the new one may grow
+    expect(newReplicaSetTarget(3, 1, newRs, [newRs, { name: "old", specReplicas: 2, statusReplicas: 2, availableReplicas: 2, created: 0 }])).toBe(2);
+  });
+
   it("scales old ReplicaSets down only as far as availability allows", () => {
     const newRs: RsState = { name: "new", specReplicas: 1, availableReplicas: 0, created: 1 };
     // New pod not yet available: nothing may go (maxUnavailable 0).
