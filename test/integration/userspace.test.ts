@@ -50,9 +50,15 @@ spec:
   it("round-robins ClusterIP connections over the endpoints; §6.28 the backend sees the node as source", async () => {
     const ip = (await svc("web")).spec!.clusterIP!;
     await eventually(async () => (await curl("client", `http://${ip}/hostname`, 1)).exitCode === 0, "the proxy");
+    // The pods are Ready before every node's proxy has all three endpoints: wait until one cycle reaches three.
+    const pods = (await cluster.pods({ labelSelector: "app=web" })).map((p) => p.metadata.name).sort();
+    await eventually(async () => {
+      const cycle = new Set<string>();
+      for (let i = 0; i < 3; i++) cycle.add((await curl("client", `http://${ip}/hostname`, 1)).stdout);
+      return cycle.size === pods.length;
+    }, "the proxy to know every endpoint");
     const seen: string[] = [];
     for (let i = 0; i < 6; i++) seen.push((await curl("client", `http://${ip}/hostname`)).stdout);
-    const pods = (await cluster.pods({ labelSelector: "app=web" })).map((p) => p.metadata.name).sort();
     expect([...new Set(seen)].sort()).toEqual(pods);
     // Round robin: each endpoint once per cycle of three.
     expect(new Set(seen.slice(0, 3)).size).toBe(3);
