@@ -41,6 +41,9 @@ The cluster "kemu" keeps running. Try (kemu is bin/kemu; export PATH=\$PWD/bin:\
   kemu delete pod $target_name           # the Deployment replaces it: new pod, new IP
   kemu exec --host node-1 -- ip route    # a shell command on node-1: routes to the other node's pods
   kemu iptables node-1 -t nat            # the Service's KUBE-SVC-… and KUBE-SEP-… chains
+  kemu trace client http://web/hostname  # one request's path through those chains, node by node, as the kernel traced it
+  kemu flows -f                          # live connections with pod and Service names (Ctrl-C to stop)
+  kemu dashboard                         # a web page of the cluster on 127.0.0.1 (the URL carries its token)
   kemu exec client -- dig +short SRV _http._tcp.web.default.svc.cluster.local
   kemu exec client -- hostname           # every pod has its own UTS namespace
   kemu apply -f examples/ingress/web.yaml -f examples/gateway/web.yaml   # an Ingress, a Gateway and an HTTPRoute
