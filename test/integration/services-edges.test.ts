@@ -29,6 +29,28 @@ describe.skipIf(!rootOnly())("Service edge cases in iptables mode", () => {
     expect(leftovers(name)).toEqual(NONE);
   });
 
+  // upstream test/e2e/network/service.go "should implement service.kubernetes.io/service-proxy-name" and
+  // "should implement service.kubernetes.io/headless": a labelled Service gets no rules; the label's
+  // removal brings them back, its addition takes them away.
+  for (const label of ["service.kubernetes.io/service-proxy-name", "service.kubernetes.io/headless"]) {
+    it(`leaves a Service labelled ${label} to someone else, and follows the label being added and removed`, async () => {
+      const base = label.split("/")[1]!;
+      await cluster.apply(`apiVersion: v1\nkind: Service\nmetadata: { name: ${base}-off, labels: { "${label}": foo-bar } }\nspec: { selector: { app: web }, ports: [{ port: 80, targetPort: 8080 }] }\n`);
+      await cluster.apply(`apiVersion: v1\nkind: Service\nmetadata: { name: ${base}-on }\nspec: { selector: { app: web }, ports: [{ port: 80, targetPort: 8080 }] }\n`);
+      const off = (await svc(`${base}-off`)).spec!.clusterIP!;
+      const on = await svc(`${base}-on`);
+      const onIP = on.spec!.clusterIP!;
+      await eventually(async () => (await curl("client", `http://${onIP}/hostname`, 1)).exitCode === 0, "the unlabelled Service");
+      // no rules: the ClusterIP is nobody's address, and the packet goes nowhere
+      expect((await curl("client", `http://${off}/hostname`, 1)).exitCode).not.toBe(0);
+      await cluster.api.update(SERVICES, { ...on, metadata: { ...on.metadata, labels: { [label]: "foo-bar" } } });
+      await eventually(async () => (await curl("client", `http://${onIP}/hostname`, 1)).exitCode !== 0, "the rules to go with the label");
+      const labelled = await svc(`${base}-on`);
+      await cluster.api.update(SERVICES, { ...labelled, metadata: { ...labelled.metadata, labels: {} } });
+      await eventually(async () => (await curl("client", `http://${onIP}/hostname`, 1)).exitCode === 0, "the rules to come back");
+    });
+  }
+
   it("§6.3 rejects at once on NodePort, externalIP and LoadBalancer IP when there are no endpoints", async () => {
     await cluster.apply(`apiVersion: v1\nkind: Service\nmetadata: { name: nothing }\nspec: { type: LoadBalancer, externalIPs: [172.18.100.9], selector: { app: none }, ports: [{ port: 80 }] }\n`);
     const s = await svc("nothing");

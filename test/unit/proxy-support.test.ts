@@ -28,6 +28,14 @@ describe("service ports and endpoints from API objects", () => {
     expect(servicePortsOf({ ...svc, spec: { type: "ExternalName", externalName: "example.com" } })).toEqual([]);
   });
 
+  it("leaves alone a Service labelled for another proxy or as headless, whatever the value (upstream e2e service.go \"should implement service.kubernetes.io/service-proxy-name\" and \"…/headless\")", () => {
+    const labelled = (labels: Record<string, string>): Service => ({ ...svc, metadata: { ...svc.metadata, labels } });
+    expect(servicePortsOf(labelled({ "service.kubernetes.io/service-proxy-name": "foo-bar" }))).toEqual([]);
+    expect(servicePortsOf(labelled({ "service.kubernetes.io/service-proxy-name": "" }))).toEqual([]);
+    expect(servicePortsOf(labelled({ "service.kubernetes.io/headless": "" }))).toEqual([]);
+    expect(servicePortsOf(labelled({ app: "web" }))).toHaveLength(2);
+  });
+
   it("endpoints of a port from the slices with the same port name and protocol", () => {
     const slice = (name: string, ports: { name: string; port: number; protocol: string }[], eps: { ip: string; ready?: boolean; node?: string }[]): EndpointSlice =>
       ({ apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", addressType: "IPv4", metadata: { name, namespace: "shop", labels: { "kubernetes.io/service-name": "web" } }, ports, endpoints: eps.map((e) => ({ addresses: [e.ip], nodeName: e.node, conditions: { ready: e.ready ?? true } })) }) as EndpointSlice;

@@ -44,10 +44,22 @@ export function servicePortKey(sp: Pick<ServicePortInfo, "namespace" | "name" | 
   return `${sp.namespace}/${sp.name}${sp.portName ? `:${sp.portName}` : ""}`;
 }
 
-/** One entry per port of a Service that kube-proxy programs (none for ExternalName or headless). */
+/**
+ * Labels that keep kube-proxy away from a Service: one naming another proxy
+ * (any value; kube-proxy itself runs without a name), and the headless marker.
+ * Upstream leaves them out of its informers with a label selector
+ * (cmd/kube-proxy/app/server.go: `!service.kubernetes.io/service-proxy-name`,
+ * `!service.kubernetes.io/headless`), so they get no rules in any mode.
+ */
+export const SERVICE_PROXY_NAME_LABEL = "service.kubernetes.io/service-proxy-name";
+export const HEADLESS_LABEL = "service.kubernetes.io/headless";
+
+/** One entry per port of a Service that kube-proxy programs (none for ExternalName, headless, or labelled for another proxy). */
 export function servicePortsOf(svc: Service): ServicePortInfo[] {
   const spec = svc.spec ?? {};
   if (spec.type === "ExternalName") return [];
+  const labels = svc.metadata?.labels ?? {};
+  if (SERVICE_PROXY_NAME_LABEL in labels || HEADLESS_LABEL in labels) return [];
   const clusterIP = spec.clusterIP && spec.clusterIP !== "None" ? spec.clusterIP : "";
   if (!clusterIP) return [];
   const lbIPs = (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter((ip): ip is string => Boolean(ip));
