@@ -49,7 +49,7 @@ describe.skipIf(!rootOnly())("kemu flows", () => {
         answered.push(r.stdout.trim());
       }
       // past the merge window, so both nodes have reported each connection
-      await sleep(1500);
+      await sleep(3500);
     } finally {
       await watch.stop();
     }

@@ -27,7 +27,7 @@ export function protocolName(n: number): string {
 }
 
 export interface TrackerOptions {
-  /** how long a new record waits for the same connection on other nodes (default 1 s: each node has its own reader process, and on a loaded 2-core machine one can lag the other by a few hundred ms) */
+  /** how long a new record waits for the same connection on other nodes (default 3 s: each node has its own reader process, and on a loaded 2-core machine one lagged the other by over 1 s in CI) */
   mergeWindowMs?: number;
   /** how long a closed or dropped connection is remembered, to absorb late events and retransmissions (default 10 s) */
   forgetAfterMs?: number;
@@ -89,7 +89,7 @@ export class FlowTracker {
   private readonly max: number;
 
   constructor(options: TrackerOptions = {}) {
-    this.window = options.mergeWindowMs ?? 1000;
+    this.window = options.mergeWindowMs ?? 3000;
     this.forgetAfter = options.forgetAfterMs ?? 10_000;
     this.max = options.maxTracked ?? 200_000;
   }
