@@ -1,5 +1,4 @@
 import { defineConfig } from "vitest/config";
-import LongestFirstSequencer from "./test/support/sequencer.js";
 
 // Integration tests create real namespaces and processes: run files in
 // separate forks (each cluster has a unique name, so files may run side by side).
@@ -12,7 +11,6 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // longest files first, so both workers stay busy to the end (test/support/sequencer.ts)
-    sequence: { hooks: "stack", sequencer: LongestFirstSequencer },
+    sequence: { hooks: "stack" },
   },
 });
